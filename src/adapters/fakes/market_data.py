@@ -1,0 +1,109 @@
+"""A scripted market data source: deterministic series and failures on demand."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+import attrs
+
+from entsoe_core.datasets import DATASETS, DomainParameter
+from entsoe_core.errors import (
+    PermanentSourceError,
+    RateLimited,
+    SourceError,
+    TransientSourceError,
+)
+from entsoe_core.observations import Point, Series, SeriesKey
+from entsoe_core.plan import Chunk
+from entsoe_core.ports import ChunkData, ClockPort, NoData, SourceAnswer
+
+
+@attrs.frozen
+class Failure:
+    """What a scripted fetch does instead of answering."""
+
+    kind: str  # "transient", "permanent", "rate_limited", "no_data"
+    seconds: float = 60.0
+
+    def raise_or_answer(self, now: datetime) -> NoData:
+        if self.kind == "transient":
+            raise TransientSourceError("scripted transient failure (503)")
+        if self.kind == "permanent":
+            raise PermanentSourceError("scripted permanent failure (400)")
+        if self.kind == "rate_limited":
+            raise RateLimited(now + timedelta(seconds=self.seconds))
+        if self.kind == "no_data":
+            return NoData()
+        raise ValueError(f"unknown scripted failure kind {self.kind!r}")
+
+
+def synthetic_value(series: str, timestamp: datetime) -> float:
+    """A deterministic value for a series at an instant."""
+    digest = hashlib.blake2b(f"{series}|{timestamp.isoformat()}".encode(), digest_size=4)
+    return int.from_bytes(digest.digest(), "big") % 100_000 / 10
+
+
+class ScriptedMarketDataSource:
+    """Serves hourly series for any chunk, failing as scripted.
+
+    Failures are taken from a queue (first fetches first) or decided per chunk by ``rule``.
+    Every call is recorded in ``requests``.
+    """
+
+    def __init__(
+        self,
+        clock: ClockPort,
+        *,
+        failures: Iterable[Failure] = (),
+        rule: Callable[[Chunk, int], Failure | None] | None = None,
+        series_per_chunk: int = 2,
+        published_until: datetime | None = None,
+    ) -> None:
+        self._clock = clock
+        self._queue = deque(failures)
+        self._rule = rule
+        self._series_per_chunk = series_per_chunk
+        self._published_until = published_until
+        self.requests: list[Chunk] = []
+
+    async def fetch(self, chunk: Chunk) -> SourceAnswer:
+        self.requests.append(chunk)
+        failure = self._queue.popleft() if self._queue else None
+        if failure is None and self._rule is not None:
+            failure = self._rule(chunk, len(self.requests))
+        if failure is not None:
+            return failure.raise_or_answer(self._clock.now())
+        end = chunk.interval.end
+        if self._published_until is not None:
+            end = min(end, self._published_until)
+        if end <= chunk.interval.start:
+            return NoData()
+        return ChunkData(tuple(self._series(chunk, end)))
+
+    def _series(self, chunk: Chunk, end: datetime) -> Iterable[Series]:
+        dataset = DATASETS.get(chunk.dataset)
+        for index in range(self._series_per_chunk):
+            takes_in = dataset.domain is not DomainParameter.OUT_BIDDING_ZONE
+            takes_out = dataset.domain is not DomainParameter.IN_DOMAIN
+            in_domain = (chunk.area.to_code or chunk.area.code) if takes_in else ""
+            out_domain = chunk.area.code if takes_out else ""
+            key = SeriesKey(
+                document_type=dataset.document_type,
+                process_type=dataset.process_type or "",
+                business_type=f"A{index + 1:02d}",
+                in_domain=in_domain,
+                out_domain=out_domain,
+                resolution="PT60M",
+            )
+            points = []
+            cursor = chunk.interval.start
+            while cursor < end:
+                points.append(Point(cursor, synthetic_value(f"{chunk.area}{key}", cursor)))
+                cursor += timedelta(hours=1)
+            yield Series(key, tuple(points), unit="MAW", curve_type="A01")
+
+
+__all__ = ["Failure", "ScriptedMarketDataSource", "SourceError", "synthetic_value"]

@@ -1,0 +1,14 @@
+"""In-memory adapters: the reference twin of the SQL adapters, used by unit tests."""
+
+from adapters.memory.database import MemoryDatabase
+from adapters.memory.progress import MemoryBackfillProgress
+from adapters.memory.store import MemoryEnergyStore
+from adapters.memory.unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFactory
+
+__all__ = [
+    "MemoryBackfillProgress",
+    "MemoryDatabase",
+    "MemoryEnergyStore",
+    "MemoryUnitOfWork",
+    "MemoryUnitOfWorkFactory",
+]

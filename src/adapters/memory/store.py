@@ -1,0 +1,74 @@
+"""In-memory EnergyStorePort: the reference twin of the SQL store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adapters.memory.database import CoverageRow, ObservationKey, OverlayTable, StoredValue
+from entsoe_core.areas import AreaKey
+from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
+from entsoe_core.observations import Observation, Series
+from entsoe_core.ports import ObservationCursor
+from entsoe_core.timeline import Interval, IntervalSet
+
+
+class MemoryEnergyStore:
+    """Observations and coverage held in dicts, seen through one transaction's overlay."""
+
+    def __init__(
+        self,
+        observations: OverlayTable[ObservationKey, StoredValue],
+        coverage: OverlayTable[int, CoverageRow],
+    ) -> None:
+        self._observations = observations
+        self._coverage = coverage
+
+    async def upsert(self, dataset: str, area: AreaKey, series: Sequence[Series]) -> int:
+        written = 0
+        for one in series:
+            for point in one.points:
+                key = (dataset, area, one.key, point.timestamp)
+                stored = self._observations.get(key)
+                if stored is not None and stored[3] > one.revision:
+                    continue
+                self._observations[key] = (
+                    point.value, one.unit, one.curve_type, one.revision, one.created_at,
+                )
+                written += 1
+        return written
+
+    async def read(
+        self,
+        dataset: str,
+        area: AreaKey,
+        interval: Interval,
+        *,
+        after: ObservationCursor | None = None,
+        limit: int | None = None,
+    ) -> list[Observation]:
+        rows = sorted(
+            (timestamp, key, value)
+            for (d, a, key, timestamp), value in self._observations.items()
+            if d == dataset and a == area and interval.contains(timestamp)
+            and (after is None or (timestamp, key) > after)
+        )
+        if limit is not None:
+            rows = rows[:limit]
+        return [
+            Observation(dataset, area, key, timestamp, *value) for timestamp, key, value in rows
+        ]
+
+    async def record_coverage(self, dataset: str, area: AreaKey, entry: CoverageEntry) -> None:
+        self._coverage[len(self._coverage)] = (dataset, area, entry)
+
+    async def coverage(self, dataset: str, area: AreaKey, within: Interval) -> Coverage:
+        return Coverage.of(
+            entry
+            for d, a, entry in self._coverage.values()
+            if d == dataset and a == area and entry.interval.overlaps(within)
+        )
+
+    async def gaps(
+        self, dataset: str, area: AreaKey, requested: Interval, policy: RecheckPolicy
+    ) -> IntervalSet:
+        return (await self.coverage(dataset, area, requested)).gaps(requested, policy)

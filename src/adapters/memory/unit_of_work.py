@@ -1,0 +1,54 @@
+"""In-memory unit of work with real rollback: changes live in an overlay until commit."""
+
+from __future__ import annotations
+
+from adapters.memory.database import MemoryDatabase, OverlayTable
+from adapters.memory.progress import MemoryBackfillProgress
+from adapters.memory.store import MemoryEnergyStore
+from entsoe_core.ports import AbstractUnitOfWork
+
+
+class MemoryUnitOfWork(AbstractUnitOfWork):
+    """One transaction over a :class:`MemoryDatabase`; one at a time per database."""
+
+    def __init__(self, database: MemoryDatabase) -> None:
+        self.database = database
+        self.committed = False
+        self._tables = (
+            OverlayTable(database.observations),
+            OverlayTable(database.coverage),
+            OverlayTable(database.jobs),
+            OverlayTable(database.chunks),
+        )
+        observations, coverage, jobs, chunks = self._tables
+        self.store = MemoryEnergyStore(observations, coverage)
+        self.progress = MemoryBackfillProgress(jobs, chunks)
+        self._open = False
+
+    async def _begin(self) -> None:
+        await self.database.lock.acquire()
+        self._open = True
+        self.committed = False
+
+    async def commit(self) -> None:
+        for table in self._tables:
+            table.commit()
+        self.database.commits += 1
+        self.committed = True
+
+    async def rollback(self) -> None:
+        for table in self._tables:
+            table.rollback()
+        if self._open:
+            self._open = False
+            self.database.lock.release()
+
+
+class MemoryUnitOfWorkFactory:
+    """Makes a fresh unit of work per call, all over one database."""
+
+    def __init__(self, database: MemoryDatabase | None = None) -> None:
+        self.database = database or MemoryDatabase()
+
+    def __call__(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.database)

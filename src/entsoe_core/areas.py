@@ -1,0 +1,143 @@
+"""ENTSO-E areas (bidding zones, control areas, countries) and the keys chunks are made for.
+
+An :class:`Area` is known by its EIC code and any number of aliases. Some zones existed only
+for a while (the DE-AT-LU bidding zone ended on 2018-10-01, when DE-LU began); asking for data
+outside an area's validity window is refused before any request is sent.
+
+An :class:`AreaKey` is what a chunk, a coverage entry or a stored series is filed under: one
+area for most datasets, or an ordered pair ``from>to`` for datasets about a border.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from datetime import datetime
+
+import attrs
+
+from entsoe_core._area_table import AREA_ROWS
+from entsoe_core.errors import InvalidRequest
+from entsoe_core.timeline import Interval, utc
+
+__all__ = ["AREAS", "Area", "AreaCatalogue", "AreaKey"]
+
+_VALIDITY: dict[str, tuple[datetime | None, datetime | None]] = {
+    "10Y1001A1001A63L": (None, utc(2018, 10, 1)),  # DE-AT-LU
+    "10Y1001A1001A82H": (utc(2018, 10, 1), None),  # DE-LU
+}
+
+
+@attrs.frozen
+class Area:
+    """One ENTSO-E area: EIC code, aliases, name, local time zone and validity window."""
+
+    code: str
+    aliases: tuple[str, ...]
+    name: str
+    timezone: str
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return self.aliases[0] if self.aliases else self.code
+
+    def check_period(self, period: Interval) -> None:
+        """Refuse a period that starts before the area existed or ends after it ceased."""
+        if self.valid_from is not None and period.start < self.valid_from:
+            raise InvalidRequest(
+                f"area {self.label} ({self.code}) exists from {self.valid_from.date()}; "
+                f"the period starts {period.start.isoformat()}. Start on or after "
+                f"{self.valid_from.date()}, or use the zone that existed before."
+            )
+        if self.valid_until is not None and period.end > self.valid_until:
+            raise InvalidRequest(
+                f"area {self.label} ({self.code}) ended on {self.valid_until.date()}; "
+                f"the period ends {period.end.isoformat()}. End by "
+                f"{self.valid_until.date()}, or use the zone that replaced it."
+            )
+
+
+@attrs.frozen
+class AreaKey:
+    """An area, or an ordered pair of areas (``from>to``) for border datasets."""
+
+    code: str
+    to_code: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> AreaKey:
+        head, sep, tail = text.partition(">")
+        if sep and (not head or not tail):
+            raise InvalidRequest(f"area key {text!r} must be CODE or FROM>TO")
+        return cls(head, tail if sep else None)
+
+    @property
+    def is_border(self) -> bool:
+        return self.to_code is not None
+
+    def __str__(self) -> str:
+        return self.code if self.to_code is None else f"{self.code}>{self.to_code}"
+
+
+class AreaCatalogue:
+    """Looks areas up by EIC code or alias, case-insensitively, with close-match hints."""
+
+    def __init__(self, areas: tuple[Area, ...]) -> None:
+        self._areas = areas
+        self._index: dict[str, Area] = {}
+        for area in areas:
+            for name in (area.code, *area.aliases):
+                self._index[name.upper()] = area
+
+    def __iter__(self) -> Iterator[Area]:
+        return iter(self._areas)
+
+    def __len__(self) -> int:
+        return len(self._areas)
+
+    def get(self, name: str) -> Area:
+        found = self._index.get(name.strip().upper().replace("-", "_"))
+        found = found or self._index.get(name.strip().upper())
+        if found is None:
+            close = difflib.get_close_matches(name.upper(), list(self._index), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise InvalidRequest(
+                f"unknown area {name!r}{hint} Give an EIC code or an alias such as NL, DE_LU, FR."
+            )
+        return found
+
+    def key(self, text: str) -> AreaKey:
+        """Resolve ``NL`` or ``NL>DE_LU`` (aliases or codes) to an :class:`AreaKey`."""
+        parsed = AreaKey.parse(text.strip())
+        to_code = self.get(parsed.to_code).code if parsed.to_code else None
+        return AreaKey(self.get(parsed.code).code, to_code)
+
+    def label(self, key: AreaKey) -> str:
+        """A human form of a key: aliases where known."""
+        first = self.get(key.code).label
+        return first if key.to_code is None else f"{first}>{self.get(key.to_code).label}"
+
+
+def _build() -> AreaCatalogue:
+    by_code: dict[str, list[tuple[str, str, str]]] = {}
+    for alias, code, name, timezone in AREA_ROWS:
+        by_code.setdefault(code, []).append((alias, name, timezone))
+    areas = []
+    for code, rows in by_code.items():
+        valid_from, valid_until = _VALIDITY.get(code, (None, None))
+        areas.append(
+            Area(
+                code=code,
+                aliases=tuple(alias for alias, _, _ in rows),
+                name=rows[0][1],
+                timezone=rows[0][2],
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
+        )
+    return AreaCatalogue(tuple(areas))
+
+
+AREAS = _build()

@@ -1,0 +1,161 @@
+"""What can be fetched: the dataset catalogue.
+
+A :class:`Dataset` says which document the API returns for it, which domain parameters the
+request takes, the longest period one request may ask for, and how far into the future the
+data is published (forecasts are published ahead of the instants they describe).
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import attrs
+
+from entsoe_core.areas import AreaKey
+from entsoe_core.errors import InvalidRequest
+from entsoe_core.timeline import Interval, add_months, utc
+
+__all__ = ["DATASETS", "Dataset", "DatasetCatalogue", "DomainParameter"]
+
+# The Transparency Platform publishes from the first delivery day of 2015 (CET), which
+# starts at 2014-12-31T23:00Z; nothing is asked for before that.
+PLATFORM_START = utc(2014, 12, 31, 23)
+
+
+class DomainParameter(enum.Enum):
+    """How a dataset's area goes into the request."""
+
+    OUT_BIDDING_ZONE = "outBiddingZone_Domain"
+    IN_DOMAIN = "in_Domain"
+    IN_AND_OUT_SAME = "in_Domain=out_Domain"
+    BORDER = "out_Domain>in_Domain"
+
+
+@attrs.frozen
+class Dataset:
+    """One kind of data: document and process type, domain parameters, limits, horizon."""
+
+    key: str
+    title: str
+    document_type: str
+    process_type: str | None
+    domain: DomainParameter
+    max_request_months: int = 12
+    publication_horizon: timedelta = timedelta(0)
+    available_from: datetime = PLATFORM_START
+
+    @property
+    def is_border(self) -> bool:
+        return self.domain is DomainParameter.BORDER
+
+    def request_limit_end(self, start: datetime) -> datetime:
+        """The latest end one request starting at ``start`` may ask for."""
+        return add_months(start, self.max_request_months)
+
+    def within_request_limit(self, interval: Interval) -> bool:
+        return interval.end <= self.request_limit_end(interval.start)
+
+    def check_area(self, key: AreaKey) -> None:
+        if self.is_border and not key.is_border:
+            raise InvalidRequest(
+                f"dataset {self.key} is about a border: give the area as FROM>TO "
+                f"(for example NL>DE_LU), not {key}"
+            )
+        if not self.is_border and key.is_border:
+            raise InvalidRequest(
+                f"dataset {self.key} takes a single area, not the border {key}"
+            )
+
+    def check_period(self, period: Interval) -> None:
+        if period.start < self.available_from:
+            raise InvalidRequest(
+                f"dataset {self.key} is published from {self.available_from.isoformat()}; "
+                f"the period starts {period.start.isoformat()}"
+            )
+
+    def horizon_end(self, now: datetime) -> datetime:
+        """The latest instant for which data may already be published at ``now``."""
+        return now + self.publication_horizon
+
+
+_DAY = timedelta(days=1)
+
+_CATALOGUE = (
+    Dataset(
+        "actual_total_load", "Actual total load", "A65", "A16",
+        DomainParameter.OUT_BIDDING_ZONE,
+    ),
+    Dataset(
+        "day_ahead_total_load_forecast", "Day-ahead total load forecast", "A65", "A01",
+        DomainParameter.OUT_BIDDING_ZONE, publication_horizon=2 * _DAY,
+    ),
+    Dataset(
+        "week_ahead_total_load_forecast", "Week-ahead total load forecast", "A65", "A31",
+        DomainParameter.OUT_BIDDING_ZONE, publication_horizon=14 * _DAY,
+    ),
+    Dataset(
+        "month_ahead_total_load_forecast", "Month-ahead total load forecast", "A65", "A32",
+        DomainParameter.OUT_BIDDING_ZONE, publication_horizon=62 * _DAY,
+    ),
+    Dataset(
+        "year_ahead_total_load_forecast", "Year-ahead total load forecast", "A65", "A33",
+        DomainParameter.OUT_BIDDING_ZONE, publication_horizon=400 * _DAY,
+    ),
+    Dataset(
+        "year_ahead_forecast_margin", "Year-ahead forecast margin", "A70", "A33",
+        DomainParameter.OUT_BIDDING_ZONE, publication_horizon=400 * _DAY,
+    ),
+    Dataset(
+        "actual_generation_per_type", "Actual generation per production type", "A75", "A16",
+        DomainParameter.IN_DOMAIN,
+    ),
+    Dataset(
+        "day_ahead_generation_forecast", "Day-ahead aggregated generation forecast", "A71",
+        "A01", DomainParameter.IN_DOMAIN, publication_horizon=2 * _DAY,
+    ),
+    Dataset(
+        "wind_solar_forecast", "Day-ahead wind and solar generation forecast", "A69", "A01",
+        DomainParameter.IN_DOMAIN, publication_horizon=2 * _DAY,
+    ),
+    Dataset(
+        "day_ahead_prices", "Day-ahead prices", "A44", None,
+        DomainParameter.IN_AND_OUT_SAME, publication_horizon=2 * _DAY,
+    ),
+    Dataset(
+        "cross_border_physical_flows", "Cross-border physical flows", "A11", None,
+        DomainParameter.BORDER,
+    ),
+)
+
+
+class DatasetCatalogue:
+    """Looks datasets up by key, with close-match hints."""
+
+    def __init__(self, datasets: tuple[Dataset, ...]) -> None:
+        self._by_key = {d.key: d for d in datasets}
+
+    def __iter__(self) -> Iterator[Dataset]:
+        return iter(self._by_key.values())
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self._by_key)
+
+    def get(self, key: str) -> Dataset:
+        found = self._by_key.get(key.strip().lower().replace("-", "_"))
+        if found is None:
+            close = difflib.get_close_matches(key.lower(), list(self._by_key), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise InvalidRequest(
+                f"unknown dataset {key!r}{hint} Known datasets: {', '.join(self._by_key)}"
+            )
+        return found
+
+
+DATASETS = DatasetCatalogue(_CATALOGUE)

@@ -1,0 +1,77 @@
+"""The error hierarchy of entsoe-backfill.
+
+Adapters translate what goes wrong outside (HTTP statuses, database errors, malformed XML)
+into these types, so services and entry points handle one vocabulary. Messages name the bad
+value and what would be accepted; they never carry a security token.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class EntsoeBackfillError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class InvalidRequest(EntsoeBackfillError, ValueError):
+    """Input that can never succeed: an unknown area, a naive datetime, end before start …"""
+
+
+class ConfigurationError(InvalidRequest):
+    """A setting is missing or out of range."""
+
+
+class UnknownJob(EntsoeBackfillError, LookupError):
+    """No backfill job has the given id."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no backfill job with id {job_id!r}; `entsoe jobs` lists them")
+        self.job_id = job_id
+
+
+class IllegalTransition(EntsoeBackfillError):
+    """A job or chunk was asked to move to a state its state machine does not allow."""
+
+    def __init__(self, what: str, current: str, target: str) -> None:
+        super().__init__(f"{what} cannot go from {current!r} to {target!r}")
+        self.what = what
+        self.current = current
+        self.target = target
+
+
+class LeaseLost(EntsoeBackfillError):
+    """Another worker took over a chunk (its lease expired); this worker's result is void."""
+
+
+class StorageError(EntsoeBackfillError):
+    """The database refused an operation; the transaction was rolled back."""
+
+
+class UnstorableData(EntsoeBackfillError):
+    """A document holds something the store cannot represent: an error, never a silent skip."""
+
+
+class SourceError(EntsoeBackfillError):
+    """The market data source failed to deliver a chunk."""
+
+
+class NoDataPublished(SourceError):
+    """The source answered that nothing is published for the interval (not a failure)."""
+
+
+class RateLimited(SourceError):
+    """The source refuses requests until ``until``; nothing may be sent before then."""
+
+    def __init__(self, until: datetime, detail: str = "") -> None:
+        message = f"rate limited by the source until {until.isoformat()}"
+        super().__init__(f"{message}: {detail}" if detail else message)
+        self.until = until
+
+
+class TransientSourceError(SourceError):
+    """5xx, time-outs, resets, truncated or malformed bodies: worth retrying."""
+
+
+class PermanentSourceError(SourceError):
+    """Bad request, token rejected, unsupported document: retrying cannot help."""

@@ -1,0 +1,117 @@
+"""Series, their identity, and the points they hold.
+
+A document holds several time series. Everything that tells two of them apart is part of the
+:class:`SeriesKey`: real documents carry PT15M and PT60M prices side by side, classification
+positions 1 and 2 of DE-LU prices, generation (in) and consumption (out) of one production type,
+and both directions of a border. None of these may ever land on the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+import attrs
+
+from entsoe_core.areas import AreaKey
+from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
+from entsoe_core.errors import UnstorableData
+
+__all__ = ["Observation", "Point", "Series", "SeriesKey", "dataset_for", "filing_area"]
+
+
+class Point(NamedTuple):
+    """One value at one UTC instant (the start of its resolution step)."""
+
+    timestamp: datetime
+    value: float
+
+
+@attrs.frozen(order=True)
+class SeriesKey:
+    """Everything in a document that distinguishes one series from another.
+
+    Absent fields are empty strings, never ``None``, so that keys compare and index alike in
+    every store.
+    """
+
+    document_type: str
+    process_type: str = ""
+    business_type: str = ""
+    psr_type: str = ""
+    in_domain: str = ""
+    out_domain: str = ""
+    classification_position: str = ""
+    resolution: str = ""
+
+
+@attrs.frozen
+class Series:
+    """A parsed series: its key, unit, curve type, revision and points in time order."""
+
+    key: SeriesKey
+    points: tuple[Point, ...]
+    unit: str = ""
+    curve_type: str = ""
+    revision: int = 1
+    created_at: datetime | None = None
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+
+@attrs.frozen
+class Observation:
+    """One stored value of one series at one instant, as the store reads it back."""
+
+    dataset: str
+    area: AreaKey
+    key: SeriesKey
+    timestamp: datetime
+    value: float
+    unit: str = ""
+    curve_type: str = ""
+    revision: int = 1
+    created_at: datetime | None = None
+
+
+def count_points(series: Sequence[Series]) -> int:
+    return sum(len(s.points) for s in series)
+
+
+def iter_observations(
+    dataset: str, area: AreaKey, series: Sequence[Series]
+) -> Iterator[Observation]:
+    for one in series:
+        for point in one.points:
+            yield Observation(
+                dataset, area, one.key, point.timestamp, point.value, one.unit,
+                one.curve_type, one.revision, one.created_at,
+            )
+
+
+def dataset_for(key: SeriesKey) -> Dataset:
+    """The catalogue dataset a parsed series belongs to, from its document and process type."""
+    for dataset in DATASETS:
+        if dataset.document_type == key.document_type and (
+            dataset.process_type is None or dataset.process_type == key.process_type
+        ):
+            return dataset
+    raise UnstorableData(
+        f"no dataset of the catalogue takes document type {key.document_type!r} with process "
+        f"type {key.process_type!r}; known: "
+        + ", ".join(f"{d.key} ({d.document_type}/{d.process_type or '-'})" for d in DATASETS)
+    )
+
+
+def filing_area(dataset: Dataset, key: SeriesKey) -> AreaKey:
+    """The area a series is filed under, from the domains the document gives it."""
+    if dataset.domain is DomainParameter.BORDER:
+        if not (key.in_domain and key.out_domain):
+            raise UnstorableData(f"a {dataset.key} series needs both in and out domains: {key}")
+        return AreaKey(key.out_domain, key.in_domain)
+    code = key.in_domain or key.out_domain
+    if not code:
+        raise UnstorableData(f"a {dataset.key} series names no domain: {key}")
+    return AreaKey(code)

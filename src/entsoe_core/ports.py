@@ -1,0 +1,231 @@
+"""The ports: what the core needs from the outside world, and nothing about how it is done.
+
+Adapters implement these: ``adapters.memory`` (the reference twin), ``adapters.sqlalchemy``
+(SQLite and PostgreSQL), ``adapters.entsoe_http`` (the real API) and ``adapters.fakes``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from entsoe_core.areas import AreaKey
+from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
+from entsoe_core.observations import Observation, Series, SeriesKey
+from entsoe_core.plan import Chunk
+from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkProgress, ChunkStatus, JobStatus
+from entsoe_core.timeline import Interval, IntervalSet
+
+__all__ = [
+    "AbstractUnitOfWork",
+    "BackfillProgressPort",
+    "ChunkData",
+    "ClockPort",
+    "EnergyStorePort",
+    "MarketDataSourcePort",
+    "NoData",
+    "ObservationCursor",
+    "RateLimiterPort",
+    "SourceAnswer",
+    "UnitOfWorkFactory",
+]
+
+
+class ClockPort(Protocol):
+    """Time, and waiting for it. Every wait in the core goes through here."""
+
+    def now(self) -> datetime:
+        """The current instant, UTC-aware."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` (the fake clock advances instantly)."""
+        ...
+
+
+@attrs.frozen
+class ChunkData:
+    """What a source returned for a chunk: its series (possibly none for some instants)."""
+
+    series: tuple[Series, ...]
+
+
+@attrs.frozen
+class NoData:
+    """The source answered that nothing is published for the chunk's interval."""
+
+    reason: str = "No matching data found"
+
+
+SourceAnswer = ChunkData | NoData
+
+
+class MarketDataSourcePort(Protocol):
+    """Fetches one chunk from the market data source.
+
+    Raises :class:`~entsoe_core.errors.RateLimited` (with the instant it may try again),
+    :class:`~entsoe_core.errors.TransientSourceError` (5xx, time-outs, resets, truncated
+    bodies) or :class:`~entsoe_core.errors.PermanentSourceError` (bad request, token rejected,
+    unsupported document).
+    """
+
+    async def fetch(self, chunk: Chunk) -> SourceAnswer: ...
+
+
+class RateLimiterPort(Protocol):
+    """Admits requests within the budget, and stops them all while the source bans us."""
+
+    async def acquire(self) -> None:
+        """Wait until one request may be sent, and count it."""
+        ...
+
+    async def ban_until(self, until: datetime) -> None:
+        """No request may be admitted before ``until``."""
+        ...
+
+
+ObservationCursor = tuple[datetime, SeriesKey]
+"""The position after which a paginated read continues: (timestamp, series key)."""
+
+
+class EnergyStorePort(Protocol):
+    """Observations and the coverage ledger. Stores flush; only the unit of work commits."""
+
+    async def upsert(self, dataset: str, area: AreaKey, series: Sequence[Series]) -> int:
+        """Insert or replace points, idempotently and revision-aware.
+
+        A stored value is replaced only by one of the same or a newer revision. Returns the
+        number of points written (inserted or replaced).
+        """
+        ...
+
+    async def read(
+        self,
+        dataset: str,
+        area: AreaKey,
+        interval: Interval,
+        *,
+        after: ObservationCursor | None = None,
+        limit: int | None = None,
+    ) -> list[Observation]:
+        """Observations in ``interval``, ordered by timestamp then series key."""
+        ...
+
+    async def record_coverage(self, dataset: str, area: AreaKey, entry: CoverageEntry) -> None:
+        """Add one fetch to the coverage ledger."""
+        ...
+
+    async def coverage(self, dataset: str, area: AreaKey, within: Interval) -> Coverage:
+        """The ledger entries of (dataset, area) that overlap ``within``."""
+        ...
+
+    async def gaps(
+        self, dataset: str, area: AreaKey, requested: Interval, policy: RecheckPolicy
+    ) -> IntervalSet:
+        """What of ``requested`` no final coverage entry covers, computed by the store."""
+        ...
+
+
+class BackfillProgressPort(Protocol):
+    """Jobs and chunks. Hands out frozen values only, never objects bound to a session."""
+
+    async def add_job(self, job: BackfillJob, chunks: Sequence[ChunkProgress]) -> None: ...
+
+    async def get_job(self, job_id: str) -> BackfillJob:
+        """The job; raises :class:`~entsoe_core.errors.UnknownJob` if there is none."""
+        ...
+
+    async def save_job(self, job: BackfillJob) -> BackfillJob:
+        """Store a job's new state if its version is still the stored one.
+
+        Returns it with the version bumped; raises
+        :class:`~entsoe_core.errors.LeaseLost` if someone else changed it meanwhile.
+        """
+        ...
+
+    async def list_jobs(
+        self, statuses: Collection[JobStatus] | None = None
+    ) -> list[BackfillJob]:
+        """Jobs, newest first, optionally only those in ``statuses``."""
+        ...
+
+    async def get_chunks(
+        self, job_id: str, statuses: Collection[ChunkStatus] | None = None
+    ) -> list[ChunkProgress]:
+        """The chunks of a job in plan order, optionally only those in ``statuses``."""
+        ...
+
+    async def counts(self, job_id: str, now: datetime) -> ChunkCounts:
+        """The job's counters, aggregated by the store."""
+        ...
+
+    async def last_error(self, job_id: str) -> str | None:
+        """The error of the most recently failed chunk, if any."""
+        ...
+
+    async def claim_next(
+        self,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        *,
+        job_id: str | None = None,
+        areas: Collection[AreaKey] | None = None,
+    ) -> ChunkProgress | None:
+        """Claim the first claimable chunk of an in-progress job, with a lease.
+
+        Claimable: pending, or in flight with an expired lease. ``job_id`` restricts the
+        search to one job, ``areas`` to chunks of those areas. Two callers never get the same
+        chunk while its lease is live.
+        """
+        ...
+
+    async def save_chunk(self, chunk: ChunkProgress) -> ChunkProgress:
+        """Store a chunk's new state, fenced by its version.
+
+        Raises :class:`~entsoe_core.errors.LeaseLost` if the stored row has moved on (another
+        worker took the chunk over). Returns the chunk with its version bumped.
+        """
+        ...
+
+
+class AbstractUnitOfWork(abc.ABC):
+    """One transaction over the store and the progress tables.
+
+    ``async with uow:`` begins it; leaving the block without :meth:`commit` rolls back. A
+    chunk's observations, its coverage entry and its progress row commit together or not at
+    all. No HTTP is done while one is open.
+    """
+
+    store: EnergyStorePort
+    progress: BackfillProgressPort
+
+    async def __aenter__(self) -> Self:
+        await self._begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    @abc.abstractmethod
+    async def _begin(self) -> None: ...
+
+    @abc.abstractmethod
+    async def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    async def rollback(self) -> None:
+        """Discard whatever was not committed; harmless after a commit."""
+
+
+UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]

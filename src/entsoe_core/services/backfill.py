@@ -1,0 +1,415 @@
+"""BackfillService: analyse coverage, plan, persist and run chunks, resume, cancel, report.
+
+Each chunk runs the same way, whoever runs it (``entsoe backfill``, ``entsoe resume``, a worker,
+the HTTP API): claim it with a lease in a short transaction; fetch it with no transaction open,
+retrying transient failures with backoff and obeying rate limits; then one unit of work
+upserts its observations, records its coverage entry and moves its progress row, and commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
+from datetime import timedelta
+
+import attrs
+
+from entsoe_core.areas import AreaKey
+from entsoe_core.coverage import CoverageEntry, Outcome, RecheckPolicy
+from entsoe_core.errors import (
+    EntsoeBackfillError,
+    LeaseLost,
+    PermanentSourceError,
+    RateLimited,
+    TransientSourceError,
+    UnstorableData,
+)
+from entsoe_core.plan import BackfillPlan, ChunkPolicy
+from entsoe_core.ports import (
+    AbstractUnitOfWork,
+    ChunkData,
+    ClockPort,
+    MarketDataSourcePort,
+    RateLimiterPort,
+    SourceAnswer,
+    UnitOfWorkFactory,
+)
+from entsoe_core.progress import (
+    BackfillJob,
+    ChunkProgress,
+    ChunkStatus,
+    JobKind,
+    JobStatus,
+    new_id,
+)
+from entsoe_core.services.requests import BackfillRequest, CoverageReport, JobReport
+from entsoe_core.services.retry import RetryPolicy
+from entsoe_core.timeline import IntervalSet
+
+__all__ = ["BackfillService", "ChunkListener", "RunLimits"]
+
+log = logging.getLogger(__name__)
+
+ChunkListener = Callable[[ChunkProgress], None]
+"""Called with each chunk's final state (done or failed) as soon as it is committed."""
+
+
+@attrs.frozen
+class RunLimits:
+    """Concurrency and lease settings of a run."""
+
+    max_requests_in_flight: int = attrs.field(
+        default=4, validator=attrs.validators.in_(range(1, 65))
+    )
+    max_concurrent_areas: int = attrs.field(
+        default=4, validator=attrs.validators.in_(range(1, 1001))
+    )
+    lease: timedelta = timedelta(minutes=2)
+    idle_poll_seconds: float = 1.0
+
+
+def default_owner() -> str:
+    return f"worker-{uuid.uuid4().hex[:8]}"
+
+
+class BackfillService:
+    """Backfills: plan, persist, run with bounded concurrency, resume, cancel, report."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        source: MarketDataSourcePort,
+        clock: ClockPort,
+        limiter: RateLimiterPort,
+        *,
+        retry: RetryPolicy | None = None,
+        limits: RunLimits | None = None,
+        recheck: RecheckPolicy | None = None,
+        max_years: int = 10,
+        rng: random.Random | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self._uow = uow
+        self._source = source
+        self._clock = clock
+        self._limiter = limiter
+        self._retry = retry or RetryPolicy()
+        self._limits = limits or RunLimits()
+        self.recheck = recheck or RecheckPolicy()
+        self.max_years = max_years
+        self._rng = rng or random.Random()
+        self.owner = owner or default_owner()
+        self._claim_lock = asyncio.Lock()
+        self._active_areas: Counter[AreaKey] = Counter()
+
+    # -- looking before leaping ---------------------------------------------------------
+
+    async def analyze(self, request: BackfillRequest) -> list[CoverageReport]:
+        """Coverage and gaps of every (dataset, area) of the request."""
+        reports = []
+        async with self._uow() as uow:
+            for dataset, area in request.targets():
+                coverage = await uow.store.coverage(dataset, area, request.period)
+                gaps = await uow.store.gaps(dataset, area, request.period, self.recheck)
+                reports.append(CoverageReport(dataset, area, request.period, coverage, gaps))
+        return reports
+
+    async def plan(self, request: BackfillRequest) -> BackfillPlan:
+        reports = await self.analyze(request)
+        return BackfillPlan.build(
+            {(r.dataset, r.area): r.gaps for r in reports}, ChunkPolicy(request.span)
+        )
+
+    # -- creating and running jobs ------------------------------------------------------
+
+    async def create(
+        self,
+        request: BackfillRequest,
+        *,
+        kind: JobKind = JobKind.BACKFILL,
+        gaps: Mapping[tuple[str, AreaKey], IntervalSet] | None = None,
+    ) -> BackfillJob:
+        """Persist a job and the chunks of its plan; nothing is fetched yet."""
+        if gaps is None:
+            plan = await self.plan(request)
+        else:
+            plan = BackfillPlan.build(gaps, ChunkPolicy(request.span))
+        now = self._clock.now()
+        job = BackfillJob(
+            id=new_id(),
+            created_at=now,
+            period=request.period,
+            datasets=request.datasets,
+            areas=tuple(str(a) for a in request.areas),
+            span=request.span,
+            kind=kind,
+        )
+        chunks = [
+            ChunkProgress(f"{job.id}-{index:06d}", job.id, chunk, updated_at=now)
+            for index, chunk in enumerate(plan)
+        ]
+        async with self._uow() as uow:
+            await uow.progress.add_job(job, chunks)
+            await uow.commit()
+        log.info("created job %s with %d chunks", job.id, len(chunks))
+        return job
+
+    async def start(
+        self, request: BackfillRequest, on_chunk: ChunkListener | None = None
+    ) -> JobReport:
+        """Create a job for the request and run it to the end."""
+        job = await self.create(request)
+        return await self.run(job.id, on_chunk)
+
+    async def run(self, job_id: str, on_chunk: ChunkListener | None = None) -> JobReport:
+        """Run every chunk of a job that is not done, failed ones included (resume)."""
+        await self._activate(job_id)
+        await self._work(job_id, on_chunk, follow=False)
+        return await self.status(job_id)
+
+    resume = run
+
+    async def activate(self, job_id: str) -> JobReport:
+        """Make a job runnable (failed chunks back to pending) without running it here."""
+        await self._activate(job_id)
+        return await self.status(job_id)
+
+    async def _activate(self, job_id: str) -> None:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            job = await uow.progress.get_job(job_id)
+            for failed in await uow.progress.get_chunks(job_id, (ChunkStatus.FAILED,)):
+                await uow.progress.save_chunk(failed.retry(now))
+            if job.status is not JobStatus.IN_PROGRESS:
+                job = await uow.progress.save_job(job.to(JobStatus.IN_PROGRESS, now))
+            await self._settle_in(uow, job)
+            await uow.commit()
+
+    async def cancel(self, job_id: str) -> JobReport:
+        """Cancel a job: its pending and failed chunks are cancelled, none are claimed again.
+
+        A chunk already in flight finishes and commits its data; nothing is lost.
+        """
+        now = self._clock.now()
+        async with self._uow() as uow:
+            job = await uow.progress.get_job(job_id)
+            cancelled = job.to(JobStatus.CANCELLED, now)
+            waiting = (ChunkStatus.PENDING, ChunkStatus.FAILED)
+            for chunk in await uow.progress.get_chunks(job_id, waiting):
+                await uow.progress.save_chunk(chunk.cancel(now))
+            await uow.progress.save_job(cancelled)
+            await uow.commit()
+        return await self.status(job_id)
+
+    async def work(
+        self,
+        *,
+        follow: bool = False,
+        on_chunk: ChunkListener | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        """Worker mode: run chunks of every in-progress job until none is left.
+
+        With ``follow``, keep polling for new work until ``stop`` is set.
+        """
+        await self._work(None, on_chunk, follow=follow, stop=stop)
+
+    # -- reporting ----------------------------------------------------------------------
+
+    async def status(self, job_id: str) -> JobReport:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            job = await uow.progress.get_job(job_id)
+            job = await self._settle_in(uow, job)
+            report = JobReport(
+                job, await uow.progress.counts(job_id, now),
+                await uow.progress.last_error(job_id), now,
+            )
+            await uow.commit()
+        return report
+
+    async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[JobReport]:
+        async with self._uow() as uow:
+            jobs = await uow.progress.list_jobs(statuses)
+        return [await self.status(job.id) for job in jobs]
+
+    async def list_active(self) -> list[JobReport]:
+        return await self.list_jobs((JobStatus.IN_PROGRESS,))
+
+    async def list_resumable(self) -> list[JobReport]:
+        """Jobs with chunks left to run and nobody running them, or that ended failed."""
+        candidates = await self.list_jobs(
+            (JobStatus.PENDING, JobStatus.IN_PROGRESS, JobStatus.FAILED)
+        )
+        return [r for r in candidates if not r.running]
+
+    async def _settle_in(self, uow: AbstractUnitOfWork, job: BackfillJob) -> BackfillJob:
+        settled = job.settle(await uow.progress.counts(job.id, self._clock.now()),
+                             self._clock.now())
+        if settled is job:
+            return job
+        return await uow.progress.save_job(settled)
+
+    async def _settle(self, job_id: str) -> None:
+        # A concurrent settle by another worker may win the version race; then all is well.
+        with contextlib.suppress(LeaseLost):
+            async with self._uow() as uow:
+                await self._settle_in(uow, await uow.progress.get_job(job_id))
+                await uow.commit()
+
+    # -- the run loop -------------------------------------------------------------------
+
+    async def _work(
+        self,
+        job_id: str | None,
+        on_chunk: ChunkListener | None,
+        *,
+        follow: bool,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        touched: set[str] = set() if job_id is None else {job_id}
+
+        async def lane() -> None:
+            while stop is None or not stop.is_set():
+                claimed = await self._claim(job_id)
+                if claimed is None:
+                    if not follow and not await self._others_still_running(job_id):
+                        return
+                    await self._clock.sleep(self._limits.idle_poll_seconds)
+                    continue
+                touched.add(claimed.job_id)
+                try:
+                    finished = await self._execute(claimed)
+                finally:
+                    self._release_area(claimed.chunk.area)
+                if finished is not None and on_chunk is not None:
+                    on_chunk(finished)
+
+        lanes = [asyncio.create_task(lane()) for _ in range(self._limits.max_requests_in_flight)]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
+            for task in lanes:
+                task.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+            for touched_id in touched:
+                await asyncio.shield(self._settle(touched_id))
+
+    async def _others_still_running(self, job_id: str | None) -> bool:
+        """Whether chunks of the job are still in flight (here or elsewhere)."""
+        if job_id is None:
+            return False
+        async with self._uow() as uow:
+            job = await uow.progress.get_job(job_id)
+            counts = await uow.progress.counts(job_id, self._clock.now())
+        return job.is_active and counts[ChunkStatus.IN_FLIGHT] > 0
+
+    async def _claim(self, job_id: str | None) -> ChunkProgress | None:
+        async with self._claim_lock:
+            areas = None
+            if len(self._active_areas) >= self._limits.max_concurrent_areas:
+                areas = set(self._active_areas)
+            async with self._uow() as uow:
+                claimed = await uow.progress.claim_next(
+                    self.owner, self._clock.now(), self._limits.lease,
+                    job_id=job_id, areas=areas,
+                )
+                await uow.commit()
+            if claimed is not None:
+                self._active_areas[claimed.chunk.area] += 1
+            return claimed
+
+    def _release_area(self, area: AreaKey) -> None:
+        self._active_areas[area] -= 1
+        if self._active_areas[area] <= 0:
+            del self._active_areas[area]
+
+    async def _execute(self, claimed: ChunkProgress) -> ChunkProgress | None:
+        """Fetch and commit one chunk; ``None`` if the chunk was lost to another worker."""
+        chunk = claimed
+        requests = attempts = rate_waits = 0
+        try:
+            while True:
+                await self._limiter.acquire()
+                if requests:
+                    chunk = await self._renew(chunk)
+                requests += 1
+                attempts += 1
+                try:
+                    answer = await self._source.fetch(chunk.chunk)
+                except RateLimited as error:
+                    attempts -= 1
+                    rate_waits += 1
+                    await self._limiter.ban_until(error.until)
+                    if rate_waits > self._retry.max_rate_limit_waits:
+                        return await self._fail(chunk, f"still {error}", requests, attempts)
+                    continue
+                except TransientSourceError as error:
+                    if attempts >= self._retry.attempts:
+                        reason = f"gave up after {attempts} attempts: {error}"
+                        return await self._fail(chunk, reason, requests, attempts)
+                    await self._clock.sleep(self._retry.delay(attempts, self._rng))
+                    continue
+                except PermanentSourceError as error:
+                    return await self._fail(chunk, str(error), requests, attempts)
+                try:
+                    return await self._commit(chunk, answer, requests, attempts)
+                except UnstorableData as error:
+                    return await self._fail(chunk, f"cannot store: {error}", requests, attempts)
+        except LeaseLost as error:
+            log.warning("chunk %s abandoned: %s", claimed.id, error)
+            return None
+        except asyncio.CancelledError:
+            await asyncio.shield(self._give_back(chunk))
+            raise
+
+    async def _renew(self, chunk: ChunkProgress) -> ChunkProgress:
+        async with self._uow() as uow:
+            renewed = await uow.progress.save_chunk(
+                chunk.renew(self._clock.now(), self._limits.lease)
+            )
+            await uow.commit()
+        return renewed
+
+    async def _give_back(self, chunk: ChunkProgress) -> None:
+        """Return an interrupted chunk to the pending pool at once (it keeps no lease)."""
+        with contextlib.suppress(EntsoeBackfillError):
+            async with self._uow() as uow:
+                await uow.progress.save_chunk(chunk.release(self._clock.now()))
+                await uow.commit()
+
+    async def _commit(
+        self, chunk: ChunkProgress, answer: SourceAnswer, requests: int, attempts: int
+    ) -> ChunkProgress:
+        now = self._clock.now()
+        target = chunk.chunk
+        async with self._uow() as uow:
+            points = 0
+            outcome = Outcome.NO_DATA
+            if isinstance(answer, ChunkData):
+                outcome = Outcome.DATA
+                points = await uow.store.upsert(target.dataset, target.area, answer.series)
+            await uow.store.record_coverage(
+                target.dataset, target.area, CoverageEntry(target.interval, outcome, now)
+            )
+            done = await uow.progress.save_chunk(chunk.complete(points, requests, attempts, now))
+            await self._settle_in(uow, await uow.progress.get_job(chunk.job_id))
+            await uow.commit()
+        return done
+
+    async def _fail(
+        self, chunk: ChunkProgress, reason: str, requests: int, attempts: int
+    ) -> ChunkProgress:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            failed = await uow.progress.save_chunk(chunk.fail(reason, requests, attempts, now))
+            await self._settle_in(uow, await uow.progress.get_job(chunk.job_id))
+            await uow.commit()
+        log.warning("chunk %s failed: %s", chunk.chunk, reason)
+        return failed
+

@@ -1,0 +1,137 @@
+"""What a user asks for, validated, and what the services report back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+import attrs
+
+from entsoe_core.areas import AREAS, AreaKey
+from entsoe_core.coverage import Coverage
+from entsoe_core.datasets import DATASETS
+from entsoe_core.errors import InvalidRequest
+from entsoe_core.plan import ChunkSpan
+from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkStatus
+from entsoe_core.timeline import Interval, IntervalSet, add_months
+
+__all__ = ["BackfillRequest", "CoverageReport", "JobReport"]
+
+
+@attrs.frozen
+class BackfillRequest:
+    """Areas x datasets x period, checked against the catalogues."""
+
+    areas: tuple[AreaKey, ...]
+    datasets: tuple[str, ...]
+    period: Interval
+    span: ChunkSpan = ChunkSpan.MONTH
+
+    @classmethod
+    def parse(
+        cls,
+        areas: Iterable[str],
+        datasets: Iterable[str],
+        start: datetime,
+        end: datetime,
+        *,
+        span: ChunkSpan = ChunkSpan.MONTH,
+        max_years: int = 10,
+    ) -> BackfillRequest:
+        """Resolve names and check every combination; raise on the first bad value."""
+        keys = tuple(dict.fromkeys(AREAS.key(a) for a in areas if a.strip()))
+        kinds = tuple(dict.fromkeys(DATASETS.get(d).key for d in datasets if d.strip()))
+        if not keys:
+            raise InvalidRequest("no area given; name at least one, for example NL or DE_LU")
+        if not kinds:
+            raise InvalidRequest(
+                f"no dataset given; name at least one of {', '.join(DATASETS.keys)}"
+            )
+        period = Interval.of(start, end)
+        if period.end > add_months(period.start, 12 * max_years):
+            raise InvalidRequest(
+                f"the period {period} is longer than the configured maximum of {max_years} "
+                "years; split it, or raise ENTSOE_HISTORY_YEARS"
+            )
+        request = cls(keys, kinds, period, span)
+        for dataset_key, area in request.targets():
+            dataset = DATASETS.get(dataset_key)
+            dataset.check_area(area)
+            dataset.check_period(period)
+            for code in filter(None, (area.code, area.to_code)):
+                AREAS.get(code).check_period(period)
+        return request
+
+    def targets(self) -> list[tuple[str, AreaKey]]:
+        return [(d, a) for a in self.areas for d in self.datasets]
+
+
+@attrs.frozen
+class CoverageReport:
+    """What is covered and what is missing for one (dataset, area) within a period."""
+
+    dataset: str
+    area: AreaKey
+    period: Interval
+    coverage: Coverage
+    gaps: IntervalSet
+
+    @property
+    def covered(self) -> IntervalSet:
+        return IntervalSet((self.period,)).intersection(self.coverage.covered())
+
+
+@attrs.frozen
+class JobReport:
+    """A job, its chunk counters, and what can be said about time."""
+
+    job: BackfillJob
+    counts: ChunkCounts
+    last_error: str | None
+    now: datetime
+
+    @property
+    def running(self) -> bool:
+        """Whether some worker holds a live lease on a chunk of this job right now."""
+        return self.counts.live_leases > 0
+
+    @property
+    def elapsed(self) -> timedelta | None:
+        if self.job.started_at is None:
+            return None
+        return (self.job.finished_at or self.now) - self.job.started_at
+
+    @property
+    def eta(self) -> timedelta | None:
+        done = self.counts[ChunkStatus.DONE]
+        remaining = self.counts.open
+        if not done or not remaining or self.elapsed is None or self.job.finished_at:
+            return None
+        return self.elapsed / done * remaining
+
+    def as_dict(self) -> dict[str, object]:
+        def seconds(value: timedelta | None) -> float | None:
+            return None if value is None else round(value.total_seconds(), 3)
+
+        return {
+            "id": self.job.id,
+            "kind": self.job.kind.value,
+            "status": self.job.status.value,
+            "running": self.running,
+            "areas": list(self.job.areas),
+            "datasets": list(self.job.datasets),
+            "start": self.job.period.start.isoformat(),
+            "end": self.job.period.end.isoformat(),
+            "created_at": self.job.created_at.isoformat(),
+            "chunks": {s.value: self.counts[s] for s in ChunkStatus},
+            "chunks_total": self.counts.total,
+            "points_written": self.counts.points_written,
+            "requests": self.counts.requests,
+            "elapsed_seconds": seconds(self.elapsed),
+            "eta_seconds": seconds(self.eta),
+            "last_error": self.last_error,
+        }
+
+
+def area_labels(keys: Sequence[AreaKey]) -> tuple[str, ...]:
+    return tuple(str(k) for k in keys)

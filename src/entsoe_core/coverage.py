@@ -29,14 +29,21 @@ class Outcome(enum.Enum):
 
 @attrs.frozen
 class RecheckPolicy:
-    """How long after an interval ends a "no data" answer for it is still worth re-asking."""
+    """How long after an interval ends an answer for it may still change.
 
+    An entry is final once it was fetched at least ``data_settle`` (for data) or
+    ``no_data_settle`` (for "no data") after its interval ended. Late publication and
+    same-day corrections make earlier answers provisional.
+    """
+
+    data_settle: timedelta = timedelta(days=2)
     no_data_settle: timedelta = timedelta(days=7)
 
+    def settle(self, outcome: Outcome) -> timedelta:
+        return self.data_settle if outcome is Outcome.DATA else self.no_data_settle
+
     def is_final(self, entry: CoverageEntry) -> bool:
-        if entry.outcome is Outcome.DATA:
-            return entry.interval.end <= entry.fetched_at
-        return entry.interval.end + self.no_data_settle <= entry.fetched_at
+        return entry.interval.end + self.settle(entry.outcome) <= entry.fetched_at
 
 
 @attrs.frozen(order=True)

@@ -1,0 +1,386 @@
+"""Parse ENTSO-E documents into series, streaming.
+
+Reads ``GL_MarketDocument`` (load and generation), ``Publication_MarketDocument`` (prices and
+flows, versions 7:0 and 7:3) and ``Acknowledgement_MarketDocument`` (no data, or an error),
+matching elements by local name whatever the namespace version, and ZIP bodies holding
+several of them. The document is walked with ``lxml.etree.iterparse`` and every ``Point`` is
+dropped from the tree as soon as it is read, so memory holds the points of the series being
+built, not the document.
+
+Each ``Period`` of each ``TimeSeries`` becomes one :class:`~entsoe_core.observations.Series`,
+keyed by everything that tells series apart (see ``SeriesKey``). Curve type A01 gives one
+point per position present; A03 repeats a value for the positions left out after it, until
+the next given position or the end of the period.
+
+:func:`parse_document` is the entry for other code (the importer, the HTTP adapter);
+:func:`iter_parsed` yields the same results one by one, as they are read.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import Final
+
+import attrs
+from lxml import etree
+
+from entsoe_core.observations import Point, Series, SeriesKey
+
+from .errors import MalformedDocument, UnsupportedDocument
+from .resolution import Resolution
+from .safe_xml import SAFE_OPTIONS, local_name, read_capped, root_name
+
+__all__ = [
+    "DEFAULT_MAX_MEMBER_BYTES",
+    "SUPPORTED_ROOTS",
+    "Acknowledgement",
+    "iter_parsed",
+    "parse_document",
+]
+
+SUPPORTED_ROOTS: Final = (
+    "GL_MarketDocument",
+    "Publication_MarketDocument",
+    "Acknowledgement_MarketDocument",
+)
+DEFAULT_MAX_MEMBER_BYTES: Final = 512 * 1024 * 1024
+"""The largest XML document a ZIP body may unpack to (a one-year PT15M A75 is ~100 MB)."""
+
+_ACKNOWLEDGEMENT = "Acknowledgement_MarketDocument"
+_ZIP_MAGIC = b"PK\x03\x04"
+_SERIES_FIELDS: Final = frozenset({
+    "businessType",
+    "psrType",
+    "inBiddingZone_Domain.mRID",
+    "outBiddingZone_Domain.mRID",
+    "in_Domain.mRID",
+    "out_Domain.mRID",
+    "quantity_Measure_Unit.name",
+    "currency_Unit.name",
+    "price_Measure_Unit.name",
+    "curveType",
+    "classificationSequence_AttributeInstanceComponent.position",
+})
+_DOCUMENT_FIELDS: Final = frozenset({
+    "type", "process.processType", "revisionNumber", "createdDateTime",
+})
+_STRUCTURE: Final = ("TimeSeries", "Period", "timeInterval", "resolution", "Point", "Reason")
+_WATCHED: Final = tuple(
+    f"{{*}}{name}" for name in (*_STRUCTURE, *sorted(_SERIES_FIELDS | _DOCUMENT_FIELDS))
+)
+_VALUE_NAMES: Final = frozenset({"quantity", "price.amount"})
+_CURVES: Final = frozenset({"A01", "A03", ""})
+
+
+@attrs.frozen
+class Acknowledgement:
+    """An acknowledgement instead of data: "No matching data found", or why a request failed."""
+
+    reason_code: str
+    text: str
+    created_at: datetime | None = None
+
+    @property
+    def no_data(self) -> bool:
+        """Whether it says that nothing is published (rather than that the request was bad)."""
+        return "no matching data found" in self.text.lower()
+
+
+def parse_document(
+    source: bytes | Path, *, label: str | None = None,
+    max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
+) -> tuple[Series, ...] | Acknowledgement:
+    """Every series of a document (or of every document of a ZIP), or its acknowledgement.
+
+    Raises :class:`~adapters.entsoe_http.errors.MalformedDocument` (not XML, or cut short),
+    :class:`~adapters.entsoe_http.errors.UnsupportedDocument` (another kind of document),
+    :class:`~adapters.entsoe_http.errors.UnsafeDocument` (a DTD) or
+    :class:`~adapters.entsoe_http.errors.BodyTooLarge` (a ZIP member over the cap).
+    """
+    series: list[Series] = []
+    acknowledgements: list[Acknowledgement] = []
+    for item in iter_parsed(source, label=label, max_member_bytes=max_member_bytes):
+        if isinstance(item, Acknowledgement):
+            acknowledgements.append(item)
+        else:
+            series.append(item)
+    if acknowledgements and not series:
+        return acknowledgements[0]
+    return tuple(series)
+
+
+def iter_parsed(
+    source: bytes | Path, *, label: str | None = None,
+    max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
+) -> Iterator[Series | Acknowledgement]:
+    """Series as their periods are read, and acknowledgements, in document order."""
+    name = label or (str(source) if isinstance(source, Path) else "the document")
+    for member_label, member in _members(source, name, max_member_bytes):
+        yield from _read_xml(member, member_label)
+
+
+def _members(
+    source: bytes | Path, label: str, cap: int
+) -> Iterator[tuple[str, bytes | Path]]:
+    if isinstance(source, bytes):
+        head = source[:4]
+    else:
+        with source.open("rb") as stream:
+            head = stream.read(4)
+    if head != _ZIP_MAGIC:
+        yield label, source
+        return
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
+            for info in zf.infolist():
+                if info.is_dir():
+                    continue
+                member_label = f"{label} (member {info.filename})"
+                with zf.open(info) as stream:
+                    yield member_label, read_capped(stream, cap, member_label)
+    except (zipfile.BadZipFile, EOFError) as error:
+        raise MalformedDocument(f"{label} is a damaged ZIP archive: {error}") from None
+
+
+def _read_xml(source: bytes | Path, label: str) -> Iterator[Series | Acknowledgement]:
+    root = root_name(source, label)
+    if root not in SUPPORTED_ROOTS:
+        raise UnsupportedDocument(
+            f"{label} is a {root} document; this parser reads "
+            f"{', '.join(SUPPORTED_ROOTS)}"
+        )
+    reader = _DocumentReader(label, root == _ACKNOWLEDGEMENT)
+    events = etree.iterparse(
+        io.BytesIO(source) if isinstance(source, bytes) else str(source),
+        events=("end",), tag=_WATCHED, **SAFE_OPTIONS,
+    )
+    try:
+        for _, element in events:
+            series = reader.on_end(element)
+            if series is not None:
+                yield series
+    except etree.XMLSyntaxError as error:
+        raise MalformedDocument(f"{label} is not well-formed XML: {error}") from None
+    if reader.acknowledgement is not None:
+        yield reader.acknowledgement
+
+
+class _DocumentReader:
+    """The state of one document walk: the document's fields, the series', the period's."""
+
+    def __init__(self, label: str, is_acknowledgement: bool) -> None:
+        self._label = label
+        self._is_acknowledgement = is_acknowledgement
+        self._names: dict[str, str] = {}
+        self._document: dict[str, str] = {}
+        self._series: dict[str, str] = {}
+        self._period: tuple[datetime, datetime] | None = None
+        self._resolution: Resolution | None = None
+        self._given: list[tuple[int, float]] = []
+        self.acknowledgement: Acknowledgement | None = None
+
+    def _name(self, tag: str) -> str:
+        name = self._names.get(tag)
+        if name is None:
+            name = self._names[tag] = local_name(tag)
+        return name
+
+    def on_end(self, element: etree._Element) -> Series | None:
+        name = self._name(element.tag)
+        if name == "Point":
+            self._given.append(self._point(element))
+            _drop(element)
+            return None
+        if name == "Period":
+            series = self._finish_period()
+            _drop(element)
+            return series
+        if name == "TimeSeries":
+            self._series = {}
+            _drop(element)
+        elif name == "timeInterval":
+            self._period = self._interval(element)
+        elif name == "resolution":
+            self._resolution = Resolution.parse(_text(element))
+        elif name == "Reason":
+            if self._is_acknowledgement and self.acknowledgement is None:
+                self.acknowledgement = self._reason(element)
+        elif name in _SERIES_FIELDS:
+            self._series[name] = _text(element)
+        else:
+            self._document[name] = _text(element)
+        return None
+
+    def _point(self, element: etree._Element) -> tuple[int, float]:
+        position: int | None = None
+        value: float | None = None
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            child_name = self._name(child.tag)
+            try:
+                if child_name == "position":
+                    position = int(_text(child))
+                elif child_name in _VALUE_NAMES:
+                    value = float(_text(child))
+            except ValueError:
+                raise MalformedDocument(
+                    f"{self._label}: a Point has {child_name} {_text(child)!r}, not a number"
+                ) from None
+        if position is None or value is None or position < 1:
+            raise MalformedDocument(
+                f"{self._label}: a Point needs a position >= 1 and a quantity or price.amount; "
+                f"got position {position!r}, value {value!r}"
+            )
+        return position, value
+
+    def _interval(self, element: etree._Element) -> tuple[datetime, datetime]:
+        bounds = {self._name(child.tag): _text(child) for child in element
+                  if isinstance(child.tag, str)}
+        return (
+            _instant(bounds.get("start", ""), self._label),
+            _instant(bounds.get("end", ""), self._label),
+        )
+
+    def _reason(self, element: etree._Element) -> Acknowledgement:
+        fields = {self._name(child.tag): _text(child) for child in element
+                  if isinstance(child.tag, str)}
+        created = self._document.get("createdDateTime")
+        return Acknowledgement(
+            fields.get("code", ""), fields.get("text", ""),
+            _instant(created, self._label) if created else None,
+        )
+
+    def _finish_period(self) -> Series | None:
+        given, self._given = self._given, []
+        period, self._period = self._period, None
+        resolution, self._resolution = self._resolution, None
+        if not given:
+            return None
+        if period is None or resolution is None:
+            raise MalformedDocument(
+                f"{self._label}: a Period with points lacks its timeInterval or resolution"
+            )
+        fields = self._series
+        curve = fields.get("curveType", "")
+        if curve not in _CURVES:
+            raise UnsupportedDocument(
+                f"{self._label}: curve type {curve!r} is not supported; this parser reads "
+                "A01 (every position given) and A03 (omitted positions repeat the last value)"
+            )
+        document = self._document
+        key = SeriesKey(
+            document_type=document.get("type", ""),
+            process_type=document.get("process.processType", ""),
+            business_type=fields.get("businessType", ""),
+            psr_type=fields.get("psrType", ""),
+            in_domain=fields.get("inBiddingZone_Domain.mRID") or fields.get("in_Domain.mRID", ""),
+            out_domain=(
+                fields.get("outBiddingZone_Domain.mRID") or fields.get("out_Domain.mRID", "")
+            ),
+            classification_position=fields.get(
+                "classificationSequence_AttributeInstanceComponent.position", ""
+            ),
+            resolution=resolution.code,
+        )
+        start, end = period
+        steps = resolution.steps(start, end)
+        points = (
+            _repeat_omitted(given, start, resolution, steps, self._label)
+            if curve == "A03"
+            else _as_given(given, start, resolution, self._label)
+        )
+        return Series(
+            key=key,
+            points=points,
+            unit=_unit(fields),
+            curve_type=curve,
+            revision=self._revision(),
+            created_at=self._created_at(),
+        )
+
+    def _revision(self) -> int:
+        text = self._document.get("revisionNumber", "1")
+        try:
+            return int(text)
+        except ValueError:
+            raise MalformedDocument(
+                f"{self._label}: revisionNumber {text!r} is not a whole number"
+            ) from None
+
+    def _created_at(self) -> datetime | None:
+        text = self._document.get("createdDateTime")
+        return _instant(text, self._label) if text else None
+
+
+def _as_given(
+    given: list[tuple[int, float]], start: datetime, resolution: Resolution, label: str
+) -> tuple[Point, ...]:
+    ordered = _ordered(given, label)
+    if resolution.months:
+        return tuple(Point(resolution.instant(start, p - 1), v) for p, v in ordered)
+    step = resolution.step
+    return tuple(Point(start + step * (p - 1), v) for p, v in ordered)
+
+
+def _repeat_omitted(
+    given: list[tuple[int, float]], start: datetime, resolution: Resolution, steps: int,
+    label: str,
+) -> tuple[Point, ...]:
+    ordered = _ordered(given, label)
+    points: list[Point] = []
+    last = len(ordered) - 1
+    for index, (position, value) in enumerate(ordered):
+        # A value holds until the next given position, the last one until the period ends.
+        until = ordered[index + 1][0] if index < last else max(steps + 1, position + 1)
+        points.extend(
+            Point(resolution.instant(start, p - 1), value) for p in range(position, until)
+        )
+    return tuple(points)
+
+
+def _ordered(given: list[tuple[int, float]], label: str) -> list[tuple[int, float]]:
+    if any(before[0] >= after[0] for before, after in pairwise(given)):
+        given = sorted(given)
+        for before, after in pairwise(given):
+            if before[0] == after[0]:
+                raise MalformedDocument(
+                    f"{label}: position {before[0]} appears twice in one Period"
+                )
+    return given
+
+
+def _unit(fields: dict[str, str]) -> str:
+    if "quantity_Measure_Unit.name" in fields:
+        return fields["quantity_Measure_Unit.name"]
+    currency = fields.get("currency_Unit.name", "")
+    measure = fields.get("price_Measure_Unit.name", "")
+    return f"{currency}/{measure}" if currency and measure else currency or measure
+
+
+def _text(element: etree._Element) -> str:
+    return (element.text or "").strip()
+
+
+def _instant(text: str, label: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedDocument(f"{label}: {text!r} is not an ISO 8601 instant") from None
+    if value.tzinfo is None:
+        raise MalformedDocument(f"{label}: instant {text!r} has no UTC offset")
+    return value.astimezone(UTC)
+
+
+def _drop(element: etree._Element) -> None:
+    """Free a finished element and the already-read siblings before it."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]

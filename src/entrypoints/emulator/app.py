@@ -1,0 +1,239 @@
+"""What the emulator answers, independent of how bytes travel.
+
+:meth:`EmulatorApp.admit` runs on the event loop for every request, in arrival order: it keeps
+the ledger (budget, ban, statistics) and draws the request's fault. :meth:`EmulatorApp.answer`
+builds the answer to an admitted API request; it is pure given the clock and may run in a
+worker thread, since a year of quarter-hourly generation takes a while to render.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
+
+import attrs
+
+from entrypoints.emulator.documents import acknowledgement, html_page, market_document
+from entrypoints.emulator.faults import Fault, FaultPlan, FaultSettings
+from entrypoints.emulator.limits import RequestLedger
+from entrypoints.emulator.model import SyntheticModel, published_interval
+from entsoe_core.areas import AREAS, AreaKey
+from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
+from entsoe_core.errors import InvalidRequest
+from entsoe_core.timeline import Interval, utc
+
+__all__ = ["EmulatorApp", "EmulatorConfig", "Reply", "Ticket"]
+
+DEFAULT_TOKEN = "emulator-token"  # noqa: S105 - the emulator's own, guards nothing real
+DEFAULT_DATA_START = utc(2015, 1, 1)
+_XML = "text/xml"
+_HTML = "text/html"
+
+
+@attrs.frozen
+class EmulatorConfig:
+    """How an emulator behaves: its data, its token, its limits and its faults."""
+
+    seed: int = 0
+    token: str = DEFAULT_TOKEN
+    data_start: datetime = DEFAULT_DATA_START
+    rate_limit_per_minute: int = 400
+    ban_seconds: float = 600.0
+    faults: FaultSettings = attrs.field(factory=FaultSettings)
+    now: datetime | None = None
+    """A fixed "now" for what is published; None follows the clock."""
+
+
+@attrs.frozen
+class Reply:
+    """One HTTP answer."""
+
+    status: int
+    body: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen
+class Ticket:
+    """The outcome of admitting a request: a final reply, or a query to answer with a fault."""
+
+    reply: Reply | None = None
+    query: Mapping[str, str] = attrs.field(factory=dict)
+    fault: Fault = Fault.NONE
+    delay: float = 0.0
+    number: int = 0
+    api: bool = False
+    """Whether the request went to the API (and so belongs in the statistics)."""
+
+
+class _Refusal(Exception):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class EmulatorApp:
+    """Routes requests, keeps the ledger and answers like the ENTSO-E API."""
+
+    def __init__(self, config: EmulatorConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.model = SyntheticModel(config.seed)
+        self.ledger = RequestLedger(config.rate_limit_per_minute, config.ban_seconds)
+        self.plan = FaultPlan(config.seed, config.faults)
+        self._served = 0
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def admit(self, method: str, target: str) -> Ticket:
+        """Account for one request and decide its fate; call in arrival order."""
+        parts = urlsplit(target)
+        if parts.path == "/_emulator/stats" and method == "GET":
+            return Ticket(Reply(200, self._stats(), "application/json"))
+        if parts.path == "/_emulator/reset" and method == "POST":
+            self.ledger.reset()
+            return Ticket(Reply(204, b"", "text/plain"))
+        if parts.path.rstrip("/") != "/api":
+            return Ticket(Reply(404, html_page("Not Found"), _HTML))
+        banned_until = self.ledger.admit(self.clock())
+        if banned_until is not None:
+            text = f"Requester banned until '{_iso_ms(banned_until)}'"
+            return Ticket(Reply(429, html_page(text), _HTML), api=True)
+        self._served += 1
+        number = self._served
+        fault = self.plan.fault(number)
+        delay = self.plan.delay(number)
+        if fault is Fault.UNAVAILABLE:
+            return Ticket(Reply(503, html_page("Service Unavailable"), _HTML), fault=fault,
+                          delay=delay, number=number, api=True)
+        if method != "GET":
+            return Ticket(Reply(405, html_page("Method Not Allowed"), _HTML), delay=delay,
+                          number=number, api=True)
+        query = {name.lower(): value for name, value in parse_qsl(parts.query)}
+        return Ticket(query=query, fault=fault, delay=delay, number=number, api=True)
+
+    def answer(self, query: Mapping[str, str], number: int = 0) -> Reply:
+        """The API's answer to an admitted GET /api with ``query`` (names lower-cased)."""
+        given = query.get("securitytoken", "")
+        if not given or not hmac.compare_digest(given.encode(), self.config.token.encode()):
+            return Reply(401, html_page("Unauthorized"), _HTML)
+        now = self.now()
+        request_id = f"{self.config.seed}|{number}|" + "&".join(
+            f"{k}={v}" for k, v in sorted(query.items()) if k != "securitytoken"
+        )
+        try:
+            dataset, area, requested = _parse(query)
+        except _Refusal as refusal:
+            return Reply(400, acknowledgement(refusal.text, created=now, request_id=request_id),
+                         _XML, _disposition("acknowledgement.xml"))
+        published = published_interval(
+            dataset, area, requested, data_start=self.config.data_start,
+            now=self.config.now or now,
+        )
+        series = self.model.series_for(dataset, area, published) if published else []
+        psr_type = query.get("psrtype")
+        if psr_type:
+            series = [one for one in series if one.key.psr_type == psr_type]
+        if not series:
+            text = (
+                f"No matching data found for Data item {dataset.title} ({area}) and interval "
+                f"{_iso(requested.start)}/{_iso(requested.end)}."
+            )
+            return Reply(200, acknowledgement(text, created=now, request_id=request_id), _XML,
+                         _disposition("acknowledgement.xml"))
+        body = market_document(dataset, area.code, series, created=now, request_id=request_id)
+        name = (f"{dataset.title}_{requested.start:%Y%m%d%H%M}-{requested.end:%Y%m%d%H%M}.xml")
+        return Reply(200, body, _XML, _disposition(name))
+
+    def _stats(self) -> bytes:
+        return json.dumps(self.ledger.snapshot(self.clock()), sort_keys=True).encode()
+
+
+def _disposition(name: str) -> tuple[tuple[str, str], ...]:
+    return (("Content-Disposition", f'inline; filename="{name}"'),)
+
+
+def _iso(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso_ms(epoch: float) -> str:
+    instant = datetime.fromtimestamp(epoch, UTC)
+    return instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
+
+
+def _dataset(query: Mapping[str, str]) -> Dataset:
+    document = query.get("documenttype")
+    if not document:
+        raise _Refusal("Mandatory parameter documentType is missing.")
+    process = query.get("processtype")
+    known = [d for d in DATASETS if d.document_type == document]
+    if not known:
+        raise _Refusal(f"Unsupported or invalid documentType {document}.")
+    for dataset in known:
+        if dataset.process_type is None or dataset.process_type == process:
+            return dataset
+    if not process:
+        raise _Refusal(f"Mandatory parameter processType is missing for documentType {document}.")
+    raise _Refusal(f"The combination of documentType {document} and processType {process} "
+                   "is not valid.")
+
+
+def _area(query: Mapping[str, str], name: str) -> str:
+    value = query.get(name.lower())
+    if not value:
+        raise _Refusal(f"Mandatory parameter {name} is missing.")
+    try:
+        return AREAS.get(value).code
+    except InvalidRequest:
+        raise _Refusal(f"Value {value} of parameter {name} is not a valid area.") from None
+
+
+def _area_key(dataset: Dataset, query: Mapping[str, str]) -> AreaKey:
+    domain = dataset.domain
+    if domain is DomainParameter.OUT_BIDDING_ZONE:
+        return AreaKey(_area(query, "outBiddingZone_Domain"))
+    if domain is DomainParameter.IN_DOMAIN:
+        return AreaKey(_area(query, "in_Domain"))
+    into, out = _area(query, "in_Domain"), _area(query, "out_Domain")
+    if domain is DomainParameter.IN_AND_OUT_SAME:
+        if into != out:
+            raise _Refusal(f"For documentType {dataset.document_type} in_Domain and out_Domain "
+                           "must be the same area.")
+        return AreaKey(into)
+    if into == out:
+        raise _Refusal("For physical flows in_Domain and out_Domain must differ.")
+    return AreaKey(out, into)
+
+
+def _instant(query: Mapping[str, str], name: str) -> datetime:
+    value = query.get(name.lower())
+    if not value:
+        raise _Refusal(f"Mandatory parameter {name} is missing.")
+    try:
+        return datetime.strptime(value, "%Y%m%d%H%M").replace(tzinfo=UTC)
+    except ValueError:
+        raise _Refusal(f"Value {value} of parameter {name} is not a valid yyyyMMddHHmm "
+                       "date.") from None
+
+
+def _parse(query: Mapping[str, str]) -> tuple[Dataset, AreaKey, Interval]:
+    dataset = _dataset(query)
+    area = _area_key(dataset, query)
+    start, end = _instant(query, "periodStart"), _instant(query, "periodEnd")
+    if end <= start:
+        raise _Refusal("periodEnd must be after periodStart.")
+    requested = Interval(start, end)
+    if not dataset.within_request_limit(requested):
+        raise _Refusal(
+            "The amount of requested data exceeds allowed limit: the requested period "
+            f"{_iso(start)}/{_iso(end)} is longer than one year. Ask for at most one year per "
+            "request."
+        )
+    return dataset, area, requested

@@ -1,0 +1,266 @@
+"""The documents the emulator answers with, shaped like the real API's.
+
+Load, forecasts and generation come as ``GL_MarketDocument`` (generationloaddocument 3:0),
+day-ahead prices as ``Publication_MarketDocument`` 7:3 with one TimeSeries per delivery day,
+physical flows as ``Publication_MarketDocument`` 7:0, and "no data" or a refused request as an
+``Acknowledgement_MarketDocument``. Curves are A03: a point whose value equals the previous
+one in its period is left out. A sub-daily series has one Period per local day of its area;
+daily, weekly and yearly series one Period per step, so that no step length is ambiguous
+across a DST change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from itertools import groupby
+from xml.sax.saxutils import escape
+
+from entrypoints.emulator.model import local_zone, period_end
+from entsoe_core.datasets import Dataset
+from entsoe_core.observations import Point, Series
+from entsoe_core.timeline import Interval
+
+__all__ = [
+    "acknowledgement",
+    "html_page",
+    "market_document",
+]
+
+_GL_NAMESPACE = "urn:iec62325.351:tc57wg16:451-6:generationloaddocument:3:0"
+_PUBLICATION_NAMESPACES = {
+    "A44": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:3",
+    "A11": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
+}
+_ACK_NAMESPACE = "urn:iec62325.351:tc57wg16:451-1:acknowledgementdocument:7:0"
+_PLATFORM = "10X1001A1001A450"
+_SUB_DAILY = ("PT15M", "PT30M", "PT60M")
+
+
+def _time(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _stamp(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _mrid(*parts: object) -> str:
+    return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=16).hexdigest()
+
+
+def _header(
+    root: str, namespace: str, mrid: str, fields: Sequence[str], created: datetime,
+    interval_tag: str, span: Interval, receiver_role: str,
+) -> list[str]:
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<{root} xmlns="{namespace}">',
+        f"  <mRID>{mrid}</mRID>",
+        "  <revisionNumber>1</revisionNumber>",
+        *fields,
+        f'  <sender_MarketParticipant.mRID codingScheme="A01">{_PLATFORM}'
+        "</sender_MarketParticipant.mRID>",
+        "  <sender_MarketParticipant.marketRole.type>A32"
+        "</sender_MarketParticipant.marketRole.type>",
+        f'  <receiver_MarketParticipant.mRID codingScheme="A01">{_PLATFORM}'
+        "</receiver_MarketParticipant.mRID>",
+        f"  <receiver_MarketParticipant.marketRole.type>{receiver_role}"
+        "</receiver_MarketParticipant.marketRole.type>",
+        f"  <createdDateTime>{_stamp(created)}</createdDateTime>",
+        f"  <{interval_tag}>",
+        f"    <start>{_time(span.start)}</start>",
+        f"    <end>{_time(span.end)}</end>",
+        f"  </{interval_tag}>",
+    ]
+    return lines
+
+
+def _periods(series: Series, area_code: str) -> Iterator[tuple[Interval, tuple[Point, ...]]]:
+    """Split a series into its Periods: local days for sub-daily steps, else one per step."""
+    zone = local_zone(area_code)
+    resolution = series.key.resolution
+    if resolution in _SUB_DAILY:
+        for _, group in groupby(series.points, key=lambda p: p.timestamp.astimezone(zone).date()):
+            day = tuple(group)
+            end = period_end(resolution, day[-1].timestamp, zone)
+            yield Interval(day[0].timestamp, end), day
+    else:
+        for point in series.points:
+            yield Interval(point.timestamp, period_end(resolution, point.timestamp, zone)), (
+                point,
+            )
+
+
+def _period(span: Interval, resolution: str, points: Sequence[Point], tag: str) -> list[str]:
+    lines = [
+        "      <Period>",
+        "        <timeInterval>",
+        f"          <start>{_time(span.start)}</start>",
+        f"          <end>{_time(span.end)}</end>",
+        "        </timeInterval>",
+        f"        <resolution>{resolution}</resolution>",
+    ]
+    previous: float | None = None
+    for position, point in enumerate(points, start=1):
+        # A03: a point equal to the one before it is implied, so it is left out.
+        if point.value != previous:
+            lines.append(
+                f"        <Point><position>{position}</position>"
+                f"<{tag}>{_number(point.value)}</{tag}></Point>"
+            )
+        previous = point.value
+    lines.append("      </Period>")
+    return lines
+
+
+def _domain(tag: str, code: str) -> str:
+    return f'      <{tag} codingScheme="A01">{code}</{tag}>'
+
+
+def _gl_series(mrid: int, series: Series, area_code: str) -> list[str]:
+    key = series.key
+    lines = [
+        "    <TimeSeries>",
+        f"      <mRID>{mrid}</mRID>",
+        f"      <businessType>{key.business_type}</businessType>",
+        f"      <objectAggregation>{'A08' if key.psr_type else 'A01'}</objectAggregation>",
+    ]
+    if key.in_domain:
+        lines.append(_domain("inBiddingZone_Domain.mRID", key.in_domain))
+    if key.out_domain:
+        lines.append(_domain("outBiddingZone_Domain.mRID", key.out_domain))
+    lines += [
+        "      <quantity_Measure_Unit.name>MAW</quantity_Measure_Unit.name>",
+        f"      <curveType>{series.curve_type}</curveType>",
+    ]
+    if key.psr_type:
+        lines.append(f"      <MktPSRType><psrType>{key.psr_type}</psrType></MktPSRType>")
+    for span, points in _periods(series, area_code):
+        lines += _period(span, key.resolution, points, "quantity")
+    lines.append("    </TimeSeries>")
+    return lines
+
+
+def _price_series(mrid: int, series: Series, span: Interval, points: Sequence[Point]) -> list[str]:
+    key = series.key
+    lines = [
+        "    <TimeSeries>",
+        f"      <mRID>{mrid}</mRID>",
+        "      <auction.type>A01</auction.type>",
+        f"      <businessType>{key.business_type}</businessType>",
+        _domain("in_Domain.mRID", key.in_domain),
+        _domain("out_Domain.mRID", key.out_domain),
+        "      <contract_MarketAgreement.type>A01</contract_MarketAgreement.type>",
+        "      <currency_Unit.name>EUR</currency_Unit.name>",
+        "      <price_Measure_Unit.name>MWH</price_Measure_Unit.name>",
+    ]
+    if key.classification_position:
+        lines.append(
+            "      <classificationSequence_AttributeInstanceComponent.position>"
+            f"{key.classification_position}"
+            "</classificationSequence_AttributeInstanceComponent.position>"
+        )
+    lines.append(f"      <curveType>{series.curve_type}</curveType>")
+    lines += _period(span, key.resolution, points, "price.amount")
+    lines.append("    </TimeSeries>")
+    return lines
+
+
+def _flow_series(mrid: int, series: Series, area_code: str) -> list[str]:
+    key = series.key
+    lines = [
+        "    <TimeSeries>",
+        f"      <mRID>{mrid}</mRID>",
+        f"      <businessType>{key.business_type}</businessType>",
+        _domain("in_Domain.mRID", key.in_domain),
+        _domain("out_Domain.mRID", key.out_domain),
+        "      <quantity_Measure_Unit.name>MAW</quantity_Measure_Unit.name>",
+        f"      <curveType>{series.curve_type}</curveType>",
+    ]
+    for span, points in _periods(series, area_code):
+        lines += _period(span, key.resolution, points, "quantity")
+    lines.append("    </TimeSeries>")
+    return lines
+
+
+def market_document(
+    dataset: Dataset, area_code: str, series: Sequence[Series], *, created: datetime,
+    request_id: str,
+) -> bytes:
+    """Render ``series`` (non-empty, uncompressed) as the document the API gives for
+    ``dataset``; ``area_code`` is the area whose local days cut the periods."""
+    periods = [list(_periods(one, area_code)) for one in series]
+    span = Interval(
+        min(p[0][0].start for p in periods), max(p[-1][0].end for p in periods)
+    )
+    mrid = _mrid(request_id)
+    document = dataset.document_type
+    body: list[str] = []
+    if document == "A44":
+        lines = _header(
+            "Publication_MarketDocument", _PUBLICATION_NAMESPACES[document], mrid,
+            ["  <type>A44</type>"], created, "period.timeInterval", span, "A33",
+        )
+        number = 0
+        for one, one_periods in zip(series, periods, strict=True):
+            for period_span, points in one_periods:
+                number += 1
+                body += _price_series(number, one, period_span, points)
+        closing = "</Publication_MarketDocument>"
+    elif document == "A11":
+        lines = _header(
+            "Publication_MarketDocument", _PUBLICATION_NAMESPACES[document], mrid,
+            ["  <type>A11</type>"], created, "period.timeInterval", span, "A33",
+        )
+        for number, one in enumerate(series, start=1):
+            body += _flow_series(number, one, area_code)
+        closing = "</Publication_MarketDocument>"
+    else:
+        lines = _header(
+            "GL_MarketDocument", _GL_NAMESPACE, mrid,
+            [f"  <type>{document}</type>",
+             f"  <process.processType>{dataset.process_type}</process.processType>"],
+            created, "time_Period.timeInterval", span, "A33",
+        )
+        for number, one in enumerate(series, start=1):
+            body += _gl_series(number, one, area_code)
+        closing = "</GL_MarketDocument>"
+    return "\n".join([*lines, *body, closing, ""]).encode()
+
+
+def acknowledgement(text: str, *, created: datetime, request_id: str, code: str = "999") -> bytes:
+    """An ``Acknowledgement_MarketDocument`` with one reason."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<Acknowledgement_MarketDocument xmlns="{_ACK_NAMESPACE}">',
+        f"  <mRID>{_mrid(request_id)[:15]}</mRID>",
+        f"  <createdDateTime>{_stamp(created)}</createdDateTime>",
+        f'  <sender_MarketParticipant.mRID codingScheme="A01">{_PLATFORM}'
+        "</sender_MarketParticipant.mRID>",
+        "  <sender_MarketParticipant.marketRole.type>A32"
+        "</sender_MarketParticipant.marketRole.type>",
+        f'  <receiver_MarketParticipant.mRID codingScheme="A01">{_PLATFORM}'
+        "</receiver_MarketParticipant.mRID>",
+        "  <receiver_MarketParticipant.marketRole.type>A39"
+        "</receiver_MarketParticipant.marketRole.type>",
+        "  <received_MarketDocument.createdDateTime>"
+        f"{_stamp(created)}</received_MarketDocument.createdDateTime>",
+        "  <Reason>",
+        f"    <code>{escape(code)}</code>",
+        f"    <text>{escape(text)}</text>",
+        "  </Reason>",
+        "</Acknowledgement_MarketDocument>",
+        "",
+    ]
+    return "\n".join(lines).encode()
+
+
+def html_page(text: str) -> bytes:
+    """The bare HTML page the API answers some errors with."""
+    return f"<html><head></head><body>{escape(text)}</body></html>".encode()

@@ -1,0 +1,96 @@
+"""The emulator's request ledger: the per-minute budget, the ban, and the statistics.
+
+The budget counts the requests that were served in the last 60 seconds; the request that would
+go past it starts a ban, and while the ban lasts every request is answered 429 and none is
+served, whatever else is configured. Refused requests do not count towards the budget, so a
+ban ends when it says it does. The statistics count every request, refused or not, so a test
+can prove that its clients never went past the budget in any 60-second window.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+
+__all__ = ["WINDOW_SECONDS", "RequestLedger"]
+
+WINDOW_SECONDS = 60.0
+
+
+class RequestLedger:
+    """Counts requests, enforces the per-minute budget and the ban. Thread-safe."""
+
+    def __init__(self, limit_per_minute: int, ban_seconds: float) -> None:
+        if limit_per_minute < 1:
+            raise ValueError(
+                f"the rate limit must be at least 1 per minute, not {limit_per_minute}"
+            )
+        if ban_seconds < 0:
+            raise ValueError(f"the ban cannot last a negative time ({ban_seconds} s)")
+        self.limit_per_minute = limit_per_minute
+        self.ban_seconds = ban_seconds
+        self._lock = threading.Lock()
+        self._served: deque[float] = deque()
+        self._seen: deque[float] = deque()
+        self.banned_until: float | None = None
+        self.total = 0
+        self.max_in_window = 0
+        self.by_status: Counter[int] = Counter()
+        self.faults: Counter[str] = Counter()
+
+    def reset(self) -> None:
+        """Forget every request, the ban and the statistics."""
+        with self._lock:
+            self._served.clear()
+            self._seen.clear()
+            self.banned_until = None
+            self.total = 0
+            self.max_in_window = 0
+            self.by_status.clear()
+            self.faults.clear()
+
+    def admit(self, now: float) -> float | None:
+        """Record a request arriving at ``now`` (epoch seconds).
+
+        Returns None when it may be served, or the instant the ban ends when it must be
+        refused with 429.
+        """
+        with self._lock:
+            self.total += 1
+            _trim(self._seen, now)
+            self._seen.append(now)
+            self.max_in_window = max(self.max_in_window, len(self._seen))
+            if self.banned_until is not None and now < self.banned_until:
+                return self.banned_until
+            _trim(self._served, now)
+            if len(self._served) >= self.limit_per_minute:
+                self.banned_until = now + self.ban_seconds
+                return self.banned_until
+            self._served.append(now)
+            return None
+
+    def answered(self, status: int) -> None:
+        with self._lock:
+            self.by_status[status] += 1
+
+    def fault(self, name: str) -> None:
+        with self._lock:
+            self.faults[name] += 1
+
+    def snapshot(self, now: float) -> dict[str, object]:
+        """The statistics as plain JSON-ready data."""
+        with self._lock:
+            banned = self.banned_until is not None and now < self.banned_until
+            return {
+                "total_requests": self.total,
+                "responses_by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+                "faults": dict(sorted(self.faults.items())),
+                "max_requests_in_60s": self.max_in_window,
+                "rate_limit_per_minute": self.limit_per_minute,
+                "banned_until": self.banned_until if banned else None,
+            }
+
+
+def _trim(times: deque[float], now: float) -> None:
+    while times and times[0] <= now - WINDOW_SECONDS:
+        times.popleft()

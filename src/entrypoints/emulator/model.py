@@ -1,0 +1,411 @@
+"""The deterministic synthetic data the emulator serves.
+
+Every value is a pure function of ``(seed, dataset, series identity, timestamp)``: asking for a
+month or for a year gives the same value for the same instant, and a test can compute what a
+store must end up holding without talking to the emulator at all.
+
+Which series exist is a fixed rule of the dataset, the area and the delivery day, independent
+of the seed: some areas publish quarter-hourly load and generation, day-ahead prices switch
+from PT60M to PT15M on the delivery day 2025-10-01, and DE-LU and AT publish both resolutions
+side by side as classification positions 1 (PT60M) and 2 (PT15M). Actual generation carries a
+consumption series (outBiddingZone) beside the generation series (inBiddingZone) of pumped
+storage, and a border carries one series per direction.
+
+Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
+of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
+local weeks starting on Monday and P1Y steps local years. A step belongs to a request when its
+start lies inside the requested interval.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from entsoe_core.areas import AREAS, AreaKey
+from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
+from entsoe_core.observations import Point, Series, SeriesKey, filing_area
+from entsoe_core.timeline import Interval
+
+__all__ = [
+    "CURVE_TYPE",
+    "PRICE_RESOLUTION_SWITCH",
+    "SyntheticModel",
+    "expected_value",
+    "period_end",
+    "published_interval",
+    "steps",
+]
+
+CURVE_TYPE = "A03"
+QUANTITY_UNIT = "MAW"
+PRICE_UNIT = "EUR/MWH"
+
+PRICE_RESOLUTION_SWITCH = date(2025, 10, 1)
+"""The first local delivery day of quarter-hourly day-ahead prices."""
+
+_SUB_DAILY = {"PT15M": timedelta(minutes=15), "PT30M": timedelta(minutes=30),
+              "PT60M": timedelta(hours=1)}
+
+
+def _codes(*aliases: str) -> frozenset[str]:
+    return frozenset(AREAS.get(alias).code for alias in aliases)
+
+
+_QUARTER_HOURLY_AREAS = _codes(
+    "NL", "BE", "DE_LU", "DE_AT_LU", "AT", "HU", "FI", "DE_50HZ", "DE_AMPRION", "DE_TENNET",
+    "DE_TRANSNET",
+)
+_DUAL_RESOLUTION_PRICE_AREAS = _codes("DE_LU", "AT")
+_OFFSHORE_WIND_AREAS = _codes("NL", "BE", "DE_LU", "DK_1", "DK_2", "GB")
+
+# Production types an area may have beyond the ones every area has (gas, solar, onshore wind).
+_OPTIONAL_PSR_TYPES = ("B01", "B02", "B05", "B06", "B10", "B11", "B12", "B14", "B17", "B18")
+_COMMON_PSR_TYPES = ("B04", "B16", "B19")
+_PUMPED_STORAGE = "B10"
+
+
+@attrs.frozen
+class _Template:
+    """A series that may appear in a document, minus its resolution."""
+
+    business_type: str = ""
+    psr_type: str = ""
+    in_domain: str = ""
+    out_domain: str = ""
+
+
+@functools.cache
+def local_zone(code: str) -> ZoneInfo:
+    return ZoneInfo(AREAS.get(code).timezone)
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _step_start(resolution: str, instant: datetime, zone: ZoneInfo) -> datetime:
+    """The start of the step of ``resolution`` that contains ``instant``."""
+    local_day = instant.astimezone(zone).date()
+    if resolution in _SUB_DAILY:
+        midnight = _local_midnight(local_day, zone)
+        size = _SUB_DAILY[resolution]
+        return midnight + size * ((instant - midnight) // size)
+    if resolution == "P1D":
+        return _local_midnight(local_day, zone)
+    if resolution == "P7D":
+        return _local_midnight(local_day - timedelta(days=local_day.weekday()), zone)
+    if resolution == "P1Y":
+        return _local_midnight(date(local_day.year, 1, 1), zone)
+    raise ValueError(f"unsupported resolution {resolution!r}; use PT15M, PT60M, P1D, P7D or P1Y")
+
+
+def period_end(resolution: str, start: datetime, zone: ZoneInfo) -> datetime:
+    """The end of the step of ``resolution`` starting at ``start`` (local calendar aware)."""
+    if resolution in _SUB_DAILY:
+        return start + _SUB_DAILY[resolution]
+    local_day = start.astimezone(zone).date()
+    if resolution == "P1D":
+        return _local_midnight(local_day + timedelta(days=1), zone)
+    if resolution == "P7D":
+        return _local_midnight(local_day + timedelta(days=7), zone)
+    if resolution == "P1Y":
+        return _local_midnight(date(local_day.year + 1, 1, 1), zone)
+    raise ValueError(f"unsupported resolution {resolution!r}; use PT15M, PT60M, P1D, P7D or P1Y")
+
+
+def steps(resolution: str, interval: Interval, zone: ZoneInfo) -> Iterator[datetime]:
+    """The starts of the steps of ``resolution`` that lie in ``interval``."""
+    cursor = _step_start(resolution, interval.start, zone)
+    if cursor < interval.start:
+        cursor = period_end(resolution, cursor, zone)
+    while cursor < interval.end:
+        yield cursor
+        cursor = period_end(resolution, cursor, zone)
+
+
+def published_interval(
+    dataset: Dataset, area: AreaKey, requested: Interval, *, data_start: datetime,
+    now: datetime,
+) -> Interval | None:
+    """The part of ``requested`` for which the emulator publishes data, or None.
+
+    Nothing before ``data_start`` (nor before the dataset or the area existed), and nothing at
+    or after ``now`` plus the dataset's publication horizon.
+    """
+    start = max(requested.start, data_start, dataset.available_from)
+    end = min(requested.end, dataset.horizon_end(now))
+    for code in (area.code, area.to_code):
+        if code is None:
+            continue
+        found = AREAS.get(code)
+        if found.valid_from is not None:
+            start = max(start, found.valid_from)
+        if found.valid_until is not None:
+            end = min(end, found.valid_until)
+    return Interval(start, end) if start < end else None
+
+
+def _unit_interval(digest: bytes) -> float:
+    return int.from_bytes(digest[:8], "big") / 2.0**64
+
+
+class SyntheticModel:
+    """The series a seeded emulator publishes, and the value of any of them at any instant."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._constants: dict[tuple[object, ...], float] = {}
+
+    def _noise(self, *parts: object) -> float:
+        """A uniform number in [0, 1) fixed by the seed and ``parts``."""
+        text = f"{self.seed}|{parts}"
+        return _unit_interval(hashlib.blake2b(text.encode(), digest_size=8).digest())
+
+    def _constant(self, *parts: object) -> float:
+        """:meth:`_noise` for numbers that do not vary in time, remembered."""
+        found = self._constants.get(parts)
+        if found is None:
+            found = self._constants[parts] = self._noise(*parts)
+        return found
+
+    # -- which series exist -------------------------------------------------------------
+
+    def _templates(self, dataset: Dataset, area: AreaKey) -> tuple[_Template, ...]:
+        code = area.code
+        document = dataset.document_type
+        if dataset.domain is DomainParameter.BORDER:
+            assert area.to_code is not None
+            return (_Template("A66", in_domain=area.to_code, out_domain=code),)
+        if document == "A44":
+            return (_Template("A62", in_domain=code, out_domain=code),)
+        if document == "A65":
+            if dataset.process_type in ("A16", "A01"):
+                return (_Template("A04", out_domain=code),)
+            return (_Template("A60", out_domain=code), _Template("A61", out_domain=code))
+        if document == "A70":
+            return (_Template("A91", out_domain=code),)
+        if document == "A71":
+            return (_Template("A01", in_domain=code),)
+        if document == "A69":
+            wind_solar = [_Template("A94", "B16", in_domain=code),
+                          _Template("A93", "B19", in_domain=code)]
+            if code in _OFFSHORE_WIND_AREAS:
+                wind_solar.append(_Template("A93", "B18", in_domain=code))
+            return tuple(sorted(wind_solar, key=lambda t: t.psr_type))
+        if document == "A75":
+            psr_types = sorted(self._psr_types(code))
+            generation = [_Template("A01", psr, in_domain=code) for psr in psr_types]
+            if _PUMPED_STORAGE in psr_types:
+                generation.append(_Template("A01", _PUMPED_STORAGE, out_domain=code))
+            return tuple(generation)
+        raise ValueError(f"the emulator has no model for document type {document}")
+
+    @staticmethod
+    @functools.cache
+    def _psr_types(code: str) -> frozenset[str]:
+        # Fixed per area (not per seed), so the set of series never depends on the seed.
+        digest = hashlib.blake2b(code.encode(), digest_size=16).digest()
+        chosen = {psr for index, psr in enumerate(_OPTIONAL_PSR_TYPES) if digest[index] & 1}
+        return frozenset({*_COMMON_PSR_TYPES, *chosen})
+
+    def _resolutions(
+        self, dataset: Dataset, area: AreaKey, day: date
+    ) -> tuple[tuple[str, str], ...]:
+        """(resolution, classification position) pairs published on local ``day``."""
+        document, process = dataset.document_type, dataset.process_type
+        quarter = area.code in _QUARTER_HOURLY_AREAS or (area.to_code in _QUARTER_HOURLY_AREAS)
+        if document == "A44":
+            if area.code in _DUAL_RESOLUTION_PRICE_AREAS:
+                return (("PT60M", "1"), ("PT15M", "2"))
+            return ((("PT15M" if day >= PRICE_RESOLUTION_SWITCH else "PT60M"), ""),)
+        if document == "A65" and process == "A31":
+            return (("P1D", ""),)
+        if document == "A65" and process in ("A32", "A33"):
+            return (("P7D", ""),)
+        if document == "A70":
+            return (("P1Y", ""),)
+        return (("PT15M" if quarter else "PT60M", ""),)
+
+    def series_keys(self, dataset: Dataset, area: AreaKey, day: date) -> tuple[SeriesKey, ...]:
+        """The keys of the series ``dataset`` has for ``area`` on local delivery ``day``."""
+        keys = []
+        for template in self._templates(dataset, area):
+            for resolution, position in self._resolutions(dataset, area, day):
+                keys.append(
+                    SeriesKey(
+                        document_type=dataset.document_type,
+                        process_type=dataset.process_type or "",
+                        business_type=template.business_type,
+                        psr_type=template.psr_type,
+                        in_domain=template.in_domain,
+                        out_domain=template.out_domain,
+                        classification_position=position,
+                        resolution=resolution,
+                    )
+                )
+        return tuple(keys)
+
+    def series_for(self, dataset: Dataset, area: AreaKey, interval: Interval) -> list[Series]:
+        """Every series of ``dataset`` for ``area`` with its points whose start is in
+        ``interval``, all positions present (no curve compression), in document order."""
+        zone = local_zone(area.code)
+        published: dict[date, tuple[SeriesKey, ...]] = {}
+
+        def keys_on(day: date) -> tuple[SeriesKey, ...]:
+            if day not in published:
+                published[day] = self.series_keys(dataset, area, day)
+            return published[day]
+
+        # Which series exist is decided per local day, so look at every day of the interval.
+        candidates: set[SeriesKey] = set()
+        day = interval.start.astimezone(zone).date()
+        while day <= interval.end.astimezone(zone).date():
+            candidates.update(keys_on(day))
+            day += timedelta(days=1)
+        points: dict[SeriesKey, list[Point]] = {}
+        for key in candidates:
+            points[key] = [
+                Point(start, self.value(dataset, key, start))
+                for start in steps(key.resolution, interval, zone)
+                if key in keys_on(start.astimezone(zone).date())
+            ]
+        unit = PRICE_UNIT if dataset.document_type == "A44" else QUANTITY_UNIT
+        return [
+            Series(key, tuple(found), unit=unit, curve_type=CURVE_TYPE)
+            for key, found in sorted(points.items(), key=lambda item: _order(item[0]))
+            if found
+        ]
+
+    # -- values --------------------------------------------------------------------------
+
+    def value(self, dataset: Dataset, key: SeriesKey, timestamp: datetime) -> float:
+        """The value of series ``key`` of ``dataset`` at step start ``timestamp`` (UTC)."""
+        area = filing_area(dataset, key)
+        zone = local_zone(area.code)
+        local = timestamp.astimezone(zone)
+        document = dataset.document_type
+        if document == "A44":
+            raw = self._price(area.code, key, timestamp, local)
+            return _tidy(round(raw, 2))
+        if document == "A11":
+            return _tidy(round(self._flow(key, timestamp), 2))
+        if document in ("A65", "A70"):
+            raw = self._load(dataset, key, timestamp, local)
+            if key.resolution in _SUB_DAILY:
+                return _tidy(round(raw, 2))
+        elif document == "A71":
+            raw = 0.7 * self._load(dataset, key, timestamp, local)
+        else:
+            raw = self._generation(area.code, key, timestamp, local)
+        return _tidy(float(round(raw)))
+
+    def _base_load(self, code: str) -> float:
+        return 2000.0 + 40000.0 * self._constant("base", code)
+
+    @staticmethod
+    def _daily(local: datetime) -> float:
+        hour = local.hour + local.minute / 60
+        return 0.85 + 0.15 * math.sin(2 * math.pi * (hour - 6) / 24)
+
+    @staticmethod
+    def _seasonal(local: datetime) -> float:
+        return 1 + 0.12 * math.cos(2 * math.pi * (local.timetuple().tm_yday - 15) / 365.25)
+
+    @staticmethod
+    def _sun(local: datetime) -> float:
+        hour = local.hour + local.minute / 60
+        summer = 1 - 0.5 * math.cos(2 * math.pi * (local.timetuple().tm_yday - 172) / 365.25)
+        return max(0.0, math.sin(math.pi * (hour - 6) / 12)) * summer / 1.5
+
+    def _load(self, dataset: Dataset, key: SeriesKey, instant: datetime,
+              local: datetime) -> float:
+        code = key.out_domain or key.in_domain
+        base = self._base_load(code) * self._seasonal(local)
+        jitter = self._noise(dataset.key, code, key.business_type, instant.timestamp()) - 0.5
+        if key.business_type == "A60":
+            return base * 0.72 * (1 + 0.03 * jitter)
+        if key.business_type == "A61":
+            return base * 1.08 * (1 + 0.03 * jitter)
+        if key.business_type == "A91":
+            return base * 0.1 * (1 + 0.2 * jitter)
+        weekend = 0.88 if local.weekday() >= 5 else 1.0
+        return base * self._daily(local) * weekend * (1 + 0.02 * jitter)
+
+    def _generation(self, code: str, key: SeriesKey, instant: datetime,
+                    local: datetime) -> float:
+        capacity = self._base_load(code) * (0.05 + 0.35 * self._constant("capacity", code,
+                                                                      key.psr_type))
+        psr = key.psr_type
+        if psr == "B16":
+            return capacity * self._sun(local)
+        if psr in ("B18", "B19"):
+            return capacity * self._wind(code, psr, instant)
+        if psr == "B14":
+            # Nuclear runs flat for days: long runs of equal values.
+            return capacity * (0.85 + 0.1 * self._constant("outage", code, local.date()))
+        if psr == _PUMPED_STORAGE:
+            swing = math.sin(2 * math.pi * (local.hour + local.minute / 60 - 9) / 24)
+            pumping = key.out_domain != ""
+            return capacity * max(0.0, -swing if pumping else swing)
+        jitter = self._noise("generation", code, psr, instant.timestamp())
+        return capacity * (0.3 + 0.4 * self._daily(local) * jitter)
+
+    def _wind(self, code: str, psr: str, instant: datetime) -> float:
+        hours = instant.timestamp() / 3600
+        shape = 0.45
+        for period, weight in ((31.0, 0.25), (97.0, 0.2), (11.0, 0.08)):
+            phase = 2 * math.pi * self._constant("wind", code, psr, period)
+            shape += weight * math.sin(2 * math.pi * hours / period + phase)
+        return max(0.0, shape)
+
+    def _price(self, code: str, key: SeriesKey, instant: datetime, local: datetime) -> float:
+        hour_start = instant.replace(minute=0)
+        level = 30 + 60 * self._constant("price-level", code)
+        shape = 25 * math.sin(2 * math.pi * (local.hour - 6) / 24)
+        # Sunny middays push prices below zero now and then.
+        solar = 90 * self._sun(local) * self._constant("price-sun", code, local.date())
+        hourly = level + shape - solar + 20 * (self._noise("price", code, hour_start) - 0.5)
+        if key.resolution != "PT15M" or self._noise("quarter", code, instant) < 0.5:
+            return hourly
+        return hourly + 10 * (self._noise("quarter-step", code, instant) - 0.5)
+
+    def _flow(self, key: SeriesKey, instant: datetime) -> float:
+        low, high = sorted((key.out_domain, key.in_domain))
+        capacity = 300 + 2700 * self._constant("interconnector", low, high)
+        hours = instant.timestamp() / 3600
+        phase = 2 * math.pi * self._constant("flow-phase", low, high)
+        drift = 2 * math.pi * self._constant("flow-drift", low, high)
+        signal = 0.6 * math.sin(2 * math.pi * hours / 24 + phase) + 0.4 * math.sin(
+            2 * math.pi * hours / 168 + drift
+        )
+        signal += 0.1 * (self._noise("flow", low, high, hours) - 0.5)
+        towards_high = key.out_domain == low
+        return capacity * max(0.0, signal if towards_high else -signal)
+
+
+def _tidy(value: float) -> float:
+    # round() can give -0.0; a document would then say "-0.0" for what is plainly zero.
+    return value + 0.0
+
+
+def _order(key: SeriesKey) -> tuple[str | bool, ...]:
+    # Generation (inBiddingZone) before consumption (outBiddingZone), as the API lists them.
+    return (key.business_type, key.in_domain == "", key.psr_type, key.classification_position,
+            key.out_domain, key.in_domain, key.resolution)
+
+
+@functools.lru_cache(maxsize=16)
+def _model(seed: int) -> SyntheticModel:
+    return SyntheticModel(seed)
+
+
+def expected_value(seed: int, dataset_key: str, key: SeriesKey, timestamp: datetime) -> float:
+    """The value the emulator with ``seed`` serves for series ``key`` at ``timestamp``."""
+    return _model(seed).value(DATASETS.get(dataset_key), key, timestamp)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from entrypoints.cli_emulator import emulator
 from entsoe_core import __version__
 
 
@@ -15,3 +16,6 @@ from entsoe_core import __version__
 @click.version_option(__version__, prog_name="entsoe")
 def main() -> None:
     """Keep a database full of ENTSO-E Transparency Platform data."""
+
+
+main.add_command(emulator)

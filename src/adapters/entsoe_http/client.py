@@ -1,0 +1,326 @@
+"""The market data source for the real ENTSO-E Transparency Platform API, over httpx.
+
+One :class:`EntsoeHttpSource` (and so one ``httpx.AsyncClient``, with its pool of kept-alive
+connections) lives for the whole application; the composition root makes it and closes it.
+
+Where the security token goes. httpx logs every request's URL, and exceptions, event hooks
+and reprs can carry the request too. So the client never sees the token: requests are built
+and logged without it, and :class:`_TokenTransport`, below all of that, adds
+``securityToken`` on the way to the wire. That is why the adapter makes its own client
+(tests and the composition root may hand it a transport) rather than accepting one. Any text
+the server sends back is scrubbed of the token before it goes into an error.
+
+Who counts requests. The backfill service calls ``limiter.acquire()`` before each
+:meth:`~EntsoeHttpSource.fetch`, which covers the first attempt. Re-sends after a connection
+failure happen in here, so they acquire from the limiter given to the adapter; without one,
+the adapter does not re-send at all and leaves retrying to the service. A 429 bans that
+limiter at once, so no other request leaves while the ban lasts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import re
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Final, NoReturn, Self
+
+import httpx
+import stamina
+
+from entsoe_core import __version__
+from entsoe_core.errors import (
+    ConfigurationError,
+    PermanentSourceError,
+    RateLimited,
+    SourceError,
+    TransientSourceError,
+)
+from entsoe_core.plan import Chunk
+from entsoe_core.ports import ChunkData, ClockPort, NoData, RateLimiterPort, SourceAnswer
+
+from .errors import BodyTooLarge
+from .params import request_params
+from .parser import Acknowledgement, parse_document
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_BODY_BYTES", "EntsoeHttpSource"]
+
+DEFAULT_BASE_URL: Final = "https://web-api.tp.entsoe.eu/api"
+DEFAULT_MAX_BODY_BYTES: Final = 512 * 1024 * 1024
+DEFAULT_BAN: Final = timedelta(minutes=10)
+
+_BANNED_UNTIL = re.compile(r"banned until '([^']+)'")
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+# Failures of the connection, not answers of the server: worth sending again at once.
+_RESEND_ON: Final = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+class _Token:
+    """The security token, kept out of reprs, with a way to scrub it from foreign text."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "<security token, redacted>"
+
+    def reveal(self) -> str:
+        return self._value
+
+    def scrub(self, text: str) -> str:
+        return text.replace(self._value, "<redacted>")
+
+
+class _TokenTransport(httpx.AsyncBaseTransport):
+    """Adds ``securityToken`` to each request below httpx's logging, hooks and errors."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, token: _Token) -> None:
+        self._inner = inner
+        self._token = token
+
+    def __repr__(self) -> str:
+        return f"_TokenTransport({self._inner!r})"
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        wired = httpx.Request(
+            request.method,
+            request.url.copy_add_param("securityToken", self._token.reveal()),
+            headers=request.headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+        return await self._inner.handle_async_request(wired)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class EntsoeHttpSource:
+    """Fetches chunks from the ENTSO-E API: the real :class:`MarketDataSourcePort`.
+
+    Answers :class:`~entsoe_core.ports.ChunkData` or :class:`~entsoe_core.ports.NoData`
+    ("No matching data found"); raises :class:`~entsoe_core.errors.RateLimited` (429),
+    :class:`~entsoe_core.errors.TransientSourceError` (5xx, time-outs, resets, truncated or
+    malformed bodies) or :class:`~entsoe_core.errors.PermanentSourceError` (400 with the
+    acknowledgement's text, 401/403, unsupported documents, bodies over the cap).
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        token: str = "",
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limiter: RateLimiterPort | None = None,
+        clock: ClockPort | None = None,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        connection_attempts: int = 3,
+        resend_wait: float = 1.0,
+        resend_wait_max: float = 10.0,
+    ) -> None:
+        if not token.strip():
+            raise ConfigurationError(
+                "no ENTSO-E API token; set ENTSOE_API_TOKEN to the token the Transparency "
+                "Platform issued for your account"
+            )
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"ENTSOE_API_URL {base_url!r} must be an http(s) URL, for example "
+                f"{DEFAULT_BASE_URL}"
+            )
+        if connection_attempts < 1 or max_body_bytes < 1:
+            raise ConfigurationError(
+                f"connection_attempts ({connection_attempts}) and max_body_bytes "
+                f"({max_body_bytes}) must be at least 1"
+            )
+        self._base_url = base_url
+        self._token = _Token(token.strip())
+        self._limiter = limiter
+        self._clock = clock
+        self._max_body_bytes = max_body_bytes
+        self._attempts = connection_attempts if limiter is not None else 1
+        self._resend_wait = resend_wait
+        self._resend_wait_max = resend_wait_max
+        inner = transport or httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(
+                max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0
+            ),
+        )
+        self._client = httpx.AsyncClient(
+            transport=_TokenTransport(inner, self._token),
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            headers={
+                "Accept-Encoding": "gzip",
+                "User-Agent": f"entsoe-backfill/{__version__}",
+            },
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"EntsoeHttpSource(base_url={self._base_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool; the source cannot fetch afterwards."""
+        await self._client.aclose()
+
+    async def fetch(self, chunk: Chunk) -> SourceAnswer:
+        params = request_params(chunk)
+        status, headers, body = await self._exchange(chunk, params)
+        if status == 200:
+            return await self._answer(chunk, body)
+        if status == 429:
+            until = self._ban_end(headers, body)
+            if self._limiter is not None:
+                await self._limiter.ban_until(until)
+            raise RateLimited(until, f"HTTP 429 for {chunk}: {self._excerpt(body)}")
+        if status in (401, 403):
+            raise PermanentSourceError(
+                f"token rejected by the ENTSO-E API (HTTP {status}) for {chunk}; check "
+                "ENTSOE_API_TOKEN"
+            )
+        if status == 400:
+            raise PermanentSourceError(
+                f"the ENTSO-E API refused the request for {chunk} (HTTP 400): "
+                f"{self._reason(body)}"
+            )
+        if status >= 500:
+            raise TransientSourceError(
+                f"the ENTSO-E API failed on {chunk} (HTTP {status}): {self._excerpt(body)}"
+            )
+        raise PermanentSourceError(
+            f"unexpected HTTP {status} from {self._base_url} for {chunk}: "
+            f"{self._excerpt(body)}; check ENTSOE_API_URL"
+        )
+
+    async def _exchange(
+        self, chunk: Chunk, params: dict[str, str]
+    ) -> tuple[int, httpx.Headers, bytes]:
+        try:
+            return await self._send_with_resends(params)
+        except httpx.TimeoutException as error:
+            raise TransientSourceError(
+                f"the ENTSO-E API did not answer in time for {chunk} "
+                f"({type(error).__name__}, {self._attempts} attempt(s))"
+            ) from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as error:
+            raise TransientSourceError(
+                f"the connection to the ENTSO-E API failed for {chunk} "
+                f"({type(error).__name__}: {self._token.scrub(str(error))}; "
+                f"{self._attempts} attempt(s))"
+            ) from None
+        except httpx.HTTPError as error:
+            raise PermanentSourceError(
+                f"cannot send the request for {chunk} to {self._base_url}: "
+                f"{type(error).__name__}: {self._token.scrub(str(error))}"
+            ) from None
+
+    async def _send_with_resends(
+        self, params: dict[str, str]
+    ) -> tuple[int, httpx.Headers, bytes]:
+        first = True
+        async for attempt in stamina.retry_context(
+            on=_RESEND_ON,
+            attempts=self._attempts,
+            timeout=None,
+            wait_initial=self._resend_wait,
+            wait_max=self._resend_wait_max,
+            wait_jitter=self._resend_wait,
+        ):
+            with attempt:
+                if not first and self._limiter is not None:
+                    await self._limiter.acquire()
+                first = False
+                return await self._send_once(params)
+        raise AssertionError("stamina.retry_context neither returned nor raised")
+
+    async def _send_once(self, params: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
+        async with self._client.stream("GET", self._base_url, params=params) as response:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self._max_body_bytes:
+                self._too_large()
+            body = bytearray()
+            async for piece in response.aiter_bytes():
+                body += piece
+                if len(body) > self._max_body_bytes:
+                    self._too_large()
+            return response.status_code, response.headers, bytes(body)
+
+    def _too_large(self) -> NoReturn:
+        raise BodyTooLarge(
+            f"the ENTSO-E API sent a body over the cap of {self._max_body_bytes:,} bytes; "
+            "ask for shorter chunks or raise the cap"
+        )
+
+    async def _answer(self, chunk: Chunk, body: bytes) -> SourceAnswer:
+        label = f"the answer to {chunk}"
+        # Parsing a year of quarter-hours takes a while; keep the event loop free meanwhile.
+        parsed = await asyncio.to_thread(
+            parse_document, body, label=label, max_member_bytes=self._max_body_bytes
+        )
+        if not isinstance(parsed, Acknowledgement):
+            return ChunkData(parsed)
+        text = self._token.scrub(parsed.text)
+        if parsed.no_data:
+            return NoData(text)
+        raise PermanentSourceError(
+            f"the ENTSO-E API acknowledged the request for {chunk} without data "
+            f"(reason {parsed.reason_code}): {text}"
+        )
+
+    def _reason(self, body: bytes) -> str:
+        """The acknowledgement's text of an error answer, or what the body says otherwise."""
+        try:
+            parsed = parse_document(body, label="the error answer")
+        except SourceError:
+            return self._excerpt(body)
+        if isinstance(parsed, Acknowledgement):
+            return self._token.scrub(f"{parsed.text} (reason {parsed.reason_code})")
+        return self._excerpt(body)
+
+    def _excerpt(self, body: bytes, limit: int = 300) -> str:
+        text = _SPACE.sub(" ", _TAG.sub(" ", body[: limit * 4].decode("utf-8", "replace")))
+        text = self._token.scrub(text.strip())
+        return (text[:limit] + " …" if len(text) > limit else text) or "(empty body)"
+
+    def _now(self) -> datetime:
+        return self._clock.now() if self._clock is not None else datetime.now(UTC)
+
+    def _ban_end(self, headers: httpx.Headers, body: bytes) -> datetime:
+        """When a 429 ends: the body's "banned until", else Retry-After, else ten minutes."""
+        now = self._now()
+        match = _BANNED_UNTIL.search(body.decode("utf-8", "replace"))
+        if match is not None:
+            try:
+                until = datetime.fromisoformat(match.group(1))
+            except ValueError:
+                until = None
+            if until is not None and until.tzinfo is not None:
+                return until.astimezone(UTC)
+        retry_after = headers.get("Retry-After", "").strip()
+        if retry_after.isdigit():
+            return now + timedelta(seconds=int(retry_after))
+        if retry_after:
+            try:
+                when = email.utils.parsedate_to_datetime(retry_after)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None and when.tzinfo is not None:
+                return when.astimezone(UTC)
+        return now + DEFAULT_BAN

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from entrypoints.cli_emulator import emulator
+from entrypoints.cli_parse import parse
 from entsoe_core import __version__
 
 
@@ -19,3 +20,4 @@ def main() -> None:
 
 
 main.add_command(emulator)
+main.add_command(parse)

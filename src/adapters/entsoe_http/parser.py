@@ -151,8 +151,8 @@ def _read_xml(source: bytes | Path, label: str) -> Iterator[Series | Acknowledge
     root = root_name(source, label)
     if root not in SUPPORTED_ROOTS:
         raise UnsupportedDocument(
-            f"{label} is a {root} document; this parser reads "
-            f"{', '.join(SUPPORTED_ROOTS)}"
+            f"{label} is not a document this parser reads: its root element is <{root}>, "
+            f"not one of {', '.join(SUPPORTED_ROOTS)}"
         )
     reader = _DocumentReader(label, root == _ACKNOWLEDGEMENT)
     events = etree.iterparse(

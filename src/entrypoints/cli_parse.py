@@ -1,0 +1,66 @@
+"""``entsoe parse``: print the observations of saved ENTSO-E documents, one per line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from adapters.entsoe_http.parser import Acknowledgement, iter_parsed
+from adapters.entsoe_http.rows import ROW_FIELDS, iter_rows
+from entsoe_core.errors import SourceError
+from entsoe_core.observations import Series
+
+
+@click.command("parse")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option(
+    "--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+    show_default=True, help="jsonl: one JSON object per line; csv: a header, then rows.",
+)
+def parse(files: tuple[str, ...], output_format: str) -> None:
+    """Parse saved ENTSO-E documents (XML or ZIP) and print one observation per line.
+
+    An acknowledgement ("No matching data found", or an error) prints no rows; what it said
+    goes to stderr. A file that cannot be read or parsed is one line on stderr and exit code 2.
+    """
+    write = _row_writer(click.get_text_stream("stdout"), output_format)
+    failed = False
+    for name in files:
+        try:
+            # Whole files at a time, so a file that breaks half-way prints nothing.
+            items = list(iter_parsed(Path(name), label=name))
+        except (OSError, SourceError) as error:
+            click.echo(f"entsoe parse: {_reason(name, error)}", err=True)
+            failed = True
+            continue
+        series = [item for item in items if isinstance(item, Series)]
+        for item in items:
+            if isinstance(item, Acknowledgement):
+                click.echo(
+                    f"{name}: acknowledgement, no observations (reason {item.reason_code}): "
+                    f"{item.text}",
+                    err=True,
+                )
+        for row in iter_rows(series):
+            write(row)
+    if failed:
+        raise SystemExit(2)
+
+
+def _reason(name: str, error: Exception) -> str:
+    if isinstance(error, OSError):
+        return f"{name}: cannot read it: {error.strerror or error}"
+    return str(error)
+
+
+def _row_writer(out: TextIO, output_format: str) -> Callable[[dict[str, str | float]], object]:
+    if output_format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(ROW_FIELDS)
+        return lambda row: writer.writerow([row[field] for field in ROW_FIELDS])
+    return lambda row: out.write(json.dumps(row, sort_keys=True) + "\n")

@@ -65,9 +65,7 @@ class Dataset:
                 f"(for example NL>DE_LU), not {key}"
             )
         if not self.is_border and key.is_border:
-            raise InvalidRequest(
-                f"dataset {self.key} takes a single area, not the border {key}"
-            )
+            raise InvalidRequest(f"dataset {self.key} takes a single area, not the border {key}")
 
     def check_period(self, period: Interval) -> None:
         if period.start < self.available_from:
@@ -85,47 +83,88 @@ _DAY = timedelta(days=1)
 
 _CATALOGUE = (
     Dataset(
-        "actual_total_load", "Actual total load", "A65", "A16",
+        "actual_total_load",
+        "Actual total load",
+        "A65",
+        "A16",
         DomainParameter.OUT_BIDDING_ZONE,
     ),
     Dataset(
-        "day_ahead_total_load_forecast", "Day-ahead total load forecast", "A65", "A01",
-        DomainParameter.OUT_BIDDING_ZONE, publication_horizon=2 * _DAY,
+        "day_ahead_total_load_forecast",
+        "Day-ahead total load forecast",
+        "A65",
+        "A01",
+        DomainParameter.OUT_BIDDING_ZONE,
+        publication_horizon=2 * _DAY,
     ),
     Dataset(
-        "week_ahead_total_load_forecast", "Week-ahead total load forecast", "A65", "A31",
-        DomainParameter.OUT_BIDDING_ZONE, publication_horizon=14 * _DAY,
+        "week_ahead_total_load_forecast",
+        "Week-ahead total load forecast",
+        "A65",
+        "A31",
+        DomainParameter.OUT_BIDDING_ZONE,
+        publication_horizon=14 * _DAY,
     ),
     Dataset(
-        "month_ahead_total_load_forecast", "Month-ahead total load forecast", "A65", "A32",
-        DomainParameter.OUT_BIDDING_ZONE, publication_horizon=62 * _DAY,
+        "month_ahead_total_load_forecast",
+        "Month-ahead total load forecast",
+        "A65",
+        "A32",
+        DomainParameter.OUT_BIDDING_ZONE,
+        publication_horizon=62 * _DAY,
     ),
     Dataset(
-        "year_ahead_total_load_forecast", "Year-ahead total load forecast", "A65", "A33",
-        DomainParameter.OUT_BIDDING_ZONE, publication_horizon=400 * _DAY,
+        "year_ahead_total_load_forecast",
+        "Year-ahead total load forecast",
+        "A65",
+        "A33",
+        DomainParameter.OUT_BIDDING_ZONE,
+        publication_horizon=400 * _DAY,
     ),
     Dataset(
-        "year_ahead_forecast_margin", "Year-ahead forecast margin", "A70", "A33",
-        DomainParameter.OUT_BIDDING_ZONE, publication_horizon=400 * _DAY,
+        "year_ahead_forecast_margin",
+        "Year-ahead forecast margin",
+        "A70",
+        "A33",
+        DomainParameter.OUT_BIDDING_ZONE,
+        publication_horizon=400 * _DAY,
     ),
     Dataset(
-        "actual_generation_per_type", "Actual generation per production type", "A75", "A16",
+        "actual_generation_per_type",
+        "Actual generation per production type",
+        "A75",
+        "A16",
         DomainParameter.IN_DOMAIN,
     ),
     Dataset(
-        "day_ahead_generation_forecast", "Day-ahead aggregated generation forecast", "A71",
-        "A01", DomainParameter.IN_DOMAIN, publication_horizon=2 * _DAY,
+        "day_ahead_generation_forecast",
+        "Day-ahead aggregated generation forecast",
+        "A71",
+        "A01",
+        DomainParameter.IN_DOMAIN,
+        publication_horizon=2 * _DAY,
     ),
     Dataset(
-        "wind_solar_forecast", "Day-ahead wind and solar generation forecast", "A69", "A01",
-        DomainParameter.IN_DOMAIN, publication_horizon=2 * _DAY,
+        "wind_solar_forecast",
+        "Day-ahead wind and solar generation forecast",
+        "A69",
+        "A01",
+        DomainParameter.IN_DOMAIN,
+        publication_horizon=2 * _DAY,
     ),
     Dataset(
-        "day_ahead_prices", "Day-ahead prices", "A44", None,
-        DomainParameter.IN_AND_OUT_SAME, publication_horizon=2 * _DAY,
+        "day_ahead_prices",
+        "Day-ahead prices",
+        "A44",
+        None,
+        DomainParameter.IN_AND_OUT_SAME,
+        publication_horizon=2 * _DAY,
     ),
     Dataset(
-        "cross_border_physical_flows", "Cross-border physical flows", "A11", None,
+        "cross_border_physical_flows",
+        "Cross-border physical flows",
+        "A11",
+        None,
         DomainParameter.BORDER,
     ),
 )

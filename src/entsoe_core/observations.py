@@ -86,8 +86,15 @@ def iter_observations(
     for one in series:
         for point in one.points:
             yield Observation(
-                dataset, area, one.key, point.timestamp, point.value, one.unit,
-                one.curve_type, one.revision, one.created_at,
+                dataset,
+                area,
+                one.key,
+                point.timestamp,
+                point.value,
+                one.unit,
+                one.curve_type,
+                one.revision,
+                one.created_at,
             )
 
 

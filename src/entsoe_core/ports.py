@@ -148,9 +148,7 @@ class BackfillProgressPort(Protocol):
         """
         ...
 
-    async def list_jobs(
-        self, statuses: Collection[JobStatus] | None = None
-    ) -> list[BackfillJob]:
+    async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[BackfillJob]:
         """Jobs, newest first, optionally only those in ``statuses``."""
         ...
 

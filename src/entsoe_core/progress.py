@@ -52,9 +52,7 @@ class ChunkStatus(enum.Enum):
 
 JOB_TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = {
     JobStatus.PENDING: frozenset({JobStatus.IN_PROGRESS, JobStatus.CANCELLED}),
-    JobStatus.IN_PROGRESS: frozenset(
-        {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}
-    ),
+    JobStatus.IN_PROGRESS: frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}),
     JobStatus.FAILED: frozenset({JobStatus.IN_PROGRESS, JobStatus.CANCELLED}),
     JobStatus.COMPLETED: frozenset(),
     JobStatus.CANCELLED: frozenset(),
@@ -62,9 +60,7 @@ JOB_TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = {
 
 CHUNK_TRANSITIONS: Mapping[ChunkStatus, frozenset[ChunkStatus]] = {
     ChunkStatus.PENDING: frozenset({ChunkStatus.IN_FLIGHT, ChunkStatus.CANCELLED}),
-    ChunkStatus.IN_FLIGHT: frozenset(
-        {ChunkStatus.DONE, ChunkStatus.FAILED, ChunkStatus.PENDING}
-    ),
+    ChunkStatus.IN_FLIGHT: frozenset({ChunkStatus.DONE, ChunkStatus.FAILED, ChunkStatus.PENDING}),
     ChunkStatus.FAILED: frozenset({ChunkStatus.PENDING, ChunkStatus.CANCELLED}),
     ChunkStatus.DONE: frozenset(),
     ChunkStatus.CANCELLED: frozenset(),
@@ -111,7 +107,9 @@ class ChunkProgress:
 
     def claim(self, owner: str, now: datetime, lease: timedelta) -> ChunkProgress:
         return self._to(
-            ChunkStatus.IN_FLIGHT, lease_owner=owner, lease_expires_at=now + lease,
+            ChunkStatus.IN_FLIGHT,
+            lease_owner=owner,
+            lease_expires_at=now + lease,
             updated_at=now,
         )
 
@@ -122,15 +120,24 @@ class ChunkProgress:
 
     def complete(self, points: int, requests: int, attempts: int, now: datetime) -> ChunkProgress:
         return self._to(
-            ChunkStatus.DONE, points_written=self.points_written + points,
-            requests=self.requests + requests, attempts=self.attempts + attempts,
-            last_error=None, lease_owner=None, lease_expires_at=None, updated_at=now,
+            ChunkStatus.DONE,
+            points_written=self.points_written + points,
+            requests=self.requests + requests,
+            attempts=self.attempts + attempts,
+            last_error=None,
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
         )
 
     def fail(self, error: str, requests: int, attempts: int, now: datetime) -> ChunkProgress:
         return self._to(
-            ChunkStatus.FAILED, last_error=error, requests=self.requests + requests,
-            attempts=self.attempts + attempts, lease_owner=None, lease_expires_at=None,
+            ChunkStatus.FAILED,
+            last_error=error,
+            requests=self.requests + requests,
+            attempts=self.attempts + attempts,
+            lease_owner=None,
+            lease_expires_at=None,
             updated_at=now,
         )
 
@@ -155,8 +162,9 @@ class ChunkProgress:
         return self._to(ChunkStatus.PENDING, updated_at=now)
 
     def cancel(self, now: datetime) -> ChunkProgress:
-        return self._to(ChunkStatus.CANCELLED, lease_owner=None, lease_expires_at=None,
-                        updated_at=now)
+        return self._to(
+            ChunkStatus.CANCELLED, lease_owner=None, lease_expires_at=None, updated_at=now
+        )
 
 
 @attrs.frozen

@@ -45,9 +45,7 @@ class MemoryBackfillProgress:
         self._jobs[job.id] = saved
         return saved
 
-    async def list_jobs(
-        self, statuses: Collection[JobStatus] | None = None
-    ) -> list[BackfillJob]:
+    async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[BackfillJob]:
         jobs = [j for j in self._jobs.values() if statuses is None or j.status in statuses]
         return sorted(jobs, key=lambda j: (j.created_at, j.id), reverse=True)
 
@@ -55,7 +53,8 @@ class MemoryBackfillProgress:
         self, job_id: str, statuses: Collection[ChunkStatus] | None = None
     ) -> list[ChunkProgress]:
         return [
-            c for c in self._chunks.values()
+            c
+            for c in self._chunks.values()
             if c.job_id == job_id and (statuses is None or c.status in statuses)
         ]
 
@@ -63,9 +62,7 @@ class MemoryBackfillProgress:
         return ChunkCounts.of(await self.get_chunks(job_id), now)
 
     async def last_error(self, job_id: str) -> str | None:
-        failed = [
-            c for c in await self.get_chunks(job_id) if c.last_error is not None
-        ]
+        failed = [c for c in await self.get_chunks(job_id) if c.last_error is not None]
         if not failed:
             return None
         return max(failed, key=lambda c: (c.updated_at is not None, c.updated_at)).last_error
@@ -80,7 +77,8 @@ class MemoryBackfillProgress:
         areas: Collection[AreaKey] | None = None,
     ) -> ChunkProgress | None:
         active = {
-            j.id for j in self._jobs.values()
+            j.id
+            for j in self._jobs.values()
             if j.status is JobStatus.IN_PROGRESS and (job_id is None or j.id == job_id)
         }
         for chunk in self._chunks.values():

@@ -32,7 +32,11 @@ class MemoryEnergyStore:
                 if stored is not None and stored[3] > one.revision:
                     continue
                 self._observations[key] = (
-                    point.value, one.unit, one.curve_type, one.revision, one.created_at,
+                    point.value,
+                    one.unit,
+                    one.curve_type,
+                    one.revision,
+                    one.created_at,
                 )
                 written += 1
         return written
@@ -49,7 +53,9 @@ class MemoryEnergyStore:
         rows = sorted(
             (timestamp, key, value)
             for (d, a, key, timestamp), value in self._observations.items()
-            if d == dataset and a == area and interval.contains(timestamp)
+            if d == dataset
+            and a == area
+            and interval.contains(timestamp)
             and (after is None or (timestamp, key) > after)
         )
         if limit is not None:

@@ -183,6 +183,8 @@ class BackfillService:
         now = self._clock.now()
         async with self._uow() as uow:
             job = await uow.progress.get_job(job_id)
+            if job.status is JobStatus.COMPLETED:
+                return  # nothing left to run: resuming a completed job changes nothing
             for failed in await uow.progress.get_chunks(job_id, (ChunkStatus.FAILED,)):
                 await uow.progress.save_chunk(failed.retry(now))
             if job.status is not JobStatus.IN_PROGRESS:
@@ -227,8 +229,10 @@ class BackfillService:
             job = await uow.progress.get_job(job_id)
             job = await self._settle_in(uow, job)
             report = JobReport(
-                job, await uow.progress.counts(job_id, now),
-                await uow.progress.last_error(job_id), now,
+                job,
+                await uow.progress.counts(job_id, now),
+                await uow.progress.last_error(job_id),
+                now,
             )
             await uow.commit()
         return report
@@ -249,8 +253,9 @@ class BackfillService:
         return [r for r in candidates if not r.running]
 
     async def _settle_in(self, uow: AbstractUnitOfWork, job: BackfillJob) -> BackfillJob:
-        settled = job.settle(await uow.progress.counts(job.id, self._clock.now()),
-                             self._clock.now())
+        settled = job.settle(
+            await uow.progress.counts(job.id, self._clock.now()), self._clock.now()
+        )
         if settled is job:
             return job
         return await uow.progress.save_job(settled)
@@ -316,8 +321,11 @@ class BackfillService:
                 areas = set(self._active_areas)
             async with self._uow() as uow:
                 claimed = await uow.progress.claim_next(
-                    self.owner, self._clock.now(), self._limits.lease,
-                    job_id=job_id, areas=areas,
+                    self.owner,
+                    self._clock.now(),
+                    self._limits.lease,
+                    job_id=job_id,
+                    areas=areas,
                 )
                 await uow.commit()
             if claimed is not None:
@@ -412,4 +420,3 @@ class BackfillService:
             await uow.commit()
         log.warning("chunk %s failed: %s", chunk.chunk, reason)
         return failed
-

@@ -1,0 +1,214 @@
+"""Settings, loaded from environment variables through one cattrs converter.
+
+Every setting has an ``ENTSOE_`` variable; the backfill settings may also be given as
+``BACKFILL__<NAME>`` (``BACKFILL__HISTORY_YEARS=5``). Values are validated with errors that
+name the variable, the bad value and what is accepted. The mapping of variables is passed in
+(the entry points pass ``os.environ``), so loading is pure and testable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import attrs
+import cattrs
+
+from entsoe_core.areas import AREAS
+from entsoe_core.datasets import DATASETS
+from entsoe_core.errors import ConfigurationError, InvalidRequest
+from entsoe_core.plan import ChunkSpan
+from entsoe_core.services.backfill import RunLimits
+from entsoe_core.services.retry import RetryPolicy
+
+__all__ = ["BackfillSettings", "Secret", "Settings", "load_settings"]
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///entsoe.sqlite3"
+DEFAULT_API_URL = "https://web-api.tp.entsoe.eu/api"
+
+
+@attrs.frozen(repr=False)
+class Secret:
+    """A value that never shows itself in a repr, a log line or an error message."""
+
+    _value: str
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+
+def _in_range(low: float, high: float) -> Any:
+    def check(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+        if not low <= value <= high:
+            raise ValueError(
+                f"ENTSOE_{attribute.name.upper()} must be between {low} and {high}, got {value}"
+            )
+
+    return check
+
+
+def _known_areas(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: Any) -> None:
+    for name in value:
+        AREAS.key(name)
+
+
+def _known_datasets(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: Any) -> None:
+    for name in value:
+        DATASETS.get(name)
+
+
+@attrs.frozen
+class BackfillSettings:
+    """How backfills and gap-fills run."""
+
+    history_years: int = attrs.field(default=3, validator=_in_range(1, 10))
+    chunk_span: ChunkSpan = ChunkSpan.MONTH
+    rate_limit_per_minute: float = attrs.field(default=350, validator=_in_range(1, 400))
+    rate_limit_burst: int = attrs.field(default=10, validator=_in_range(1, 50))
+    max_concurrent_areas: int = attrs.field(default=4, validator=_in_range(1, 1000))
+    max_requests_in_flight: int = attrs.field(default=4, validator=_in_range(1, 64))
+    retry_attempts: int = attrs.field(default=5, validator=_in_range(1, 100))
+    retry_base_seconds: float = attrs.field(default=1.0, validator=_in_range(0.001, 600))
+    retry_max_seconds: float = attrs.field(default=60.0, validator=_in_range(0.001, 3600))
+    lease_seconds: float = attrs.field(default=120.0, validator=_in_range(1, 86400))
+    no_data_recheck_days: float = attrs.field(default=7.0, validator=_in_range(0, 365))
+    areas: tuple[str, ...] = attrs.field(default=(), validator=_known_areas)
+    datasets: tuple[str, ...] = attrs.field(default=(), validator=_known_datasets)
+
+    @property
+    def limits(self) -> RunLimits:
+        return RunLimits(
+            max_requests_in_flight=self.max_requests_in_flight,
+            max_concurrent_areas=self.max_concurrent_areas,
+            lease=timedelta(seconds=self.lease_seconds),
+        )
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.retry_attempts,
+            base_seconds=self.retry_base_seconds,
+            max_seconds=self.retry_max_seconds,
+        )
+
+
+@attrs.frozen
+class Settings:
+    """Everything the application is configured with."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    api_url: str = DEFAULT_API_URL
+    api_token: Secret | None = None
+    http_token: Secret | None = None
+    http_allow_unauthenticated: bool = False
+    backfill: BackfillSettings = attrs.field(factory=BackfillSettings)
+
+
+_BACKFILL_FIELDS = {f.name for f in attrs.fields(BackfillSettings)}
+_TOP_FIELDS = {f.name for f in attrs.fields(Settings)} - {"backfill"}
+_BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def _converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook(Secret, lambda value, _: Secret(str(value)))
+    converter.register_structure_hook_func(
+        lambda cls: cls == tuple[str, ...],
+        lambda value, _: tuple(p.strip() for p in str(value).split(",") if p.strip()),
+    )
+
+    def boolean(value: object, _: object) -> bool:
+        if isinstance(value, bool):
+            return value
+        parsed = _BOOLEANS.get(str(value).strip().lower())
+        if parsed is None:
+            raise ValueError(f"expected one of {', '.join(_BOOLEANS)}, got {value!r}")
+        return parsed
+
+    def span(value: object, _: object) -> ChunkSpan:
+        try:
+            return ChunkSpan(str(value).strip().lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in ChunkSpan)
+            raise ValueError(f"expected one of {choices}, got {value!r}") from None
+
+    converter.register_structure_hook(bool, boolean)
+    converter.register_structure_hook(ChunkSpan, span)
+    return converter
+
+
+_CONVERTER = _converter()
+
+
+def _collect(environ: Mapping[str, str]) -> dict[str, Any]:
+    top: dict[str, Any] = {}
+    backfill: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for variable, value in environ.items():
+        if variable.startswith("ENTSOE_"):
+            name = variable.removeprefix("ENTSOE_").lower()
+        elif variable.startswith("BACKFILL__"):
+            name = variable.removeprefix("BACKFILL__").lower()
+            if name not in _BACKFILL_FIELDS:
+                raise ConfigurationError(
+                    f"unknown setting {variable}; backfill settings are "
+                    + ", ".join(f"BACKFILL__{f.upper()}" for f in sorted(_BACKFILL_FIELDS))
+                )
+        else:
+            continue
+        if name.startswith("test_"):
+            continue  # ENTSOE_TEST_* belong to the test suite, not the application
+        target = backfill if name in _BACKFILL_FIELDS else top
+        if name not in _BACKFILL_FIELDS and name not in _TOP_FIELDS:
+            known = sorted(f"ENTSOE_{f.upper()}" for f in _TOP_FIELDS | _BACKFILL_FIELDS)
+            raise ConfigurationError(f"unknown setting {variable}; known: {', '.join(known)}")
+        if name in target and target[name] != value:
+            raise ConfigurationError(
+                f"{sources[name]} and {variable} disagree ({target[name]!r} vs {value!r}); "
+                "set only one of them"
+            )
+        target[name] = value
+        sources[name] = variable
+    if backfill:
+        top["backfill"] = backfill
+    return top
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Settings from environment variables; raises ConfigurationError naming what is wrong."""
+    raw = _collect(environ)
+    try:
+        return _CONVERTER.structure(raw, Settings)
+    except (cattrs.BaseValidationError, ValueError, InvalidRequest) as error:
+        details = (
+            [
+                _variable_names(d)
+                for d in cattrs.transform_error(error, path="$", format_exception=_describe)
+            ]
+            if isinstance(error, cattrs.BaseValidationError)
+            else [str(error)]
+        )
+        raise ConfigurationError("invalid settings: " + "; ".join(details)) from None
+
+
+def _describe(error: BaseException, expected: type | None) -> str:
+    if isinstance(error, ValueError) and str(error):
+        return str(error)
+    return cattrs.v.format_exception(error, expected)
+
+
+def _variable_names(detail: str) -> str:
+    """Rewrite cattrs' ``@ $.backfill.history_years`` paths as the variable to set."""
+    message, _, path = detail.rpartition(" @ ")
+    if not message:
+        return detail
+    if path in ("$", "$.backfill"):
+        return message
+    name = path.removeprefix("$.").removeprefix("backfill.")
+    return f"ENTSOE_{name.upper()}: {message}"

@@ -1,0 +1,106 @@
+"""GapFillService: keep the configured areas and datasets fresh.
+
+For each configured (area, dataset) it asks the store for the gaps between the configured
+history start and now plus the dataset's publication horizon. Provisional coverage (recent
+"no data" answers, data fetched before its interval ended) does not count as covered, so those
+intervals are asked for again. The gaps become one job that runs through the same chunk
+machinery as any backfill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from entsoe_core.areas import AREAS, AreaKey
+from entsoe_core.datasets import DATASETS, Dataset
+from entsoe_core.errors import InvalidRequest
+from entsoe_core.plan import ChunkSpan
+from entsoe_core.ports import ClockPort, UnitOfWorkFactory
+from entsoe_core.progress import JobKind
+from entsoe_core.services.backfill import BackfillService, ChunkListener
+from entsoe_core.services.requests import BackfillRequest, JobReport
+from entsoe_core.timeline import Interval, IntervalSet, add_months, floor_to_day
+
+__all__ = ["GapFillService"]
+
+
+class GapFillService:
+    """Finds what is missing for the configured targets and fills it."""
+
+    def __init__(
+        self,
+        backfill: BackfillService,
+        uow: UnitOfWorkFactory,
+        clock: ClockPort,
+        *,
+        areas: Sequence[str],
+        datasets: Sequence[str],
+        history_years: int,
+        span: ChunkSpan = ChunkSpan.MONTH,
+    ) -> None:
+        self._backfill = backfill
+        self._uow = uow
+        self._clock = clock
+        self._areas = tuple(AREAS.key(a) for a in areas)
+        self._datasets = tuple(DATASETS.get(d) for d in datasets)
+        self._history_years = history_years
+        self._span = span
+
+    def window(self, dataset: Dataset, area: AreaKey, now: datetime) -> Interval | None:
+        """From the history start to the publication horizon, within the area's lifetime."""
+        start = max(
+            add_months(floor_to_day(now), -12 * self._history_years), dataset.available_from
+        )
+        end = floor_to_day(dataset.horizon_end(now)) + timedelta(days=1)
+        for code in filter(None, (area.code, area.to_code)):
+            known = AREAS.get(code)
+            if known.valid_from is not None:
+                start = max(start, known.valid_from)
+            if known.valid_until is not None:
+                end = min(end, known.valid_until)
+        return Interval(start, end) if start < end else None
+
+    def targets(self) -> list[tuple[Dataset, AreaKey]]:
+        if not self._areas or not self._datasets:
+            raise InvalidRequest(
+                "nothing to keep fresh: set ENTSOE_AREAS and ENTSOE_DATASETS "
+                "(comma-separated, for example ENTSOE_AREAS=NL,DE_LU)"
+            )
+        pairs = []
+        for area in self._areas:
+            for dataset in self._datasets:
+                if dataset.is_border == area.is_border:
+                    pairs.append((dataset, area))
+        return pairs
+
+    async def find_gaps(self) -> dict[tuple[str, AreaKey], IntervalSet]:
+        now = self._clock.now()
+        found: dict[tuple[str, AreaKey], IntervalSet] = {}
+        async with self._uow() as uow:
+            for dataset, area in self.targets():
+                window = self.window(dataset, area, now)
+                if window is None:
+                    continue
+                gaps = await uow.store.gaps(dataset.key, area, window, self._backfill.recheck)
+                if gaps:
+                    found[(dataset.key, area)] = gaps
+        return found
+
+    async def run(self, on_chunk: ChunkListener | None = None) -> JobReport | None:
+        """Fill every gap; ``None`` when there was nothing to do."""
+        gaps = await self.find_gaps()
+        if not gaps:
+            return None
+        period = Interval(
+            min(i.intervals[0].start for i in gaps.values()),
+            max(i.intervals[-1].end for i in gaps.values()),
+        )
+        request = BackfillRequest(
+            areas=tuple(dict.fromkeys(area for _, area in gaps)),
+            datasets=tuple(dict.fromkeys(dataset for dataset, _ in gaps)),
+            period=period,
+            span=self._span,
+        )
+        job = await self._backfill.create(request, kind=JobKind.GAP_FILL, gaps=gaps)
+        return await self._backfill.run(job.id, on_chunk)

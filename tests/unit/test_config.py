@@ -1,0 +1,59 @@
+"""Settings from environment variables, with clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from entsoe_core.config import load_settings
+from entsoe_core.errors import ConfigurationError
+from entsoe_core.plan import ChunkSpan
+
+
+def test_defaults() -> None:
+    settings = load_settings({"PATH": "/usr/bin"})
+    assert settings.database_url == "sqlite+aiosqlite:///entsoe.sqlite3"
+    assert settings.api_url == "https://web-api.tp.entsoe.eu/api"
+    assert settings.api_token is None
+    assert settings.backfill.rate_limit_per_minute == 350
+
+
+def test_entsoe_and_backfill_prefixes() -> None:
+    settings = load_settings(
+        {
+            "ENTSOE_API_TOKEN": "s3cret-token",
+            "BACKFILL__HISTORY_YEARS": "5",
+            "ENTSOE_CHUNK_SPAN": "Year",
+            "ENTSOE_AREAS": "NL, DE_LU",
+            "ENTSOE_MAX_REQUESTS_IN_FLIGHT": "8",
+        }
+    )
+    assert settings.backfill.history_years == 5
+    assert settings.backfill.chunk_span is ChunkSpan.YEAR
+    assert settings.backfill.areas == ("NL", "DE_LU")
+    assert settings.backfill.limits.max_requests_in_flight == 8
+    assert settings.api_token is not None
+    assert settings.api_token.reveal() == "s3cret-token"
+    assert "s3cret-token" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"ENTSOE_HISTORY_YEARS": "11"}, "ENTSOE_HISTORY_YEARS must be between 1 and 10, got 11"),
+        ({"BACKFILL__HISTORY_YEARS": "many"}, "ENTSOE_HISTORY_YEARS"),
+        ({"ENTSOE_CHUNK_SPAN": "week"}, "expected one of day, month, quarter, year, got 'week'"),
+        ({"ENTSOE_RATE_LIMIT_PER_MINUTE": "500"}, "between 1 and 400, got 500"),
+        ({"ENTSOE_AREAS": "NL,XX"}, "unknown area 'XX'"),
+        ({"ENTSOE_DATASETS": "prices"}, "unknown dataset 'prices'"),
+        ({"ENTSOE_COLOUR": "blue"}, "unknown setting ENTSOE_COLOUR"),
+        ({"BACKFILL__API_URL": "x"}, "unknown setting BACKFILL__API_URL"),
+        ({"ENTSOE_RETRY_ATTEMPTS": "3", "BACKFILL__RETRY_ATTEMPTS": "4"}, "disagree"),
+    ],
+)
+def test_bad_settings_name_the_variable_and_value(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        load_settings(environ)
+
+
+def test_test_suite_variables_are_not_settings() -> None:
+    load_settings({"ENTSOE_TEST_POSTGRES_URL": "postgresql://x"})

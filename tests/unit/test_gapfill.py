@@ -1,0 +1,88 @@
+"""GapFillService keeps configured targets fresh, asking again for provisional coverage."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from adapters.fakes import FakeClock, ScriptedMarketDataSource
+from adapters.memory import MemoryUnitOfWorkFactory
+from entsoe_core.areas import AreaKey
+from entsoe_core.errors import InvalidRequest
+from entsoe_core.progress import JobKind, JobStatus
+from entsoe_core.services.gapfill import GapFillService
+from entsoe_core.timeline import Interval, utc
+from tests.unit.conftest import make_service
+
+NL = AreaKey("10YNL----------L")
+
+
+def gap_fill(
+    uow: MemoryUnitOfWorkFactory,
+    clock: FakeClock,
+    source: ScriptedMarketDataSource,
+    datasets: tuple[str, ...] = ("actual_total_load",),
+    areas: tuple[str, ...] = ("NL",),
+) -> GapFillService:
+    return GapFillService(
+        make_service(uow, source, clock),
+        uow,
+        clock,
+        areas=areas,
+        datasets=datasets,
+        history_years=1,
+    )
+
+
+async def test_fills_history_up_to_now_then_only_the_provisional_tail(
+    uow: MemoryUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    source = ScriptedMarketDataSource(clock, published_until=clock.now())
+    report = await gap_fill(uow, clock, source).run()
+    assert report is not None
+    assert report.job.kind is JobKind.GAP_FILL
+    assert report.job.status is JobStatus.COMPLETED
+    first = len(source.requests)
+    assert min(c.interval.start for c in source.requests) == utc(2023, 6, 15)
+
+    clock.advance(timedelta(hours=6).total_seconds())
+    source._published_until = clock.now()
+    again = await gap_fill(uow, clock, source).run()
+    assert again is not None
+    asked = source.requests[first:]
+    # Only what was fetched too soon after it ended is asked for again: the recent months.
+    assert all(c.interval.end > clock.now() - timedelta(days=40) for c in asked)
+    async with uow() as unit:
+        rows = await unit.store.read(
+            "actual_total_load", NL, Interval(clock.now() - timedelta(hours=7), clock.now())
+        )
+    # The hours published since the first run are in the store now.
+    assert {r.timestamp for r in rows} >= {utc(2024, 6, 15, h) for h in range(12, 18)}
+
+
+async def test_forecasts_reach_into_the_future(
+    uow: MemoryUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    source = ScriptedMarketDataSource(clock)
+    await gap_fill(uow, clock, source, datasets=("day_ahead_total_load_forecast",)).run()
+    assert max(c.interval.end for c in source.requests) == utc(2024, 6, 18)
+
+
+async def test_nothing_configured_is_a_clear_error(
+    uow: MemoryUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    with pytest.raises(InvalidRequest, match="ENTSOE_AREAS"):
+        await gap_fill(uow, clock, ScriptedMarketDataSource(clock), areas=()).run()
+
+
+async def test_final_history_is_not_fetched_twice(
+    uow: MemoryUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    source = ScriptedMarketDataSource(clock, published_until=clock.now())
+    await gap_fill(uow, clock, source).run()
+    clock.advance(timedelta(days=10).total_seconds())
+    source._published_until = clock.now()
+    before = len(source.requests)
+    await gap_fill(uow, clock, source).run()
+    assert all(c.interval.start >= utc(2024, 6, 1) for c in source.requests[before:])

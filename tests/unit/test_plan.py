@@ -1,0 +1,89 @@
+"""Plans cover the gaps exactly, disjoint, aligned, within limits, and minimal."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from entsoe_core.areas import AreaKey
+from entsoe_core.coverage import Coverage, CoverageEntry, Outcome, RecheckPolicy
+from entsoe_core.datasets import DATASETS
+from entsoe_core.plan import BackfillPlan, ChunkPolicy, ChunkSpan
+from entsoe_core.timeline import Interval, IntervalSet, utc
+from tests.unit.strategies import intervals
+
+NL = AreaKey("10YNL----------L")
+FR = AreaKey("10YFR-RTE------C")
+targets = st.sampled_from(
+    [("actual_total_load", NL), ("day_ahead_prices", FR), ("wind_solar_forecast", NL)]
+)
+gap_sets = st.lists(intervals(max_hours=200, step_hours=24), max_size=5).map(IntervalSet.of)
+gap_maps = st.dictionaries(targets, gap_sets, max_size=3)
+spans = st.sampled_from(list(ChunkSpan))
+
+
+def cells_touched(span: ChunkSpan, gap: Interval) -> int:
+    count, cursor = 0, span.cell_start(gap.start)
+    while cursor < gap.end:
+        count += 1
+        cursor = span.cell_end(cursor)
+    return count
+
+
+@given(gap_maps, spans)
+def test_plan_covers_gaps_exactly_and_minimally(
+    gaps: dict[tuple[str, AreaKey], IntervalSet], span: ChunkSpan
+) -> None:
+    plan = BackfillPlan.build(gaps, ChunkPolicy(span))
+    for (dataset, area), wanted in gaps.items():
+        mine = [c for c in plan if c.dataset == dataset and c.area == area]
+        assert IntervalSet.of(c.interval for c in mine) == wanted
+        ordered = sorted(c.interval for c in mine)
+        assert all(a.end <= b.start for a, b in itertools.pairwise(ordered))
+        assert len(mine) == sum(cells_touched(span, gap) for gap in wanted)
+        for chunk in mine:
+            cell = span.cell_start(chunk.interval.start)
+            assert chunk.interval.end <= span.cell_end(cell)
+            assert DATASETS.get(dataset).within_request_limit(chunk.interval)
+    assert len(plan) == sum(sum(cells_touched(span, g) for g in wanted) for wanted in gaps.values())
+
+
+@given(gap_maps, spans)
+def test_planning_again_gives_the_same_chunks(
+    gaps: dict[tuple[str, AreaKey], IntervalSet], span: ChunkSpan
+) -> None:
+    assert BackfillPlan.build(gaps, ChunkPolicy(span)) == BackfillPlan.build(
+        dict(reversed(list(gaps.items()))), ChunkPolicy(span)
+    )
+
+
+def test_month_chunks_follow_calendar_months() -> None:
+    gaps = {
+        ("actual_total_load", NL): IntervalSet.of([Interval(utc(2024, 1, 15), utc(2024, 4, 1))])
+    }
+    plan = BackfillPlan.build(gaps, ChunkPolicy(ChunkSpan.MONTH))
+    assert [c.interval for c in plan] == [
+        Interval(utc(2024, 1, 15), utc(2024, 2, 1)),
+        Interval(utc(2024, 2, 1), utc(2024, 3, 1)),
+        Interval(utc(2024, 3, 1), utc(2024, 4, 1)),
+    ]
+
+
+def test_gaps_leave_out_final_coverage_and_keep_provisional() -> None:
+    fetched = utc(2024, 6, 1)
+    coverage = Coverage.of(
+        [
+            CoverageEntry(Interval(utc(2024, 1, 1), utc(2024, 2, 1)), Outcome.DATA, fetched),
+            CoverageEntry(Interval(utc(2024, 5, 1), utc(2024, 6, 1)), Outcome.DATA, fetched),
+            CoverageEntry(Interval(utc(2024, 3, 1), utc(2024, 4, 1)), Outcome.NO_DATA, fetched),
+            CoverageEntry(Interval(utc(2024, 5, 25), utc(2024, 5, 28)), Outcome.NO_DATA, fetched),
+        ]
+    )
+    gaps = coverage.gaps(Interval(utc(2024, 1, 1), utc(2024, 6, 1)), RecheckPolicy())
+    # January and March are final; May was fetched too soon after it ended.
+    assert list(gaps) == [
+        Interval(utc(2024, 2, 1), utc(2024, 3, 1)),
+        Interval(utc(2024, 4, 1), utc(2024, 6, 1)),
+    ]

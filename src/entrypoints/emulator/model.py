@@ -368,9 +368,9 @@ class SyntheticModel:
     def _price(self, code: str, key: SeriesKey, instant: datetime, local: datetime) -> float:
         hour_start = instant.replace(minute=0)
         level = 30 + 60 * self._constant("price-level", code)
-        shape = 25 * math.sin(2 * math.pi * (local.hour - 6) / 24)
+        shape = 20 * math.sin(2 * math.pi * (local.hour - 12) / 24)
         # Sunny middays push prices below zero now and then.
-        solar = 90 * self._sun(local) * self._constant("price-sun", code, local.date())
+        solar = 110 * self._sun(local) * self._constant("price-sun", code, local.date())
         hourly = level + shape - solar + 20 * (self._noise("price", code, hour_start) - 0.5)
         if key.resolution != "PT15M" or self._noise("quarter", code, instant) < 0.5:
             return hourly

@@ -44,9 +44,11 @@ def root_name(source: bytes | Path, label: str) -> str:
         dtd_validation=False, huge_tree=False,
     )
     stream: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+    head = b""
     with stream:
         try:
             while chunk := stream.read(_SNIFF_CHUNK):
+                head += chunk
                 parser.feed(chunk)
                 for _, element in parser.read_events():
                     if isinstance(element, etree._Element):
@@ -54,8 +56,15 @@ def root_name(source: bytes | Path, label: str) -> str:
                         return local_name(element.tag)
             parser.close()
         except etree.XMLSyntaxError as error:
+            # libxml2 may stop inside a hostile DTD (its entity amplification guard) before
+            # the root is reached; say what the body is rather than that it is broken.
+            if _DOCTYPE in head:
+                raise _unsafe(label, _DOCTYPE.decode()) from None
             raise MalformedDocument(f"{label} is not well-formed XML: {error}") from None
     raise MalformedDocument(f"{label} holds no XML element (empty or cut short)")
+
+
+_DOCTYPE: Final = b"<!DOCTYPE"
 
 
 def _refuse_doctype(root: etree._Element, label: str) -> None:
@@ -63,11 +72,14 @@ def _refuse_doctype(root: etree._Element, label: str) -> None:
     # The stubs lack ``doctype``; it is the declaration as written, "" when there is none.
     doctype: str = getattr(docinfo, "doctype", "")
     if doctype or docinfo.internalDTD is not None:
-        raise UnsafeDocument(
-            f"{label} declares a DTD ({doctype[:80]!r}); refused unread: ENTSO-E "
-            "documents have none, and DTDs are how entity expansion (XXE, 'billion laughs') "
-            "attacks arrive"
-        )
+        raise _unsafe(label, doctype)
+
+
+def _unsafe(label: str, doctype: str) -> UnsafeDocument:
+    return UnsafeDocument(
+        f"{label} declares a DTD ({doctype[:80]!r}); refused unread: ENTSO-E documents "
+        "have none, and DTDs are how entity expansion (XXE, 'billion laughs') attacks arrive"
+    )
 
 
 def read_capped(stream: IO[bytes], cap: int, label: str) -> bytes:

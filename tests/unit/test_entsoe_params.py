@@ -1,0 +1,82 @@
+"""Request parameters for every dataset of the catalogue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from adapters.entsoe_http.params import request_params
+from entsoe_core.areas import AreaKey
+from entsoe_core.datasets import DATASETS
+from entsoe_core.errors import PermanentSourceError
+from entsoe_core.plan import Chunk
+from entsoe_core.timeline import Interval, utc
+
+NL = "10YNL----------L"
+DE_LU = "10Y1001A1001A82H"
+JANUARY = Interval(utc(2024, 1, 1), utc(2024, 2, 1))
+
+# The table of DESIGN.md, written out independently of the catalogue.
+EXPECTED = {
+    "actual_total_load": {"documentType": "A65", "processType": "A16",
+                          "outBiddingZone_Domain": NL},
+    "day_ahead_total_load_forecast": {"documentType": "A65", "processType": "A01",
+                                      "outBiddingZone_Domain": NL},
+    "week_ahead_total_load_forecast": {"documentType": "A65", "processType": "A31",
+                                       "outBiddingZone_Domain": NL},
+    "month_ahead_total_load_forecast": {"documentType": "A65", "processType": "A32",
+                                        "outBiddingZone_Domain": NL},
+    "year_ahead_total_load_forecast": {"documentType": "A65", "processType": "A33",
+                                       "outBiddingZone_Domain": NL},
+    "year_ahead_forecast_margin": {"documentType": "A70", "processType": "A33",
+                                   "outBiddingZone_Domain": NL},
+    "actual_generation_per_type": {"documentType": "A75", "processType": "A16",
+                                   "in_Domain": NL},
+    "day_ahead_generation_forecast": {"documentType": "A71", "processType": "A01",
+                                      "in_Domain": NL},
+    "wind_solar_forecast": {"documentType": "A69", "processType": "A01", "in_Domain": NL},
+    "day_ahead_prices": {"documentType": "A44", "in_Domain": NL, "out_Domain": NL},
+    "cross_border_physical_flows": {"documentType": "A11", "out_Domain": NL,
+                                    "in_Domain": DE_LU},
+}
+
+
+def area_for(dataset: str) -> AreaKey:
+    return AreaKey(NL, DE_LU) if DATASETS.get(dataset).is_border else AreaKey(NL)
+
+
+def test_every_dataset_of_the_catalogue_is_covered() -> None:
+    assert set(DATASETS.keys) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("dataset", sorted(EXPECTED))
+def test_parameters_of_each_dataset(dataset: str) -> None:
+    params = request_params(Chunk(dataset, area_for(dataset), JANUARY))
+    assert params == {
+        **EXPECTED[dataset], "periodStart": "202401010000", "periodEnd": "202402010000",
+    }
+    assert "securityToken" not in params
+
+
+def test_periods_go_out_in_utc_minutes_widened_to_whole_minutes() -> None:
+    interval = Interval(utc(2024, 3, 30, 23, 15), utc(2024, 3, 31, 22) + timedelta(seconds=1))
+    params = request_params(Chunk("actual_total_load", AreaKey(NL), interval))
+    assert (params["periodStart"], params["periodEnd"]) == ("202403302315", "202403312201")
+
+
+def test_a_year_is_allowed_and_a_day_more_is_refused() -> None:
+    year = Interval(utc(2023, 1, 1), utc(2024, 1, 1))
+    assert request_params(Chunk("actual_total_load", AreaKey(NL), year))["periodEnd"] == (
+        "202401010000"
+    )
+    longer = Interval(utc(2023, 1, 1), utc(2024, 1, 2))
+    with pytest.raises(PermanentSourceError, match="12-month request limit"):
+        request_params(Chunk("actual_total_load", AreaKey(NL), longer))
+
+
+def test_an_area_of_the_wrong_shape_is_refused_before_sending() -> None:
+    with pytest.raises(PermanentSourceError, match="FROM>TO"):
+        request_params(Chunk("cross_border_physical_flows", AreaKey(NL), JANUARY))
+    with pytest.raises(PermanentSourceError, match="single area"):
+        request_params(Chunk("actual_total_load", AreaKey(NL, DE_LU), JANUARY))

@@ -129,10 +129,16 @@ def expand(content: bytes) -> Flat:
     document = text(root, "type")
     process = next((c.text or "" for c in root if local(c) == "process.processType"), "")
     values: Flat = {}
+    fields: dict[str, str] = {}
+    psr: list[str] = []
+    current = None
     for series, period in periods(root):
-        fields = {KEY_FIELDS[local(c)]: (c.text or "").strip() for c in series
-                  if local(c) in KEY_FIELDS}
-        psr = [(c.text or "").strip() for c in series.iter() if local(c) == "psrType"]
+        if series is not current:
+            current = series
+            fields = {KEY_FIELDS[local(c)]: (c.text or "").strip() for c in series
+                      if local(c) in KEY_FIELDS}
+            psr = [(p.text or "").strip() for c in series if local(c) == "MktPSRType"
+                   for p in c]
         interval = child(period, "timeInterval")
         start, end = instant(text(interval, "start")), instant(text(interval, "end"))
         resolution = text(period, "resolution")
@@ -244,6 +250,10 @@ async def test_before_the_data_start_there_is_no_matching_data(
         straddling = params(LOAD, AreaKey(NL), utc(2015, 12, 31), utc(2016, 1, 2))
         values = parsed((await client.get(base_url, params=straddling)).content)
         assert min(t for _, t in values) == utc(2016, 1, 1)
+        assert values == flatten(SyntheticModel(SEED).published_series(
+            LOAD, AreaKey(NL), Interval(utc(2015, 12, 31), utc(2016, 1, 2)), now=NOW,
+            data_start=utc(2016, 1, 1),
+        ))
 
 
 async def test_actuals_stop_at_now_and_forecasts_are_published_ahead(
@@ -254,11 +264,14 @@ async def test_actuals_stop_at_now_and_forecasts_are_published_ahead(
     assert acknowledgement(load.content)[1].startswith("No matching data found")
     prices = await client.get(emulator.base_url, params=params(PRICES, AreaKey(NL), *tomorrow))
     assert parsed(prices.content) == model_points(PRICES, AreaKey(NL), *tomorrow)
-    today = await client.get(
-        emulator.base_url, params=params(LOAD, AreaKey(NL), NOW - timedelta(hours=6),
-                                         NOW + timedelta(hours=6))
+    today = Interval(NOW - timedelta(hours=6), NOW + timedelta(hours=6))
+    answer = await client.get(
+        emulator.base_url, params=params(LOAD, AreaKey(NL), today.start, today.end)
     )
-    assert max(t for _, t in parsed(today.content)) < NOW
+    values = parsed(answer.content)
+    assert max(t for _, t in values) == NOW - timedelta(minutes=15)
+    assert values == flatten(SyntheticModel(SEED).published_series(
+        LOAD, AreaKey(NL), today, now=NOW))
 
 
 # -- documents --------------------------------------------------------------------------------
@@ -315,17 +328,18 @@ async def test_values_do_not_depend_on_the_requested_span(
     emulator: EmulatorServer, client: httpx.AsyncClient
 ) -> None:
     area = AreaKey(NL)
-    year = parsed((await client.get(
-        emulator.base_url, params=params(GENERATION, area, utc(2023, 1, 1), utc(2024, 1, 1))
-    )).content)
-    day = parsed((await client.get(
-        emulator.base_url, params=params(GENERATION, area, utc(2023, 7, 9, 22),
-                                         utc(2023, 7, 10, 22))
-    )).content)
-    assert day
-    assert {k: year[k] for k in day} == day
-    for (key, timestamp), value in day.items():
-        assert expected_value(SEED, GENERATION.key, key, timestamp) == value
+    for dataset, long in ((LOAD, (utc(2023, 1, 1), utc(2024, 1, 1))),
+                          (GENERATION, (utc(2023, 7, 1), utc(2023, 8, 1)))):
+        whole = parsed((await client.get(emulator.base_url,
+                                         params=params(dataset, area, *long))).content)
+        day = parsed((await client.get(
+            emulator.base_url, params=params(dataset, area, utc(2023, 7, 9, 22),
+                                             utc(2023, 7, 10, 22))
+        )).content)
+        assert len(day) == 96 * len({key for key, _ in day})
+        assert {k: whole[k] for k in day} == day
+        for (key, timestamp), value in day.items():
+            assert expected_value(SEED, dataset.key, key, timestamp) == value
 
 
 async def test_series_identity_keeps_generation_and_consumption_and_both_border_directions(

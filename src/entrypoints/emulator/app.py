@@ -20,16 +20,15 @@ import attrs
 from entrypoints.emulator.documents import acknowledgement, html_page, market_document
 from entrypoints.emulator.faults import Fault, FaultPlan, FaultSettings
 from entrypoints.emulator.limits import RequestLedger
-from entrypoints.emulator.model import SyntheticModel, published_interval
+from entrypoints.emulator.model import DEFAULT_DATA_START, SyntheticModel
 from entsoe_core.areas import AREAS, AreaKey
 from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
 from entsoe_core.errors import InvalidRequest
-from entsoe_core.timeline import Interval, utc
+from entsoe_core.timeline import Interval, ensure_utc
 
 __all__ = ["EmulatorApp", "EmulatorConfig", "Reply", "Ticket"]
 
 DEFAULT_TOKEN = "emulator-token"  # noqa: S105 - the emulator's own, guards nothing real
-DEFAULT_DATA_START = utc(2015, 1, 1)
 _XML = "text/xml"
 _HTML = "text/html"
 
@@ -40,11 +39,13 @@ class EmulatorConfig:
 
     seed: int = 0
     token: str = DEFAULT_TOKEN
-    data_start: datetime = DEFAULT_DATA_START
+    data_start: datetime = attrs.field(default=DEFAULT_DATA_START, converter=ensure_utc)
     rate_limit_per_minute: int = 400
     ban_seconds: float = 600.0
     faults: FaultSettings = attrs.field(factory=FaultSettings)
-    now: datetime | None = None
+    now: datetime | None = attrs.field(
+        default=None, converter=attrs.converters.optional(ensure_utc)
+    )
     """A fixed "now" for what is published; None follows the clock."""
 
 
@@ -132,11 +133,10 @@ class EmulatorApp:
         except _Refusal as refusal:
             return Reply(400, acknowledgement(refusal.text, created=now, request_id=request_id),
                          _XML, _disposition("acknowledgement.xml"))
-        published = published_interval(
-            dataset, area, requested, data_start=self.config.data_start,
-            now=self.config.now or now,
+        series = self.model.published_series(
+            dataset, area, requested, now=self.config.now or now,
+            data_start=self.config.data_start,
         )
-        series = self.model.series_for(dataset, area, published) if published else []
         psr_type = query.get("psrtype")
         if psr_type:
             series = [one for one in series if one.key.psr_type == psr_type]

@@ -35,6 +35,7 @@ from entsoe_core.timeline import Interval
 
 __all__ = [
     "CURVE_TYPE",
+    "DEFAULT_DATA_START",
     "PRICE_RESOLUTION_SWITCH",
     "SyntheticModel",
     "expected_value",
@@ -46,6 +47,9 @@ __all__ = [
 CURVE_TYPE = "A03"
 QUANTITY_UNIT = "MAW"
 PRICE_UNIT = "EUR/MWH"
+
+DEFAULT_DATA_START = datetime(2015, 1, 1, tzinfo=UTC)
+"""Nothing is published before this instant unless configured otherwise."""
 
 PRICE_RESOLUTION_SWITCH = date(2025, 10, 1)
 """The first local delivery day of quarter-hourly day-ahead prices."""
@@ -282,6 +286,15 @@ class SyntheticModel:
             for key, found in sorted(points.items(), key=lambda item: _order(item[0]))
             if found
         ]
+
+    def published_series(
+        self, dataset: Dataset, area: AreaKey, requested: Interval, *, now: datetime,
+        data_start: datetime = DEFAULT_DATA_START,
+    ) -> list[Series]:
+        """What an emulator with this seed answers to a request for ``requested`` at ``now``:
+        the series of :func:`published_interval`, or nothing (an acknowledgement)."""
+        published = published_interval(dataset, area, requested, data_start=data_start, now=now)
+        return self.series_for(dataset, area, published) if published else []
 
     # -- values --------------------------------------------------------------------------
 

@@ -1,0 +1,102 @@
+"""Schema migrations, run programmatically with the async engine (no ``alembic.ini``).
+
+``upgrade(url)`` is what ``entsoe db upgrade`` runs. ``check_schema(engine)`` runs when a unit
+of work factory is first used: a fresh SQLite file is given the schema there and then (the
+embedded default must work without a setup step); any other database must be at the current
+revision already, or the error says to run ``entsoe db upgrade``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sqlalchemy.engine import create_engine, display_url
+from adapters.sqlalchemy.errors import storage_errors
+from entsoe_core.errors import StorageError
+
+__all__ = ["check_schema", "head_revision", "upgrade", "upgrade_engine"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Any constant will do: it only has to be the same in every process that migrates.
+_MIGRATION_LOCK = 0x656E74736F65
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None, "the package ships no migration"
+    return head
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: Connection, revision: str) -> str | None:
+    config = _config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+    return _current_revision(connection)
+
+
+async def _lock_for_migration(connection: AsyncConnection) -> None:
+    # SQLite is already serialised by BEGIN IMMEDIATE; PostgreSQL needs a lock so that two
+    # processes upgrading at once do not both try to create the tables.
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+        )
+
+
+async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> str | None:
+    """Bring the database of ``engine`` to ``revision``; returns the revision it is at."""
+    with storage_errors(f"migrate {display_url(engine.url)}"):
+        async with engine.begin() as connection:
+            await _lock_for_migration(connection)
+            return await connection.run_sync(_upgrade, revision)
+
+
+async def upgrade(url: str | URL, revision: str = "head") -> str | None:
+    """Create or upgrade the schema at ``url``; running it again changes nothing."""
+    engine = create_engine(url)
+    try:
+        return await upgrade_engine(engine, revision)
+    finally:
+        await engine.dispose()
+
+
+def _inspect(connection: Connection) -> tuple[bool, str | None]:
+    fresh = not sa.inspect(connection).get_table_names()
+    return fresh, _current_revision(connection)
+
+
+async def check_schema(engine: AsyncEngine) -> None:
+    """Make sure the schema is current; give a fresh SQLite file its schema."""
+    with storage_errors(f"open {display_url(engine.url)}"):
+        async with engine.connect() as connection:
+            fresh, current = await connection.run_sync(_inspect)
+    head = head_revision()
+    if current == head:
+        return
+    if fresh and engine.dialect.name == "sqlite":
+        await upgrade_engine(engine)
+        return
+    found = "no schema" if fresh else f"schema revision {current or 'unknown'}"
+    raise StorageError(
+        f"the database {display_url(engine.url)} has {found}, this version needs revision "
+        f"{head}; run `entsoe db upgrade` (with the same ENTSOE_DATABASE_URL) first"
+    )

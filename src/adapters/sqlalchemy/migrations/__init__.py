@@ -1,0 +1,1 @@
+"""Alembic migrations of the entsoe-backfill schema, shipped with the package."""

@@ -1,0 +1,297 @@
+"""BackfillProgressPort on SQLAlchemy Core: jobs, chunks, leases and version fencing.
+
+Several workers may share one PostgreSQL. A chunk is claimed with
+``SELECT ... FOR UPDATE SKIP LOCKED`` (on SQLite the unit of work's ``BEGIN IMMEDIATE``
+serialises claims instead), and every update of a job or chunk is fenced by its version:
+``UPDATE ... WHERE id = :id AND version = :expected``. A worker whose lease was taken over
+finds no row to update, raises :class:`~entsoe_core.errors.LeaseLost`, and its whole unit of
+work (observations and coverage included) rolls back.
+
+Plan order is insertion order, as in the memory twin: jobs by the sequence they were added in,
+chunks by their position in the job's plan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from adapters.sqlalchemy.errors import storage_errors
+from adapters.sqlalchemy.store import AnyRow, ConnectionSource
+from adapters.sqlalchemy.tables import chunks, jobs
+from entsoe_core.areas import AreaKey
+from entsoe_core.errors import InvalidRequest, LeaseLost, UnknownJob
+from entsoe_core.plan import Chunk, ChunkSpan
+from entsoe_core.progress import (
+    BackfillJob,
+    ChunkCounts,
+    ChunkProgress,
+    ChunkStatus,
+    JobKind,
+    JobStatus,
+)
+from entsoe_core.timeline import Interval
+
+__all__ = ["SqlBackfillProgress"]
+
+
+class SqlBackfillProgress:
+    """Jobs and chunks in SQL; hands out frozen values, never rows bound to a connection."""
+
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    async def add_job(self, job: BackfillJob, chunk_list: Sequence[ChunkProgress]) -> None:
+        conn = self._connection()
+        with storage_errors(f"add job {job.id}"):
+            exists = await conn.scalar(sa.select(jobs.c.id).where(jobs.c.id == job.id))
+            if exists is not None:
+                raise InvalidRequest(f"a job with id {job.id!r} exists already")
+            await conn.execute(jobs.insert().values(**_job_values(job), version=job.version))
+            if chunk_list:
+                await conn.execute(
+                    chunks.insert(),
+                    [
+                        {
+                            **_chunk_values(chunk),
+                            "id": chunk.id,
+                            "job_id": chunk.job_id,
+                            "position": position,
+                            "version": chunk.version,
+                        }
+                        for position, chunk in enumerate(chunk_list)
+                    ],
+                )
+
+    async def get_job(self, job_id: str) -> BackfillJob:
+        with storage_errors(f"read job {job_id}"):
+            row = (
+                await self._connection().execute(sa.select(jobs).where(jobs.c.id == job_id))
+            ).one_or_none()
+        if row is None:
+            raise UnknownJob(job_id)
+        return _job_from_row(row)
+
+    async def save_job(self, job: BackfillJob) -> BackfillJob:
+        conn = self._connection()
+        with storage_errors(f"save job {job.id}"):
+            result = await conn.execute(
+                jobs.update()
+                .where(jobs.c.id == job.id, jobs.c.version == job.version)
+                .values(**_job_values(job), version=job.version + 1)
+            )
+        if result.rowcount == 0:
+            await self.get_job(job.id)
+            raise LeaseLost(f"job {job.id} was changed by another process; read it again")
+        return attrs.evolve(job, version=job.version + 1)
+
+    async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[BackfillJob]:
+        conn = self._connection()
+        query = sa.select(jobs).order_by(
+            jobs.c.created_at.desc(), _binary(conn.dialect.name, jobs.c.id).desc()
+        )
+        if statuses is not None:
+            query = query.where(jobs.c.status.in_([s.value for s in statuses]))
+        with storage_errors("list jobs"):
+            rows = (await conn.execute(query)).all()
+        return [_job_from_row(row) for row in rows]
+
+    async def get_chunks(
+        self, job_id: str, statuses: Collection[ChunkStatus] | None = None
+    ) -> list[ChunkProgress]:
+        query = sa.select(chunks).where(chunks.c.job_id == job_id).order_by(chunks.c.position)
+        if statuses is not None:
+            query = query.where(chunks.c.status.in_([s.value for s in statuses]))
+        with storage_errors(f"read the chunks of job {job_id}"):
+            rows = (await self._connection().execute(query)).all()
+        return [_chunk_from_row(row) for row in rows]
+
+    async def counts(self, job_id: str, now: datetime) -> ChunkCounts:
+        c = chunks.c
+        live = sa.case(
+            (sa.and_(c.status == ChunkStatus.IN_FLIGHT.value, c.lease_expires_at > now), 1),
+            else_=0,
+        )
+        query = (
+            sa.select(
+                c.status,
+                sa.func.count().label("n"),
+                sa.func.coalesce(sa.func.sum(c.points_written), 0).label("points"),
+                sa.func.coalesce(sa.func.sum(c.requests), 0).label("requests"),
+                sa.func.coalesce(sa.func.sum(live), 0).label("live"),
+            )
+            .where(c.job_id == job_id)
+            .group_by(c.status)
+        )
+        with storage_errors(f"count the chunks of job {job_id}"):
+            rows = (await self._connection().execute(query)).all()
+        by_status = dict.fromkeys(ChunkStatus, 0)
+        for row in rows:
+            by_status[ChunkStatus(row.status)] = int(row.n)
+        return ChunkCounts(
+            by_status,
+            sum(int(row.points) for row in rows),
+            sum(int(row.requests) for row in rows),
+            sum(int(row.live) for row in rows),
+        )
+
+    async def last_error(self, job_id: str) -> str | None:
+        c = chunks.c
+        query = (
+            sa.select(c.last_error)
+            .where(c.job_id == job_id, c.last_error.is_not(None))
+            .order_by(
+                sa.case((c.updated_at.is_(None), 1), else_=0),
+                c.updated_at.desc(),
+                c.position,
+            )
+            .limit(1)
+        )
+        with storage_errors(f"read the last error of job {job_id}"):
+            found: str | None = await self._connection().scalar(query)
+        return found
+
+    async def claim_next(
+        self,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        *,
+        job_id: str | None = None,
+        areas: Collection[AreaKey] | None = None,
+    ) -> ChunkProgress | None:
+        c = chunks.c
+        claimable = sa.or_(
+            c.status == ChunkStatus.PENDING.value,
+            sa.and_(
+                c.status == ChunkStatus.IN_FLIGHT.value,
+                sa.or_(c.lease_expires_at.is_(None), c.lease_expires_at <= now),
+            ),
+        )
+        query = (
+            sa.select(chunks)
+            .join(jobs, jobs.c.id == c.job_id)
+            .where(jobs.c.status == JobStatus.IN_PROGRESS.value, claimable)
+            .order_by(jobs.c.seq, c.position)
+            .limit(1)
+            .with_for_update(of=chunks, skip_locked=True)
+        )
+        if job_id is not None:
+            query = query.where(c.job_id == job_id)
+        if areas is not None:
+            query = query.where(c.area.in_([str(area) for area in areas]))
+        conn = self._connection()
+        with storage_errors(f"claim a chunk for {owner}"):
+            row = (await conn.execute(query)).one_or_none()
+        if row is None:
+            return None
+        found = _chunk_from_row(row)
+        if found.status is ChunkStatus.IN_FLIGHT:
+            found = found.expire(now)
+        return await self.save_chunk(found.claim(owner, now, lease))
+
+    async def save_chunk(self, chunk: ChunkProgress) -> ChunkProgress:
+        conn = self._connection()
+        with storage_errors(f"save chunk {chunk.id}"):
+            result = await conn.execute(
+                chunks.update()
+                .where(chunks.c.id == chunk.id, chunks.c.version == chunk.version)
+                .values(**_chunk_values(chunk), version=chunk.version + 1)
+            )
+            if result.rowcount == 0:
+                stored = (
+                    await conn.execute(
+                        sa.select(chunks.c.lease_owner).where(chunks.c.id == chunk.id)
+                    )
+                ).one_or_none()
+                if stored is None:
+                    raise InvalidRequest(f"no chunk with id {chunk.id!r}")
+                raise LeaseLost(
+                    f"chunk {chunk.id} ({chunk.chunk}) was taken over by "
+                    f"{stored.lease_owner or 'another worker'}; this result is discarded"
+                )
+        return attrs.evolve(chunk, version=chunk.version + 1)
+
+
+def _binary(dialect: str, column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """Order text by code point, as Python does (SQLite's default; PostgreSQL needs "C")."""
+    return column.collate("C") if dialect == "postgresql" else column
+
+
+# -- values to rows and back ------------------------------------------------------------
+
+
+def _job_values(job: BackfillJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "created_at": job.created_at,
+        "period_start": job.period.start,
+        "period_end": job.period.end,
+        "datasets": json.dumps(list(job.datasets)),
+        "areas": json.dumps(list(job.areas)),
+        "span": job.span.value,
+        "kind": job.kind.value,
+        "status": job.status.value,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def _job_from_row(row: AnyRow) -> BackfillJob:
+    return BackfillJob(
+        id=row.id,
+        created_at=row.created_at,
+        period=Interval(row.period_start, row.period_end),
+        datasets=tuple(json.loads(row.datasets)),
+        areas=tuple(json.loads(row.areas)),
+        span=ChunkSpan(row.span),
+        kind=JobKind(row.kind),
+        status=JobStatus(row.status),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        version=row.version,
+    )
+
+
+def _chunk_values(chunk: ChunkProgress) -> dict[str, Any]:
+    """The columns of a chunk that change over its life (and those that identify its work)."""
+    return {
+        "dataset": chunk.chunk.dataset,
+        "area": str(chunk.chunk.area),
+        "interval_start": chunk.chunk.interval.start,
+        "interval_end": chunk.chunk.interval.end,
+        "status": chunk.status.value,
+        "attempts": chunk.attempts,
+        "requests": chunk.requests,
+        "points_written": chunk.points_written,
+        "last_error": chunk.last_error,
+        "lease_owner": chunk.lease_owner,
+        "lease_expires_at": chunk.lease_expires_at,
+        "updated_at": chunk.updated_at,
+    }
+
+
+def _chunk_from_row(row: AnyRow) -> ChunkProgress:
+    return ChunkProgress(
+        id=row.id,
+        job_id=row.job_id,
+        chunk=Chunk(
+            dataset=row.dataset,
+            area=AreaKey.parse(row.area),
+            interval=Interval(row.interval_start, row.interval_end),
+        ),
+        status=ChunkStatus(row.status),
+        attempts=row.attempts,
+        requests=row.requests,
+        points_written=row.points_written,
+        last_error=row.last_error,
+        lease_owner=row.lease_owner,
+        lease_expires_at=row.lease_expires_at,
+        version=row.version,
+        updated_at=row.updated_at,
+    )

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import click
 
+from entrypoints.cli_data import export, import_
+from entrypoints.cli_demo import demo
 from entrypoints.cli_emulator import emulator
+from entrypoints.cli_jobs import backfill, cancel, coverage, fill_gaps, jobs, resume, status, worker
 from entrypoints.cli_parse import parse
 from entsoe_core import __version__
 
@@ -19,5 +22,27 @@ def main() -> None:
     """Keep a database full of ENTSO-E Transparency Platform data."""
 
 
+for command in (backfill, resume, cancel, status, jobs, coverage, fill_gaps, worker):
+    main.add_command(command)
+main.add_command(import_)
+main.add_command(export)
+main.add_command(demo)
 main.add_command(emulator)
 main.add_command(parse)
+
+
+def run() -> None:
+    """The console script: click's usage errors become one line on stderr and exit code 2."""
+    try:
+        code = main.main(standalone_mode=False)
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "entsoe"
+        click.echo(f"{command}: {error.format_message()} (see `{command} --help`)", err=True)
+        raise SystemExit(2) from None
+    except click.ClickException as error:
+        click.echo(f"entsoe: {error.format_message()}", err=True)
+        raise SystemExit(error.exit_code) from None
+    except click.Abort:
+        click.echo("entsoe: aborted", err=True)
+        raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

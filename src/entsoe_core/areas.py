@@ -102,9 +102,9 @@ class AreaCatalogue:
         found = found or self._index.get(name.strip().upper())
         if found is None:
             close = difflib.get_close_matches(name.upper(), list(self._index), n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise InvalidRequest(
-                f"unknown area {name!r}{hint} Give an EIC code or an alias such as NL, DE_LU, FR."
+                f"unknown area {name!r}{hint}; give an EIC code or an alias such as NL, DE_LU, FR"
             )
         return found
 

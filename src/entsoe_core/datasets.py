@@ -190,9 +190,9 @@ class DatasetCatalogue:
         found = self._by_key.get(key.strip().lower().replace("-", "_"))
         if found is None:
             close = difflib.get_close_matches(key.lower(), list(self._by_key), n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise InvalidRequest(
-                f"unknown dataset {key!r}{hint} Known datasets: {', '.join(self._by_key)}"
+                f"unknown dataset {key!r}{hint}; known datasets: {', '.join(self._by_key)}"
             )
         return found
 

@@ -17,7 +17,7 @@ from entsoe_core.datasets import DATASETS, Dataset
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.ports import ClockPort, UnitOfWorkFactory
-from entsoe_core.progress import JobKind
+from entsoe_core.progress import BackfillJob, JobKind
 from entsoe_core.services.backfill import BackfillService, ChunkListener
 from entsoe_core.services.requests import BackfillRequest, JobReport
 from entsoe_core.timeline import Interval, IntervalSet, add_months, floor_to_day
@@ -89,6 +89,13 @@ class GapFillService:
 
     async def run(self, on_chunk: ChunkListener | None = None) -> JobReport | None:
         """Fill every gap; ``None`` when there was nothing to do."""
+        job = await self.create_job()
+        if job is None:
+            return None
+        return await self._backfill.run(job.id, on_chunk)
+
+    async def create_job(self) -> BackfillJob | None:
+        """Persist a gap-fill job for every gap found; ``None`` when nothing is missing."""
         gaps = await self.find_gaps()
         if not gaps:
             return None
@@ -102,5 +109,4 @@ class GapFillService:
             period=period,
             span=self._span,
         )
-        job = await self._backfill.create(request, kind=JobKind.GAP_FILL, gaps=gaps)
-        return await self._backfill.run(job.id, on_chunk)
+        return await self._backfill.create(request, kind=JobKind.GAP_FILL, gaps=gaps)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from entsoe_core.areas import AREAS, AreaKey
-from entsoe_core.coverage import Coverage
+from entsoe_core.coverage import Coverage, Outcome
 from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.plan import ChunkSpan
@@ -79,6 +79,11 @@ class CoverageReport:
     @property
     def covered(self) -> IntervalSet:
         return IntervalSet((self.period,)).intersection(self.coverage.covered())
+
+    @property
+    def no_data(self) -> IntervalSet:
+        """Where the source answered that nothing is published."""
+        return IntervalSet((self.period,)).intersection(self.coverage.with_outcome(Outcome.NO_DATA))
 
 
 @attrs.frozen

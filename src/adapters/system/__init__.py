@@ -1,0 +1,5 @@
+"""The real clock."""
+
+from adapters.system.clock import SystemClock
+
+__all__ = ["SystemClock"]

@@ -1,0 +1,152 @@
+"""The composition root: settings -> engine, HTTP source -> adapters -> services.
+
+Nothing is built at import time. :func:`application` is an async context manager: it creates
+the engine and (when asked for) the HTTP source inside it, registers them as instances in a
+punq container with the adapters and services built on them, and disposes of them on the way
+out. Units of work come from a factory, one per chunk; none is shared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import timedelta
+
+import attrs
+import punq
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.entsoe_http import EntsoeHttpSource
+from adapters.sqlalchemy import (
+    SchemaGate,
+    SqlRateLimiter,
+    SqlUnitOfWorkFactory,
+    create_engine,
+)
+from adapters.system import SystemClock
+from entsoe_core.config import Settings, load_settings
+from entsoe_core.coverage import RecheckPolicy
+from entsoe_core.errors import ConfigurationError
+from entsoe_core.plan import Chunk
+from entsoe_core.ports import ClockPort, MarketDataSourcePort, RateLimiterPort, SourceAnswer
+from entsoe_core.services.backfill import BackfillService
+from entsoe_core.services.gapfill import GapFillService
+
+__all__ = ["Application", "application"]
+
+
+class SourceNotConfigured:
+    """Stands in for the source in commands that never fetch (status, export …)."""
+
+    async def fetch(self, chunk: Chunk) -> SourceAnswer:
+        raise ConfigurationError(
+            "this command was started without a market data source; use a command that "
+            "fetches (backfill, resume, fill-gaps, worker)"
+        )
+
+
+@attrs.frozen
+class Application:
+    """What the entry points use; resolved from the container."""
+
+    settings: Settings
+    clock: ClockPort
+    uow: SqlUnitOfWorkFactory
+    backfill: BackfillService
+    gap_fill: GapFillService
+    container: punq.Container
+
+
+SourceFactory = Callable[[RateLimiterPort], MarketDataSourcePort]
+
+
+def build_container(
+    settings: Settings, engine: AsyncEngine, clock: ClockPort, source: SourceFactory | None
+) -> punq.Container:
+    """Register the instances made in the lifespan, and the adapters and services on them."""
+    container = punq.Container()
+    container.register(Settings, instance=settings)
+    container.register(AsyncEngine, instance=engine)
+    container.register(ClockPort, instance=clock)
+    gate = SchemaGate(engine)
+    uow = SqlUnitOfWorkFactory(engine, gate=gate)
+    container.register(SqlUnitOfWorkFactory, instance=uow)
+    tuning = settings.backfill
+    # One request budget for every process on this database: it lives in the database.
+    limiter = SqlRateLimiter(
+        engine, clock, tuning.rate_limit_per_minute, tuning.rate_limit_burst, gate=gate
+    )
+    container.register(RateLimiterPort, instance=limiter)
+    container.register(
+        MarketDataSourcePort,
+        instance=source(limiter) if source is not None else SourceNotConfigured(),
+    )
+    container.register(
+        BackfillService,
+        factory=lambda: BackfillService(
+            uow,
+            container.resolve(MarketDataSourcePort),
+            clock,
+            container.resolve(RateLimiterPort),
+            retry=tuning.retry,
+            limits=tuning.limits,
+            recheck=RecheckPolicy(no_data_settle=timedelta(days=tuning.no_data_recheck_days)),
+            max_years=tuning.history_years,
+        ),
+        scope=punq.Scope.singleton,
+    )
+    container.register(
+        GapFillService,
+        factory=lambda: GapFillService(
+            container.resolve(BackfillService),
+            uow,
+            clock,
+            areas=tuning.areas,
+            datasets=tuning.datasets,
+            history_years=tuning.history_years,
+            span=tuning.chunk_span,
+        ),
+        scope=punq.Scope.singleton,
+    )
+    return container
+
+
+@contextlib.asynccontextmanager
+async def application(
+    *,
+    fetching: bool = False,
+    settings: Settings | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> AsyncIterator[Application]:
+    """The application for one command or server lifetime.
+
+    With ``fetching``, the ENTSO-E HTTP source is built too, which needs a token: a missing
+    one is a :class:`ConfigurationError` before anything is written.
+    """
+    settings = settings or load_settings(os.environ if environ is None else environ)
+    clock = SystemClock()
+    token = settings.api_token.reveal() if settings.api_token else ""
+    if fetching and not token:
+        raise ConfigurationError(
+            "no ENTSO-E API token: set ENTSOE_API_TOKEN to the token the Transparency "
+            "Platform issued for your account (or point ENTSOE_API_URL at `entsoe emulator`)"
+        )
+    async with contextlib.AsyncExitStack() as stack:
+        engine = create_engine(settings.database_url)
+        stack.push_async_callback(engine.dispose)
+
+        def http_source(limiter: RateLimiterPort) -> MarketDataSourcePort:
+            http = EntsoeHttpSource(settings.api_url, token, limiter=limiter, clock=clock)
+            stack.push_async_callback(http.aclose)
+            return http
+
+        container = build_container(settings, engine, clock, http_source if fetching else None)
+        yield Application(
+            settings=settings,
+            clock=clock,
+            uow=container.resolve(SqlUnitOfWorkFactory),
+            backfill=container.resolve(BackfillService),
+            gap_fill=container.resolve(GapFillService),
+            container=container,
+        )

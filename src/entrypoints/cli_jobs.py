@@ -1,0 +1,282 @@
+"""Commands about backfill jobs: backfill, resume, cancel, status, jobs, coverage, fill-gaps,
+worker."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+import attrs
+import click
+
+from entrypoints.bootstrap import Application, application
+from entrypoints.cli_support import (
+    INSTANT,
+    ChunkProgressView,
+    describe,
+    echo_json,
+    run,
+    split_names,
+)
+from entsoe_core.areas import AREAS
+from entsoe_core.config import load_settings
+from entsoe_core.plan import ChunkSpan
+from entsoe_core.progress import ChunkStatus, JobStatus
+from entsoe_core.services.requests import BackfillRequest, JobReport
+from entsoe_core.timeline import Interval, add_months, floor_to_day
+
+SPANS = click.Choice([s.value for s in ChunkSpan])
+
+
+async def _run_job(app: Application, job_id: str, *, resume: bool) -> JobReport:
+    before = await app.backfill.status(job_id)
+    view = ChunkProgressView(
+        total=before.counts.total, done=before.counts[ChunkStatus.DONE], label=f"job {job_id}"
+    )
+    with view.shown() as on_chunk:
+        if resume:
+            return await app.backfill.resume(job_id, on_chunk)
+        return await app.backfill.run(job_id, on_chunk)
+
+
+def _finish(report: JobReport) -> None:
+    click.echo(describe(report))
+    if report.job.status is JobStatus.FAILED:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option(
+    "--area",
+    "areas",
+    multiple=True,
+    required=True,
+    help="EIC code or alias (NL, DE_LU); FROM>TO for borders; comma-separated.",
+)
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    required=True,
+    help="Dataset key (actual_total_load, day_ahead_prices …); comma-separated.",
+)
+@click.option("--start", type=INSTANT, required=True, help="ISO date (UTC) or datetime.")
+@click.option("--end", type=INSTANT, required=True, help="ISO date (UTC) or datetime; exclusive.")
+@click.option(
+    "--span", type=SPANS, default=None, help="Chunk span (default: ENTSOE_CHUNK_SPAN, month)."
+)
+def backfill(
+    areas: tuple[str, ...],
+    datasets: tuple[str, ...],
+    start: datetime,
+    end: datetime,
+    span: str | None,
+) -> None:
+    """Plan, persist and run a backfill of areas x datasets over [START, END)."""
+
+    async def main() -> JobReport:
+        settings = load_settings(os.environ)
+        tuning = settings.backfill
+        request = BackfillRequest.parse(
+            split_names(areas),
+            split_names(datasets),
+            start,
+            end,
+            span=ChunkSpan(span) if span else tuning.chunk_span,
+            max_years=tuning.history_years,
+        )
+        async with application(fetching=True, settings=settings) as app:
+            job = await app.backfill.create(request)
+            click.echo(f"job {job.id}")
+            return await _run_job(app, job.id, resume=False)
+
+    _finish(run(main()))
+
+
+@click.command()
+@click.argument("job_id", metavar="JOB")
+def resume(job_id: str) -> None:
+    """Run every chunk of JOB that is not done, failed ones included."""
+
+    async def main() -> JobReport:
+        async with application() as app:
+            await app.backfill.status(job_id)  # an unknown job is reported before anything else
+        async with application(fetching=True) as app:
+            return await _run_job(app, job_id, resume=True)
+
+    _finish(run(main()))
+
+
+@click.command()
+@click.argument("job_id", metavar="JOB")
+def cancel(job_id: str) -> None:
+    """Cancel JOB: its waiting chunks are cancelled, data already stored stays."""
+
+    async def main() -> JobReport:
+        async with application() as app:
+            return await app.backfill.cancel(job_id)
+
+    click.echo(describe(run(main())))
+
+
+@click.command()
+@click.argument("job_id", metavar="[JOB]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(job_id: str | None, as_json: bool) -> None:
+    """Status of JOB, or of every job that is not finished."""
+
+    async def main() -> list[JobReport]:
+        async with application() as app:
+            if job_id:
+                return [await app.backfill.status(job_id)]
+            return await app.backfill.list_jobs(
+                (JobStatus.PENDING, JobStatus.IN_PROGRESS, JobStatus.FAILED)
+            )
+
+    reports = run(main())
+    if as_json:
+        echo_json(reports[0].as_dict() if job_id else [r.as_dict() for r in reports])
+        return
+    if not reports:
+        click.echo("no unfinished jobs")
+    for report in reports:
+        click.echo(describe(report))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def jobs(as_json: bool) -> None:
+    """List every job, newest first."""
+
+    async def main() -> list[JobReport]:
+        async with application() as app:
+            return await app.backfill.list_jobs()
+
+    reports = run(main())
+    if as_json:
+        echo_json([r.as_dict() for r in reports])
+        return
+    if not reports:
+        click.echo("no jobs yet; start one with `entsoe backfill`")
+    for r in reports:
+        areas = ",".join(AREAS.label(AREAS.key(a)) for a in r.job.areas)
+        click.echo(
+            f"{r.job.id}  {r.job.status.value:<11} {r.job.kind.value:<8} "
+            f"{r.job.period.start:%Y-%m-%d}..{r.job.period.end:%Y-%m-%d}  "
+            f"{r.counts[ChunkStatus.DONE]}/{r.counts.total} chunks  {areas}  "
+            f"{','.join(r.job.datasets)}"
+        )
+
+
+@click.command()
+@click.option("--area", "areas", multiple=True, required=True, help="Area(s) or FROM>TO.")
+@click.option("--dataset", "datasets", multiple=True, required=True, help="Dataset key(s).")
+@click.option(
+    "--start", type=INSTANT, default=None, help="Default: ENTSOE_HISTORY_YEARS before today."
+)
+@click.option("--end", type=INSTANT, default=None, help="Default: tomorrow (UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def coverage(
+    areas: tuple[str, ...],
+    datasets: tuple[str, ...],
+    start: datetime | None,
+    end: datetime | None,
+    as_json: bool,
+) -> None:
+    """Covered and missing intervals of areas x datasets."""
+
+    async def main() -> list[dict[str, object]]:
+        async with application() as app:
+            now = app.clock.now()
+            end_at = end or floor_to_day(now) + timedelta(days=1)
+            start_at = start or add_months(
+                floor_to_day(now), -12 * app.settings.backfill.history_years
+            )
+            request = BackfillRequest.parse(
+                split_names(areas), split_names(datasets), start_at, end_at, max_years=10
+            )
+            reports = await app.backfill.analyze(request)
+            return [
+                {
+                    "dataset": r.dataset,
+                    "area": str(r.area),
+                    "area_label": AREAS.label(r.area),
+                    "start": r.period.start.isoformat(),
+                    "end": r.period.end.isoformat(),
+                    "covered": [_span(i) for i in r.covered],
+                    "no_data": [_span(i) for i in r.no_data],
+                    "missing": [_span(i) for i in r.gaps],
+                }
+                for r in reports
+            ]
+
+    reports = run(main())
+    if as_json:
+        echo_json(reports)
+        return
+    for report in reports:
+        click.echo(
+            f"{report['dataset']} {report['area_label']} [{report['start']}, {report['end']})"
+        )
+        for label in ("covered", "no_data", "missing"):
+            spans = report[label]
+            assert isinstance(spans, list)
+            click.echo(
+                f"  {label.replace('_', ' ')}: "
+                + (", ".join(f"{s['start']}..{s['end']}" for s in spans) or "none")
+            )
+
+
+def _span(interval: Interval) -> dict[str, str]:
+    return {"start": interval.start.isoformat(), "end": interval.end.isoformat()}
+
+
+@click.command("fill-gaps")
+def fill_gaps() -> None:
+    """Keep ENTSOE_AREAS x ENTSOE_DATASETS fresh: fetch every gap up to now (and ahead, for
+    forecasts), asking again for recent "no data" answers."""
+
+    async def main() -> JobReport | None:
+        async with application(fetching=True) as app:
+            job = await app.gap_fill.create_job()
+            if job is None:
+                return None
+            click.echo(f"job {job.id}")
+            return await _run_job(app, job.id, resume=False)
+
+    report = run(main())
+    if report is None:
+        click.echo("nothing missing: every configured area and dataset is up to date")
+        return
+    _finish(report)
+
+
+@click.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Requests in flight (default: ENTSOE_MAX_REQUESTS_IN_FLIGHT).",
+)
+@click.option("--follow", is_flag=True, help="Keep waiting for new work instead of exiting.")
+def worker(concurrency: int | None, follow: bool) -> None:
+    """Claim and run chunks of every active job in the shared database.
+
+    Start as many as you like against one PostgreSQL: each chunk is committed once, a killed
+    worker's chunk is taken over when its lease expires, and all of them share one request
+    budget kept in the database.
+    """
+
+    async def main() -> int:
+        settings = load_settings(os.environ)
+        if concurrency is not None:
+            tuning = attrs.evolve(settings.backfill, max_requests_in_flight=concurrency)
+            settings = attrs.evolve(settings, backfill=tuning)
+        async with application(fetching=True, settings=settings) as app:
+            view = ChunkProgressView(0, 0, "worker")
+            click.echo(f"worker {app.backfill.owner} started", err=True)
+            await app.backfill.work(follow=follow, on_chunk=view.update)
+            return view.finished
+
+    count = run(main())
+    click.echo(f"worker finished: {count} chunk(s) run")

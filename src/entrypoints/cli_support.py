@@ -1,0 +1,206 @@
+"""What the commands share: input types, running a coroutine, errors, progress output."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import UTC, date, datetime
+from typing import Any, NoReturn, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from entsoe_core.errors import (
+    ConfigurationError,
+    EntsoeBackfillError,
+    IllegalTransition,
+    InvalidRequest,
+    StorageError,
+    UnknownJob,
+)
+from entsoe_core.progress import ChunkProgress, ChunkStatus, JobStatus
+from entsoe_core.services.requests import JobReport
+
+T = TypeVar("T")
+
+BAD_INPUT = (InvalidRequest, ConfigurationError, UnknownJob, IllegalTransition)
+
+
+class Instant(click.ParamType[datetime]):
+    """An ISO date (UTC midnight) or an ISO datetime with an offset; naive times refused."""
+
+    name = "DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                day = date.fromisoformat(text)
+                return datetime(day.year, day.month, day.day, tzinfo=UTC)
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(
+                f"{text!r} is not a date; give 2024-01-31 (UTC midnight) or 2024-01-31T06:00+01:00",
+                param,
+                ctx,
+            )
+        if parsed.tzinfo is None:
+            self.fail(
+                f"{text!r} has no UTC offset; add one (2024-01-31T06:00+00:00) or give a date",
+                param,
+                ctx,
+            )
+        return parsed.astimezone(UTC)
+
+
+INSTANT = Instant()
+
+
+def split_names(values: tuple[str, ...]) -> list[str]:
+    """``--area NL,BE --area FR`` -> ``["NL", "BE", "FR"]``."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"entsoe: {message}", err=True)
+    raise SystemExit(code)
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine: bad input is exit 2, trouble exit 1, never a traceback.
+
+    SIGTERM is handled like Ctrl-C: the run is cancelled, chunks in flight are handed back,
+    and the job stays resumable.
+    """
+    try:
+        return asyncio.run(_with_signals(main))
+    except BAD_INPUT as error:
+        fail(str(error))
+    except StorageError as error:
+        fail(f"database error: {error}", 1)
+    except EntsoeBackfillError as error:
+        fail(str(error), 1)
+    except KeyboardInterrupt:
+        fail("interrupted; the job stays resumable (`entsoe jobs` lists it)", 130)
+
+
+async def _with_signals(main: Coroutine[Any, Any, T]) -> T:
+    task = asyncio.ensure_future(main)
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+def echo_json(value: object) -> None:
+    click.echo(json.dumps(value, indent=2, sort_keys=True))
+
+
+def describe(report: JobReport) -> str:
+    data = report.as_dict()
+    chunks = data["chunks"]
+    assert isinstance(chunks, dict)
+    parts = [
+        f"job {report.job.id} {report.job.status.value}",
+        f"chunks {chunks['done']}/{report.counts.total} done",
+    ]
+    for status in ("failed", "pending", "in_flight", "cancelled"):
+        if chunks[status]:
+            parts.append(f"{chunks[status]} {status.replace('_', ' ')}")
+    parts.append(f"{report.counts.points_written} points")
+    parts.append(f"{report.counts.requests} requests")
+    if report.elapsed is not None:
+        parts.append(f"elapsed {_clock_text(report.elapsed.total_seconds())}")
+    if report.eta is not None:
+        parts.append(f"eta {_clock_text(report.eta.total_seconds())}")
+    if report.job.status is JobStatus.IN_PROGRESS and not report.running:
+        parts.append("nobody is running it: `entsoe resume` or `entsoe worker`")
+    line = ", ".join(parts)
+    if report.last_error:
+        line += f"\n  last error: {report.last_error}"
+    return line
+
+
+def _clock_text(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+class ChunkProgressView:
+    """A live progress bar on a terminal, plain lines otherwise (logs, pipes, CI)."""
+
+    def __init__(self, total: int, done: int, label: str) -> None:
+        self._total = total
+        self._done = done
+        self._label = label
+        self._points = 0
+        self._finished = 0
+        self._console = Console(stderr=True)
+        self._progress: Progress | None = None
+        self._task: Any = None
+
+    @contextlib.contextmanager
+    def shown(self) -> Iterator[Callable[[ChunkProgress], None]]:
+        if self._console.is_terminal:
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[points]} points"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=self._console,
+            )
+            self._task = self._progress.add_task(
+                self._label, total=self._total, completed=self._done, points=0
+            )
+            with self._progress:
+                yield self.update
+        else:
+            yield self.update
+
+    @property
+    def finished(self) -> int:
+        """Chunks reported since the view was made."""
+        return self._finished
+
+    def update(self, chunk: ChunkProgress) -> None:
+        self._done += 1
+        self._finished += 1
+        self._points += chunk.points_written
+        if self._progress is not None:
+            self._progress.update(self._task, advance=1, points=self._points)
+            return
+        state = "done" if chunk.status is ChunkStatus.DONE else "FAILED"
+        count = f"{self._done}/{self._total}" if self._total else f"{self._done}"
+        line = (
+            f"[{count}] {state} {chunk.chunk.dataset} {chunk.chunk.area} "
+            f"{chunk.chunk.interval.start:%Y-%m-%d}..{chunk.chunk.interval.end:%Y-%m-%d} "
+            f"({chunk.points_written} points)"
+        )
+        if chunk.last_error:
+            line += f": {chunk.last_error}"
+        print(line, file=sys.stderr, flush=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
+from datetime import UTC, datetime
 
 __all__ = ["WINDOW_SECONDS", "RequestLedger"]
 
@@ -87,7 +88,10 @@ class RequestLedger:
                 "faults": dict(sorted(self.faults.items())),
                 "max_requests_in_60s": self.max_in_window,
                 "rate_limit_per_minute": self.limit_per_minute,
-                "banned_until": self.banned_until if banned else None,
+                "banned_until": (
+                    datetime.fromtimestamp(self.banned_until, UTC).isoformat()
+                    if banned and self.banned_until is not None else None
+                ),
             }
 
 

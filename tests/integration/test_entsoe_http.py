@@ -1,0 +1,452 @@
+"""EntsoeHttpSource through real HTTP exchanges on loopback, with the recorded API bodies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from adapters.entsoe_http import (
+    BodyTooLarge,
+    EntsoeHttpSource,
+    MalformedDocument,
+    UnsafeDocument,
+    parse_document,
+)
+from adapters.fakes import FakeClock
+from adapters.memory import MemoryUnitOfWorkFactory
+from entsoe_core.areas import AreaKey
+from entsoe_core.errors import (
+    ConfigurationError,
+    PermanentSourceError,
+    RateLimited,
+    SourceError,
+    TransientSourceError,
+)
+from entsoe_core.plan import Chunk
+from entsoe_core.ports import ChunkData, NoData
+from entsoe_core.services.backfill import BackfillService
+from entsoe_core.services.ratelimit import TokenBucket
+from entsoe_core.services.requests import BackfillRequest
+from entsoe_core.services.retry import RetryPolicy
+from entsoe_core.timeline import Interval, utc
+from tests.integration.entsoe_server import Reply, ScriptedServer
+from tests.unit.entsoe_documents import FIXTURES, acknowledgement, zipped
+
+TOKEN = "tok-4f1d9c2e-8b7a-secret"
+NL = "10YNL----------L"
+NOW = utc(2024, 9, 3, 12)
+CHUNK = Chunk("actual_total_load", AreaKey(NL), Interval(utc(2024, 9, 1, 22), utc(2024, 9, 2, 22)))
+
+
+def recorded(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+class RecordingLimiter:
+    """A limiter that admits at once and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.acquired = 0
+        self.bans: list[datetime] = []
+
+    async def acquire(self) -> None:
+        self.acquired += 1
+
+    async def ban_until(self, until: datetime) -> None:
+        self.bans.append(until)
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+async def server(fake_clock: FakeClock) -> AsyncIterator[ScriptedServer]:
+    scripted = ScriptedServer(fake_clock.now)
+    await scripted.start()
+    yield scripted
+    await scripted.close()
+
+
+@pytest.fixture
+def limiter() -> RecordingLimiter:
+    return RecordingLimiter()
+
+
+@pytest.fixture
+async def source(
+    server: ScriptedServer, fake_clock: FakeClock, limiter: RecordingLimiter
+) -> AsyncIterator[EntsoeHttpSource]:
+    async with EntsoeHttpSource(
+        server.url, TOKEN, clock=fake_clock, limiter=limiter, timeout=2.0,
+        resend_wait=0.001, resend_wait_max=0.002,
+    ) as made:
+        yield made
+
+
+# -- answers with data ------------------------------------------------------------------
+
+
+async def test_a_data_answer_is_parsed_and_the_request_is_right(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    body = recorded("load_61a_actual_total_load_NL.xml")
+    server.script(Reply(200, body, gzip=True))
+
+    answer = await source.fetch(CHUNK)
+
+    assert isinstance(answer, ChunkData)
+    assert answer.series == parse_document(body)
+    (seen,) = server.seen
+    assert seen.query == {
+        "documentType": "A65",
+        "processType": "A16",
+        "outBiddingZone_Domain": NL,
+        "periodStart": "202409012200",
+        "periodEnd": "202409022200",
+        "securityToken": TOKEN,
+    }
+    assert "gzip" in seen.headers["accept-encoding"]
+
+
+async def test_requests_share_one_kept_alive_connection(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    body = recorded("market_121d_day_ahead_prices_NL.xml")
+    server.script(Reply(200, body), Reply(200, body), Reply(200, body))
+    for _ in range(3):
+        assert isinstance(await source.fetch(CHUNK), ChunkData)
+    assert (len(server.seen), server.connections) == (3, 1)
+
+
+async def test_a_zip_body_gives_the_series_of_every_document(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    load = recorded("load_61a_actual_total_load_NL.xml")
+    flows = recorded("transmission_121g_cross_border_NL_DE.xml")
+    server.script(
+        Reply(200, zipped([("a.xml", load), ("b.xml", flows)]),
+              headers={"Content-Type": "application/zip"})
+    )
+    answer = await source.fetch(CHUNK)
+    assert isinstance(answer, ChunkData)
+    assert [s.key.document_type for s in answer.series] == ["A65", "A11"]
+
+
+# -- the error classes -----------------------------------------------------------------
+
+
+async def test_no_matching_data_at_200_is_no_data(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    server.script(Reply(200, recorded("load61_d_month_ahead_total_load_forecast.xml")))
+    answer = await source.fetch(CHUNK)
+    assert isinstance(answer, NoData)
+    assert answer.reason.startswith("No matching data found for Data item TOTAL_LOAD_FORECAST")
+
+
+async def test_another_acknowledgement_at_200_is_permanent(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    server.script(Reply(200, acknowledgement("The combination of parameters is not valid")))
+    with pytest.raises(PermanentSourceError, match="combination of parameters is not valid"):
+        await source.fetch(CHUNK)
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        (recorded("ack_invalid_request.xml"), "No matching data found"),
+        (
+            acknowledgement(
+                "The amount of requested data exceeds allowed limit. Requested 366 days, "
+                "allowed 365 days."
+            ),
+            "Requested 366 days",
+        ),
+    ],
+    ids=["recorded", "over-limit"],
+)
+async def test_400_with_an_acknowledgement_is_permanent_with_its_text(
+    source: EntsoeHttpSource, server: ScriptedServer, body: bytes, text: str
+) -> None:
+    server.script(Reply(400, body))
+    with pytest.raises(PermanentSourceError, match="HTTP 400") as caught:
+        await source.fetch(CHUNK)
+    assert text in str(caught.value)
+
+
+async def test_400_with_an_html_page_is_permanent_with_what_it_says(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    server.script(Reply(400, recorded("html_bad_request.html"), {"Content-Type": "text/html"}))
+    with pytest.raises(PermanentSourceError, match=r"HTTP 400.*Bad Request"):
+        await source.fetch(CHUNK)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_a_rejected_token_is_permanent(
+    source: EntsoeHttpSource, server: ScriptedServer, status: int
+) -> None:
+    server.script(Reply(status, b"<html><body>Unauthorized</body></html>"))
+    with pytest.raises(PermanentSourceError, match=rf"token rejected .*HTTP {status}"):
+        await source.fetch(CHUNK)
+
+
+async def test_429_bans_until_the_instant_the_body_names(
+    source: EntsoeHttpSource, server: ScriptedServer, limiter: RecordingLimiter
+) -> None:
+    server.script(
+        Reply(429, b"<html><body>Requester banned until '2025-11-25T10:01:55.545Z'</body></html>")
+    )
+    with pytest.raises(RateLimited) as caught:
+        await source.fetch(CHUNK)
+    until = datetime(2025, 11, 25, 10, 1, 55, 545000, tzinfo=UTC)
+    assert caught.value.until == until
+    assert limiter.bans == [until]
+
+
+@pytest.mark.parametrize(
+    ("headers", "wait"),
+    [
+        ({"Retry-After": "120"}, timedelta(seconds=120)),
+        ({"Retry-After": "Tue, 03 Sep 2024 12:05:00 GMT"}, timedelta(minutes=5)),
+        ({}, timedelta(minutes=10)),
+    ],
+    ids=["retry-after-seconds", "retry-after-date", "default"],
+)
+async def test_429_without_a_ban_instant_uses_retry_after_or_ten_minutes(
+    source: EntsoeHttpSource, server: ScriptedServer, headers: dict[str, str], wait: timedelta
+) -> None:
+    server.script(Reply(429, b"Too many requests", headers))
+    with pytest.raises(RateLimited) as caught:
+        await source.fetch(CHUNK)
+    assert caught.value.until == NOW + wait
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_server_errors_are_transient(
+    source: EntsoeHttpSource, server: ScriptedServer, status: int
+) -> None:
+    server.script(Reply(status, b"<html><body>Service Unavailable</body></html>"))
+    with pytest.raises(TransientSourceError, match=f"HTTP {status}"):
+        await source.fetch(CHUNK)
+
+
+async def test_a_hanging_server_is_a_transient_timeout(server: ScriptedServer) -> None:
+    server.script(Reply(mode="hang"))
+    async with EntsoeHttpSource(server.url, TOKEN, timeout=0.2) as quick:
+        with pytest.raises(TransientSourceError, match="did not answer in time"):
+            await quick.fetch(CHUNK)
+
+
+async def test_a_reset_without_a_limiter_is_not_sent_again(server: ScriptedServer) -> None:
+    server.script(Reply(mode="reset"), Reply(200, recorded("FR_prices.xml")))
+    async with EntsoeHttpSource(server.url, TOKEN, resend_wait=0.001) as plain:
+        with pytest.raises(TransientSourceError, match="connection to the ENTSO-E API failed"):
+            await plain.fetch(CHUNK)
+    assert len(server.seen) == 1
+
+
+async def test_resends_after_resets_are_counted_by_the_limiter(
+    source: EntsoeHttpSource, server: ScriptedServer, limiter: RecordingLimiter
+) -> None:
+    server.script(Reply(mode="reset"), Reply(mode="reset"), Reply(200, recorded("FR_prices.xml")))
+    assert isinstance(await source.fetch(CHUNK), ChunkData)
+    # The first send was admitted by the caller; each re-send by the adapter's limiter.
+    assert (len(server.seen), limiter.acquired) == (3, 2)
+
+
+async def test_resends_give_up_as_transient(
+    source: EntsoeHttpSource, server: ScriptedServer, limiter: RecordingLimiter
+) -> None:
+    server.script(*[Reply(mode="reset")] * 3)
+    with pytest.raises(TransientSourceError, match="3 attempt"):
+        await source.fetch(CHUNK)
+    assert (len(server.seen), limiter.acquired) == (3, 2)
+
+
+async def test_a_body_cut_short_of_its_length_is_transient(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    server.script(*[Reply(200, recorded("FR_prices.xml"), mode="truncate")] * 3)
+    with pytest.raises(TransientSourceError):
+        await source.fetch(CHUNK)
+
+
+async def test_truncated_xml_is_transient(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    server.script(Reply(200, recorded("FR_prices.xml")[:2500]))
+    with pytest.raises(MalformedDocument) as caught:
+        await source.fetch(CHUNK)
+    assert isinstance(caught.value, TransientSourceError)
+
+
+async def test_a_document_of_another_kind_is_permanent_and_named(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    body = b'<?xml version="1.0"?><Unavailability_MarketDocument xmlns="urn:x:7:1"/>'
+    server.script(Reply(200, body))
+    with pytest.raises(PermanentSourceError, match="<Unavailability_MarketDocument>"):
+        await source.fetch(CHUNK)
+
+
+async def test_an_entity_bomb_is_refused(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE GL_MarketDocument [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+        b"<GL_MarketDocument><type>&c;</type></GL_MarketDocument>"
+    )
+    server.script(Reply(200, bomb))
+    with pytest.raises(UnsafeDocument, match="declares a DTD") as caught:
+        await source.fetch(CHUNK)
+    assert isinstance(caught.value, PermanentSourceError)
+
+
+async def test_a_body_over_the_cap_is_refused(server: ScriptedServer) -> None:
+    body = recorded("FR_prices.xml")
+    server.script(Reply(200, body), Reply(200, body, gzip=True))
+    async with EntsoeHttpSource(server.url, TOKEN, max_body_bytes=4000) as capped:
+        with pytest.raises(BodyTooLarge, match="cap of 4,000 bytes"):
+            await capped.fetch(CHUNK)
+        # Compressed it is under the cap; unpacked it is not.
+        with pytest.raises(BodyTooLarge):
+            await capped.fetch(CHUNK)
+
+
+def test_a_missing_token_or_a_bad_url_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="ENTSOE_API_TOKEN"):
+        EntsoeHttpSource("https://web-api.tp.entsoe.eu/api", "  ")
+    with pytest.raises(ConfigurationError, match="ENTSOE_API_URL"):
+        EntsoeHttpSource("web-api.tp.entsoe.eu/api", TOKEN)
+
+
+# -- rate limits -------------------------------------------------------------------------
+
+
+async def test_a_ban_stops_every_request_until_it_ends(
+    server: ScriptedServer, fake_clock: FakeClock
+) -> None:
+    bucket = TokenBucket(fake_clock)
+    until = NOW + timedelta(minutes=10)
+    server.script(
+        Reply(429, f"Requester banned until '{until.isoformat()}'".encode()),
+        Reply(mode="reset"),
+        Reply(200, recorded("FR_prices.xml")),
+    )
+    async with EntsoeHttpSource(
+        server.url, TOKEN, clock=fake_clock, limiter=bucket, resend_wait=0.001
+    ) as banned:
+        with pytest.raises(RateLimited):
+            await banned.fetch(CHUNK)
+        assert bucket.banned_until == until
+        # A fetch admitted before the ban hits a reset; its re-send must wait out the ban.
+        assert isinstance(await banned.fetch(CHUNK), ChunkData)
+
+    times = [seen.at for seen in server.seen]
+    assert times[1] is not None
+    assert times[1] < until
+    assert times[2] is not None
+    assert times[2] >= until
+
+
+# -- the token never leaks ---------------------------------------------------------------
+
+
+def texts_of(error: BaseException) -> list[str]:
+    out: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        out += [str(current), repr(current), *map(repr, current.args)]
+        current = current.__cause__ or current.__context__
+    return out
+
+
+async def test_the_token_appears_in_no_log_record_error_or_repr(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "stamina", "asyncio"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    echo = f"you sent securityToken={TOKEN}".encode()
+    server.script(
+        Reply(200, recorded("generation_161bc_actual_per_psr_NL.xml"), gzip=True),
+        Reply(200, recorded("load61_d_month_ahead_total_load_forecast.xml")),
+        Reply(400, acknowledgement(f"Invalid parameter securityToken={TOKEN}")),
+        Reply(400, b"<html><body>Bad Request " + echo + b"</body></html>"),
+        Reply(401, echo),
+        Reply(429, b"Requester banned until '2025-11-25T10:01:55.545Z' " + echo),
+        Reply(503, echo),
+        Reply(mode="reset"), Reply(mode="reset"), Reply(mode="reset"),
+        Reply(200, recorded("FR_prices.xml")[:2000]),
+        Reply(200, recorded("html_bad_request.html")),
+        Reply(200, acknowledgement(f"Unknown token {TOKEN}")),
+        Reply(mode="hang"),
+    )
+    errors: list[BaseException] = []
+    limiter = RecordingLimiter()
+    async with EntsoeHttpSource(
+        server.url, TOKEN, limiter=limiter, timeout=0.3, resend_wait=0.001
+    ) as leaky:
+        assert TOKEN not in repr(leaky)
+        for _ in range(12):
+            try:
+                await leaky.fetch(CHUNK)
+            except SourceError as error:
+                errors.append(error)
+
+    assert len(errors) == 10
+    assert all(seen.query["securityToken"] == TOKEN for seen in server.seen)
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("HTTP Request: GET" in m for m in messages)
+    assert any(record.name.startswith("httpcore") for record in caplog.records)
+    for record in caplog.records:
+        assert TOKEN not in record.getMessage()
+        assert TOKEN not in repr(record.args)
+        assert TOKEN not in (record.exc_text or "")
+        assert TOKEN not in repr(vars(record))
+    for raised in errors:
+        for text in texts_of(raised):
+            assert TOKEN not in text
+    assert TOKEN not in caplog.text
+
+
+async def test_the_token_does_not_reach_the_progress_rows(server: ScriptedServer) -> None:
+    clock = FakeClock(utc(2024, 6, 1))
+    uow = MemoryUnitOfWorkFactory()
+    echo = f"securityToken={TOKEN}"
+    server.script(
+        Reply(400, acknowledgement(f"Invalid request {echo}")),
+        Reply(503, echo.encode()),
+        Reply(503, echo.encode()),
+    )
+    async with EntsoeHttpSource(server.url, TOKEN) as real:
+        service = BackfillService(
+            uow, real, clock, TokenBucket(clock), retry=RetryPolicy(attempts=2, base_seconds=0.01)
+        )
+        request = BackfillRequest.parse(
+            ["NL"], ["actual_total_load", "actual_generation_per_type"],
+            utc(2024, 1, 1), utc(2024, 2, 1),
+        )
+        job = await service.create(request)
+        report = await service.run(job.id)
+
+    async with uow() as unit:
+        chunks = await unit.progress.get_chunks(job.id)
+    errors = [c.last_error or "" for c in chunks]
+    assert len(errors) == 2
+    assert all(errors)
+    assert any("HTTP 400" in e for e in errors)
+    assert any("HTTP 503" in e for e in errors)
+    for text in [*errors, report.last_error or "", str(report.as_dict())]:
+        assert TOKEN not in text

@@ -20,34 +20,101 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 @click.command("emulator")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
-              help="Port on 127.0.0.1; 0 picks a free one.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the synthetic data and of the faults.")
-@click.option("--token", envvar="ENTSOE_EMULATOR_TOKEN", default=DEFAULT_TOKEN,
-              show_default=True, help="The security token requests must carry.")
-@click.option("--data-start", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
-              default="2015-01-01", show_default=True,
-              help="No data is published before this instant (UTC).")
-@click.option("--now", "fixed_now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
-              default=None, help="Publish as if it were this instant (UTC); default: the clock.")
-@click.option("--rate-limit", type=click.IntRange(min=1), default=400, show_default=True,
-              help="Requests per minute before a ban.")
-@click.option("--ban-seconds", type=click.FloatRange(min=0), default=600.0, show_default=True,
-              help="How long a ban lasts.")
-@click.option("--fail-503", "unavailable", type=click.FloatRange(0, 1), default=0.0,
-              show_default=True, help="Share of requests answered 503.")
-@click.option("--fail-drop", "drop", type=click.FloatRange(0, 1), default=0.0,
-              show_default=True, help="Share of connections dropped without an answer.")
-@click.option("--fail-truncate", "truncate", type=click.FloatRange(0, 1), default=0.0,
-              show_default=True, help="Share of answers cut off halfway.")
-@click.option("--fail-slow", "slow", type=click.FloatRange(0, 1), default=0.0,
-              show_default=True, help="Share of answers delayed by --slow-seconds.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port on 127.0.0.1; 0 picks a free one.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the synthetic data and of the faults.",
+)
+@click.option(
+    "--token",
+    envvar="ENTSOE_EMULATOR_TOKEN",
+    default=DEFAULT_TOKEN,
+    show_default=True,
+    help="The security token requests must carry.",
+)
+@click.option(
+    "--data-start",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    default="2015-01-01",
+    show_default=True,
+    help="No data is published before this instant (UTC).",
+)
+@click.option(
+    "--now",
+    "fixed_now",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    default=None,
+    help="Publish as if it were this instant (UTC); default: the clock.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(min=1),
+    default=400,
+    show_default=True,
+    help="Requests per minute before a ban.",
+)
+@click.option(
+    "--ban-seconds",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    help="How long a ban lasts.",
+)
+@click.option(
+    "--fail-503",
+    "unavailable",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of requests answered 503.",
+)
+@click.option(
+    "--fail-drop",
+    "drop",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of connections dropped without an answer.",
+)
+@click.option(
+    "--fail-truncate",
+    "truncate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of answers cut off halfway.",
+)
+@click.option(
+    "--fail-slow",
+    "slow",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of answers delayed by --slow-seconds.",
+)
 @click.option("--slow-seconds", type=click.FloatRange(min=0), default=5.0, show_default=True)
 def emulator(
-    port: int, seed: int, token: str, data_start: datetime, fixed_now: datetime | None,
-    rate_limit: int, ban_seconds: float, unavailable: float, drop: float, truncate: float,
-    slow: float, slow_seconds: float,
+    port: int,
+    seed: int,
+    token: str,
+    data_start: datetime,
+    fixed_now: datetime | None,
+    rate_limit: int,
+    ban_seconds: float,
+    unavailable: float,
+    drop: float,
+    truncate: float,
+    slow: float,
+    slow_seconds: float,
 ) -> None:
     """Answer like the ENTSO-E API with deterministic synthetic data.
 
@@ -59,8 +126,12 @@ def emulator(
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     config = EmulatorConfig(
-        seed=seed, token=token, data_start=data_start.replace(tzinfo=UTC),
-        rate_limit_per_minute=rate_limit, ban_seconds=ban_seconds, faults=faults,
+        seed=seed,
+        token=token,
+        data_start=data_start.replace(tzinfo=UTC),
+        rate_limit_per_minute=rate_limit,
+        ban_seconds=ban_seconds,
+        faults=faults,
         now=_utc(fixed_now),
     )
     asyncio.run(_serve(config, port))

@@ -19,8 +19,12 @@ from entsoe_core.observations import Series
 @click.command("parse")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option(
-    "--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-    show_default=True, help="jsonl: one JSON object per line; csv: a header, then rows.",
+    "--format",
+    "output_format",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one JSON object per line; csv: a header, then rows.",
 )
 def parse(files: tuple[str, ...], output_format: str) -> None:
     """Parse saved ENTSO-E documents (XML or ZIP) and print one observation per line.

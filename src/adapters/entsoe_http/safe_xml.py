@@ -60,6 +60,8 @@ def root_name(source: bytes | Path, label: str) -> str:
             # the root is reached; say what the body is rather than that it is broken.
             if _DOCTYPE in head:
                 raise _unsafe(label, _DOCTYPE.decode()) from None
+            if not head.strip():
+                raise MalformedDocument(f"{label} is empty; expected an XML document") from None
             raise MalformedDocument(f"{label} is not well-formed XML: {error}") from None
     raise MalformedDocument(f"{label} holds no XML element (empty or cut short)")
 

@@ -1,0 +1,112 @@
+"""``entsoe parse`` run as a real subprocess, the way a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.unit.entsoe_documents import FIXTURES, fixture_documents, zipped
+
+ENTSOE = Path(sys.executable).parent / "entsoe"
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    assert ENTSOE.is_file(), f"the console script {ENTSOE} is missing; pip install -e ."
+    return subprocess.run(
+        [str(ENTSOE), "parse", *map(str, args)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def expected_text(document: Path) -> str:
+    return (FIXTURES / "expected" / f"{document.stem}.jsonl").read_text()
+
+
+def test_jsonl_output_is_byte_for_byte_the_expected_files() -> None:
+    documents = fixture_documents()
+    result = run("--format", "jsonl", *documents)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "".join(expected_text(d) for d in documents)
+    acknowledged = [line for line in result.stderr.splitlines() if "acknowledgement" in line]
+    assert len(acknowledged) == 2
+    assert all("No matching data found" in line for line in acknowledged)
+
+
+def test_csv_output_has_a_header_and_the_same_values() -> None:
+    document = FIXTURES / "ES_day_ahead_price.xml"
+    result = run("--format", "csv", document)
+
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    expected = [json.loads(line) for line in expected_text(document).splitlines()]
+    assert len(rows) == len(expected)
+    for row, wanted in zip(rows, expected, strict=True):
+        assert float(row.pop("value")) == wanted.pop("value")
+        assert row == wanted
+
+
+def test_an_acknowledgement_prints_nothing_and_says_what_it_said() -> None:
+    result = run(FIXTURES / "ack_invalid_request.xml")
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr.strip().endswith("(reason 999): No matching data found")
+
+
+def test_a_zip_of_documents_is_read(tmp_path: Path) -> None:
+    names = ["FR_prices.xml", "load81_year_ahead_forecast_margin.xml"]
+    archive = tmp_path / "answer.zip"
+    archive.write_bytes(zipped([(n, (FIXTURES / n).read_bytes()) for n in names]))
+    result = run(archive)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "".join(expected_text(FIXTURES / n) for n in names)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read it"),
+        ((FIXTURES / "html_bad_request.html").read_bytes(), "root element is <html>"),
+        ((FIXTURES / "FR_prices.xml").read_bytes()[:1500], "not well-formed XML"),
+        (b"", "is empty"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE GL_MarketDocument [<!ENTITY x SYSTEM '
+            b'"file:///etc/passwd">]><GL_MarketDocument><type>&x;</type></GL_MarketDocument>',
+            "declares a DTD",
+        ),
+    ],
+    ids=["missing", "html", "truncated", "empty", "xxe"],
+)
+def test_bad_input_is_one_line_on_stderr_and_exit_2(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    path = tmp_path / "input.xml"
+    if content is not None:
+        path.write_bytes(content)
+    result = run(path)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+    assert str(path) in lines[0]
+    assert "Traceback" not in result.stderr
+    assert "root:" not in result.stderr
+
+
+def test_good_files_still_print_when_another_is_bad(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<broken")
+    good = FIXTURES / "load81_year_ahead_forecast_margin.xml"
+    result = run(bad, good)
+    assert result.returncode == 2
+    assert result.stdout == expected_text(good)
+    assert len(result.stderr.splitlines()) == 1

@@ -438,22 +438,24 @@ def _coverage_entry_from_row(row: AnyRow) -> CoverageEntry:
 
 
 def _is_final(dialect: str, policy: RecheckPolicy) -> sa.ColumnElement[bool]:
-    """:meth:`RecheckPolicy.is_final` as SQL."""
+    """:meth:`RecheckPolicy.is_final` as SQL: ``end + settle(outcome) <= fetched_at``."""
     c = coverage.c
-    settled: sa.ColumnElement[bool]
+    data = c.outcome == Outcome.DATA.value
     if dialect == "sqlite":
-        settle = policy.no_data_settle // _MICROSECOND
-        settled = sa.type_coerce(c.interval_end, sa.BigInteger()) + sa.literal(
-            settle, sa.BigInteger()
-        ) <= sa.type_coerce(c.fetched_at, sa.BigInteger())
-    else:
-        settled = sa.type_coerce(c.interval_end, sa.DateTime(timezone=True)) + sa.literal(
-            policy.no_data_settle, sa.Interval()
-        ) <= sa.type_coerce(c.fetched_at, sa.DateTime(timezone=True))
-    return sa.or_(
-        sa.and_(c.outcome == Outcome.DATA.value, c.interval_end <= c.fetched_at),
-        sa.and_(c.outcome != Outcome.DATA.value, settled),
+        micros = sa.BigInteger()
+        settle = sa.case(
+            (data, sa.literal(policy.settle(Outcome.DATA) // _MICROSECOND, micros)),
+            else_=sa.literal(policy.settle(Outcome.NO_DATA) // _MICROSECOND, micros),
+        )
+        return sa.type_coerce(c.interval_end, micros) + settle <= sa.type_coerce(
+            c.fetched_at, micros
+        )
+    instant = sa.DateTime(timezone=True)
+    delay = sa.case(
+        (data, sa.literal(policy.settle(Outcome.DATA), sa.Interval())),
+        else_=sa.literal(policy.settle(Outcome.NO_DATA), sa.Interval()),
     )
+    return sa.type_coerce(c.interval_end, instant) + delay <= sa.type_coerce(c.fetched_at, instant)
 
 
 def _gaps_query(

@@ -1,0 +1,240 @@
+"""BackfillProgressPort: jobs, chunks, claims, leases and fencing on every adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+import attrs
+import pytest
+
+from adapters.memory import MemoryUnitOfWorkFactory
+from entsoe_core.areas import AreaKey
+from entsoe_core.errors import InvalidRequest, LeaseLost, UnknownJob
+from entsoe_core.ports import UnitOfWorkFactory
+from entsoe_core.progress import ChunkCounts, ChunkProgress, ChunkStatus, JobStatus
+from tests.integration.contract.builders import BE, NL, NOW, chunks_of, job
+
+LEASE = timedelta(minutes=2)
+
+
+async def add(
+    factory: UnitOfWorkFactory,
+    job_id: str,
+    *,
+    status: JobStatus = JobStatus.IN_PROGRESS,
+    at: datetime = NOW,
+) -> list[ChunkProgress]:
+    chunks = chunks_of(job_id)
+    async with factory() as uow:
+        await uow.progress.add_job(job(job_id, status=status, at=at), chunks)
+        await uow.commit()
+    return chunks
+
+
+async def claim(
+    factory: UnitOfWorkFactory,
+    owner: str,
+    after: timedelta = timedelta(0),
+    *,
+    job_id: str | None = None,
+    areas: Collection[AreaKey] | None = None,
+) -> ChunkProgress | None:
+    async with factory() as uow:
+        claimed = await uow.progress.claim_next(
+            owner, NOW + after, LEASE, job_id=job_id, areas=areas
+        )
+        await uow.commit()
+    return claimed
+
+
+async def save(factory: UnitOfWorkFactory, chunk: ChunkProgress) -> ChunkProgress:
+    async with factory() as uow:
+        saved = await uow.progress.save_chunk(chunk)
+        await uow.commit()
+    return saved
+
+
+# -- jobs -----------------------------------------------------------------------------------
+
+
+async def test_get_job_of_an_unknown_id_raises_unknown_job(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        with pytest.raises(UnknownJob, match="nope"):
+            await uow.progress.get_job("nope")
+
+
+async def test_a_job_and_its_chunks_read_back_equal(uow_factory: UnitOfWorkFactory) -> None:
+    chunks = await add(uow_factory, "job-a")
+
+    async with uow_factory() as uow:
+        assert await uow.progress.get_job("job-a") == job("job-a")
+        assert await uow.progress.get_chunks("job-a") == chunks
+        assert await uow.progress.get_chunks("job-a", (ChunkStatus.DONE,)) == []
+
+
+async def test_a_job_id_is_taken_once(uow_factory: UnitOfWorkFactory) -> None:
+    await add(uow_factory, "job-a")
+    async with uow_factory() as uow:
+        with pytest.raises(InvalidRequest, match="job-a"):
+            await uow.progress.add_job(job("job-a"), [])
+
+
+async def test_save_job_bumps_the_version_and_fences_stale_writers(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await add(uow_factory, "job-a", status=JobStatus.PENDING)
+    async with uow_factory() as uow:
+        read = await uow.progress.get_job("job-a")
+        saved = await uow.progress.save_job(read.to(JobStatus.IN_PROGRESS, NOW))
+        await uow.commit()
+    assert saved.version == read.version + 1
+
+    async with uow_factory() as uow:
+        with pytest.raises(LeaseLost):
+            await uow.progress.save_job(read.to(JobStatus.CANCELLED, NOW))
+    async with uow_factory() as uow:
+        assert await uow.progress.get_job("job-a") == saved
+        with pytest.raises(UnknownJob):
+            await uow.progress.save_job(attrs.evolve(read, id="ghost"))
+
+
+async def test_list_jobs_newest_first_and_by_status(uow_factory: UnitOfWorkFactory) -> None:
+    await add(uow_factory, "old", at=NOW - timedelta(days=2))
+    await add(uow_factory, "new", status=JobStatus.PENDING, at=NOW)
+    await add(uow_factory, "mid", at=NOW - timedelta(days=1))
+
+    async with uow_factory() as uow:
+        assert [j.id for j in await uow.progress.list_jobs()] == ["new", "mid", "old"]
+        running = await uow.progress.list_jobs((JobStatus.IN_PROGRESS,))
+        assert [j.id for j in running] == ["mid", "old"]
+        assert await uow.progress.list_jobs(()) == []
+
+
+# -- claiming -------------------------------------------------------------------------------
+
+
+async def test_claims_follow_plan_order_and_skip_jobs_not_running(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await add(uow_factory, "waiting", status=JobStatus.PENDING)
+    first = await add(uow_factory, "first")
+    second = await add(uow_factory, "second")
+
+    claimed = [await claim(uow_factory, f"w{i}") for i in range(len(first) + len(second) + 1)]
+
+    assert [c.id if c else None for c in claimed] == [c.id for c in first + second] + [None]
+    one = claimed[0]
+    assert one is not None
+    assert one.status is ChunkStatus.IN_FLIGHT
+    assert one.lease_owner == "w0"
+    assert one.lease_expires_at == NOW + LEASE
+    assert one.version == first[0].version + 1
+
+
+async def test_claims_can_be_limited_to_a_job_and_to_areas(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await add(uow_factory, "first")
+    second = await add(uow_factory, "second")
+
+    only_second = await claim(uow_factory, "w", job_id="second")
+    only_be = await claim(uow_factory, "w", job_id="second", areas={BE})
+
+    assert only_second is not None
+    assert only_second.id == second[0].id
+    assert only_be is not None
+    assert only_be.id == second[1].id
+    assert only_be.chunk.area == BE
+    assert await claim(uow_factory, "w", areas=set()) is None
+
+
+async def test_a_live_lease_keeps_a_chunk_and_an_expired_one_frees_it(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        chunks = chunks_of("solo", areas=[NL], months=1)
+        await uow.progress.add_job(job("solo"), chunks)
+        await uow.commit()
+
+    mine = await claim(uow_factory, "me")
+    assert mine is not None
+    assert await claim(uow_factory, "other", after=LEASE / 2) is None
+
+    theirs = await claim(uow_factory, "other", after=LEASE)  # expired exactly now
+    assert theirs is not None
+    assert theirs.id == mine.id
+    assert theirs.lease_owner == "other"
+    assert theirs.lease_expires_at == NOW + 2 * LEASE
+
+    late = mine.complete(points=10, requests=1, attempts=1, now=NOW + LEASE)
+    with pytest.raises(LeaseLost, match="other"):
+        await save(uow_factory, late)
+
+    done = await save(uow_factory, theirs.complete(5, 1, 1, NOW + LEASE))
+    async with uow_factory() as uow:
+        assert await uow.progress.get_chunks("solo") == [done]
+
+
+async def test_save_chunk_is_fenced_by_version(uow_factory: UnitOfWorkFactory) -> None:
+    chunks = await add(uow_factory, "job-a")
+    claimed = await claim(uow_factory, "me")
+    assert claimed is not None
+
+    renewed = await save(uow_factory, claimed.renew(NOW + timedelta(minutes=1), LEASE))
+    assert renewed.version == claimed.version + 1
+    with pytest.raises(LeaseLost):
+        await save(uow_factory, claimed.complete(1, 1, 1, NOW))
+    with pytest.raises(InvalidRequest):
+        await save(uow_factory, attrs.evolve(chunks[1], id="no-such-chunk"))
+
+    async with uow_factory() as uow:
+        stored = await uow.progress.get_chunks("job-a")
+    assert stored[0] == renewed
+    assert stored[1:] == chunks[1:]
+
+
+# -- counters -------------------------------------------------------------------------------
+
+
+async def _play_a_run(factory: UnitOfWorkFactory) -> tuple[ChunkCounts, str | None]:
+    await add(factory, "job-a")
+    await add(factory, "job-b")
+    first = await claim(factory, "w1", job_id="job-a")
+    second = await claim(factory, "w2", job_id="job-a")
+    third = await claim(factory, "w3", job_id="job-a")
+    assert first
+    assert second
+    assert third
+    await save(factory, first.complete(96, 1, 1, NOW + timedelta(minutes=1)))
+    await save(factory, second.fail("HTTP 400", 1, 1, NOW + timedelta(minutes=2)))
+    failed_again = await claim(factory, "w4", job_id="job-a")
+    assert failed_again
+    await save(factory, failed_again.fail("HTTP 503", 3, 3, NOW + timedelta(minutes=3)))
+    async with factory() as uow:
+        counts = await uow.progress.counts("job-a", NOW + timedelta(minutes=1))
+        error = await uow.progress.last_error("job-a")
+    return counts, error
+
+
+async def test_counts_and_last_error_agree_with_the_reference(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    counts, error = await _play_a_run(uow_factory)
+    expected_counts, expected_error = await _play_a_run(MemoryUnitOfWorkFactory())
+
+    assert counts == expected_counts
+    assert error == expected_error == "HTTP 503"
+    assert counts[ChunkStatus.DONE] == 1
+    assert counts[ChunkStatus.FAILED] == 2
+    assert counts[ChunkStatus.IN_FLIGHT] == 1
+    assert counts.live_leases == 1
+    assert counts.points_written == 96
+    assert counts.requests == 5
+
+
+async def test_counts_of_a_job_without_chunks_are_zero(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.progress.add_job(job("empty"), [])
+        assert await uow.progress.counts("empty", NOW) == ChunkCounts.of([], NOW)
+        assert await uow.progress.last_error("empty") is None

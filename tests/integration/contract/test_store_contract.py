@@ -1,0 +1,437 @@
+"""EnergyStorePort: what every store does, proven on memory, SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.memory import MemoryUnitOfWorkFactory
+from entsoe_core.areas import AreaKey
+from entsoe_core.coverage import CoverageEntry, Outcome, RecheckPolicy
+from entsoe_core.observations import Observation, Point, Series, SeriesKey
+from entsoe_core.ports import UnitOfWorkFactory
+from entsoe_core.timeline import Interval, IntervalSet, utc
+from tests.integration.contract.builders import (
+    BE,
+    DE_LU,
+    FLOWS,
+    GENERATION,
+    LOAD,
+    NL,
+    NL_BE,
+    PRICES,
+    price_key,
+    series,
+)
+
+DAY = Interval(utc(2024, 3, 1), utc(2024, 3, 2))
+YEAR = Interval(utc(2024, 1, 1), utc(2025, 1, 1))
+
+
+async def upsert(
+    factory: UnitOfWorkFactory, dataset: str, area: AreaKey, data: list[Series]
+) -> int:
+    async with factory() as uow:
+        written = await uow.store.upsert(dataset, area, data)
+        await uow.commit()
+    return written
+
+
+async def read_all(
+    factory: UnitOfWorkFactory,
+    dataset: str = PRICES,
+    area: AreaKey = NL,
+    interval: Interval = YEAR,
+) -> list[Observation]:
+    async with factory() as uow:
+        return await uow.store.read(dataset, area, interval)
+
+
+# -- upsert ---------------------------------------------------------------------------------
+
+
+async def test_upsert_is_idempotent(uow_factory: UnitOfWorkFactory) -> None:
+    data = [series(price_key(), DAY.start, [10, 20, 30])]
+
+    assert await upsert(uow_factory, PRICES, NL, data) == 3
+    first = await read_all(uow_factory)
+    assert await upsert(uow_factory, PRICES, NL, data) == 3  # same revision: rewritten
+    again = await read_all(uow_factory)
+
+    assert again == first
+    assert [o.value for o in again] == [10.0, 20.0, 30.0]
+
+
+async def test_values_round_trip_with_provenance(uow_factory: UnitOfWorkFactory) -> None:
+    created = utc(2024, 2, 29, 11, 5) + timedelta(microseconds=123456)
+    data = [
+        series(
+            price_key(),
+            DAY.start,
+            [-12.5, 0.1],
+            unit="MWH",
+            curve_type="A03",
+            revision=4,
+            created_at=created,
+        )
+    ]
+    await upsert(uow_factory, PRICES, NL, data)
+
+    stored = await read_all(uow_factory)
+
+    assert stored == [
+        Observation(PRICES, NL, price_key(), DAY.start, -12.5, "MWH", "A03", 4, created),
+        Observation(
+            PRICES, NL, price_key(), DAY.start + timedelta(hours=1), 0.1, "MWH", "A03", 4, created
+        ),
+    ]
+    for observation in stored:
+        assert observation.timestamp.utcoffset() == timedelta(0)
+        assert observation.created_at is not None
+        assert observation.created_at.tzinfo is not None
+
+
+async def test_an_older_revision_never_replaces_a_newer_one(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    key = price_key()
+    await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [1, 2], revision=2)])
+
+    older = series(key, DAY.start, [100, 200, 300], revision=1)
+    written = await upsert(uow_factory, PRICES, NL, [older])
+
+    assert written == 1  # only the third instant, which was not stored yet
+    stored = await read_all(uow_factory)
+    assert [(o.value, o.revision) for o in stored] == [(1.0, 2), (2.0, 2), (300.0, 1)]
+
+
+async def test_the_same_or_a_newer_revision_replaces(uow_factory: UnitOfWorkFactory) -> None:
+    key = price_key()
+    await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [1, 2], revision=2)])
+
+    assert await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [5], revision=2)]) == 1
+    assert await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [7, 8], revision=3)]) == 2
+
+    stored = await read_all(uow_factory)
+    assert [(o.value, o.revision) for o in stored] == [(7.0, 3), (8.0, 3)]
+
+
+async def test_upsert_of_nothing_writes_nothing(uow_factory: UnitOfWorkFactory) -> None:
+    assert await upsert(uow_factory, PRICES, NL, []) == 0
+    assert await upsert(uow_factory, PRICES, NL, [series(price_key(), DAY.start, [])]) == 0
+    assert await read_all(uow_factory) == []
+
+
+async def test_later_points_of_one_call_win_like_one_by_one(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    key = price_key()
+    twice = [
+        series(key, DAY.start, [1, 2, 3]),
+        series(key, DAY.start + timedelta(hours=1), [20, 30]),
+    ]
+    repeating = Series(
+        price_key("PT15M"),
+        (Point(DAY.start, 1.0), Point(DAY.start, 2.0), Point(DAY.start, 3.0)),
+        "MWH",
+        "A01",
+    )
+
+    written = await upsert(uow_factory, PRICES, NL, [*twice, repeating])
+
+    assert written == 8
+    stored = await read_all(uow_factory)
+    assert [(o.key.resolution, o.value) for o in stored] == [
+        ("PT15M", 3.0),
+        ("PT60M", 1.0),
+        ("PT60M", 20.0),
+        ("PT60M", 30.0),
+    ]
+
+
+COLLAPSING = {
+    "PT15M and PT60M prices": (
+        PRICES,
+        NL,
+        [price_key("PT15M"), price_key("PT60M")],
+    ),
+    "classification positions 1 and 2": (
+        PRICES,
+        DE_LU,
+        [price_key(position="1", area=DE_LU), price_key(position="2", area=DE_LU)],
+    ),
+    "generation and consumption of one psr type": (
+        GENERATION,
+        NL,
+        [
+            SeriesKey("A75", "A16", "A01", "B16", in_domain=NL.code, resolution="PT15M"),
+            SeriesKey("A75", "A16", "A01", "B16", out_domain=NL.code, resolution="PT15M"),
+        ],
+    ),
+    "both directions of a border": (
+        FLOWS,
+        NL_BE,
+        [
+            SeriesKey("A11", business_type="A66", in_domain=NL.code, out_domain=BE.code),
+            SeriesKey("A11", business_type="A66", in_domain=BE.code, out_domain=NL.code),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(COLLAPSING), ids=list(COLLAPSING))
+async def test_series_that_differ_only_slightly_never_collapse(
+    uow_factory: UnitOfWorkFactory, case: str
+) -> None:
+    dataset, area, keys = COLLAPSING[case]
+    first, second = keys
+    data = [series(first, DAY.start, [1, 2]), series(second, DAY.start, [3, 4])]
+
+    assert await upsert(uow_factory, dataset, area, data) == 4
+
+    stored = await read_all(uow_factory, dataset, area)
+    assert {(o.key, o.timestamp, o.value) for o in stored} == {
+        (first, DAY.start, 1.0),
+        (first, DAY.start + timedelta(hours=1), 2.0),
+        (second, DAY.start, 3.0),
+        (second, DAY.start + timedelta(hours=1), 4.0),
+    }
+
+
+async def test_dataset_and_area_keep_their_observations_apart(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    key = price_key()
+    await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [1])])
+    await upsert(uow_factory, PRICES, DE_LU, [series(key, DAY.start, [2])])
+    await upsert(uow_factory, LOAD, NL, [series(key, DAY.start, [3])])
+
+    assert [o.value for o in await read_all(uow_factory, PRICES, NL)] == [1.0]
+    assert [o.value for o in await read_all(uow_factory, PRICES, DE_LU)] == [2.0]
+    assert [o.value for o in await read_all(uow_factory, LOAD, NL)] == [3.0]
+    assert await read_all(uow_factory, GENERATION, NL) == []
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def _mixed_series() -> list[Series]:
+    """Series whose keys sort differently from their insertion order, at mixed steps."""
+    quarter = timedelta(minutes=15)
+    return [
+        series(price_key("PT60M"), DAY.start, range(24)),
+        series(price_key("PT15M"), DAY.start, range(96), step=quarter),
+        series(price_key("PT60M", "2"), DAY.start, range(24)),
+        series(price_key("PT60M", "1"), DAY.start - timedelta(hours=3), range(30)),
+    ]
+
+
+async def test_read_orders_by_timestamp_then_series_key_within_the_interval(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await upsert(uow_factory, PRICES, NL, _mixed_series())
+    window = Interval(DAY.start, DAY.start + timedelta(hours=2))
+
+    async with uow_factory() as uow:
+        stored = await uow.store.read(PRICES, NL, window)
+
+    positions = [(o.timestamp, o.key) for o in stored]
+    assert positions == sorted(positions)
+    assert all(window.contains(o.timestamp) for o in stored)
+    # 2 hours: 8 quarter-hours, and 2 hours each of three hourly series
+    assert len(stored) == 8 + 3 * 2
+    assert stored[0].timestamp == window.start  # start included, end excluded
+    assert stored[-1].timestamp == window.end - timedelta(minutes=15)
+
+
+async def test_read_matches_the_reference_store(uow_factory: UnitOfWorkFactory) -> None:
+    reference = MemoryUnitOfWorkFactory()
+    for factory in (uow_factory, reference):
+        await upsert(factory, PRICES, NL, _mixed_series())
+
+    window = Interval(DAY.start - timedelta(hours=1), DAY.start + timedelta(hours=5))
+    assert await read_all(uow_factory, interval=window) == await read_all(
+        reference, interval=window
+    )
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 7, 50])
+async def test_cursor_pagination_visits_every_observation_once(
+    uow_factory: UnitOfWorkFactory, page_size: int
+) -> None:
+    await upsert(uow_factory, PRICES, NL, _mixed_series())
+    window = Interval(DAY.start - timedelta(hours=1), DAY.start + timedelta(hours=4))
+
+    async with uow_factory() as uow:
+        everything = await uow.store.read(PRICES, NL, window)
+        pages: list[list[Observation]] = []
+        after = None
+        while True:
+            page = await uow.store.read(PRICES, NL, window, after=after, limit=page_size)
+            if not page:
+                break
+            assert len(page) <= page_size
+            pages.append(page)
+            after = (page[-1].timestamp, page[-1].key)
+
+    assert list(itertools.chain.from_iterable(pages)) == everything
+    assert len(pages) == -(-len(everything) // page_size)
+
+
+async def test_cursor_continues_after_a_series_key_within_one_instant(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    keys = [price_key("PT60M", "1"), price_key("PT60M", "2"), price_key("PT60M", "")]
+    await upsert(uow_factory, PRICES, NL, [series(k, DAY.start, [1, 2]) for k in keys])
+
+    async with uow_factory() as uow:
+        rest = await uow.store.read(PRICES, NL, DAY, after=(DAY.start, price_key("PT60M", "1")))
+
+    assert [(o.timestamp, o.key.classification_position) for o in rest] == [
+        (DAY.start, "2"),
+        (DAY.start + timedelta(hours=1), ""),
+        (DAY.start + timedelta(hours=1), "1"),
+        (DAY.start + timedelta(hours=1), "2"),
+    ]
+
+
+# -- coverage and gaps ----------------------------------------------------------------------
+
+
+def _entry(start_day: int, end_day: int, outcome: Outcome, fetched_day: int) -> CoverageEntry:
+    base = utc(2024, 1, 1)
+    return CoverageEntry(
+        Interval(base + timedelta(days=start_day), base + timedelta(days=end_day)),
+        outcome,
+        base + timedelta(days=fetched_day),
+    )
+
+
+async def test_coverage_returns_the_entries_overlapping_the_window(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    entries = [
+        _entry(20, 30, Outcome.DATA, 40),
+        _entry(0, 10, Outcome.NO_DATA, 40),
+        _entry(10, 20, Outcome.DATA, 40),
+        _entry(40, 50, Outcome.DATA, 60),
+    ]
+    async with uow_factory() as uow:
+        for entry in entries:
+            await uow.store.record_coverage(LOAD, NL, entry)
+        await uow.store.record_coverage(LOAD, DE_LU, _entry(0, 50, Outcome.DATA, 60))
+        await uow.store.record_coverage(PRICES, NL, _entry(0, 50, Outcome.DATA, 60))
+        await uow.commit()
+
+    window = Interval(utc(2024, 1, 5), utc(2024, 1, 22))  # days 4 .. 21
+    async with uow_factory() as uow:
+        found = await uow.store.coverage(LOAD, NL, window)
+
+    assert found.entries == tuple(sorted(entries[:3]))
+    assert found.entries[0].fetched_at.tzinfo is not None
+
+
+async def test_gaps_leave_out_what_is_final_and_keep_what_is_provisional(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    policy = RecheckPolicy(data_settle=timedelta(days=1), no_data_settle=timedelta(days=7))
+    async with uow_factory() as uow:
+        # data, settled (end + 1 day <= fetched): final, days 0..10
+        await uow.store.record_coverage(LOAD, NL, _entry(0, 10, Outcome.DATA, 11))
+        # data fetched too soon after its interval ended: provisional, days 10..20
+        await uow.store.record_coverage(LOAD, NL, _entry(10, 20, Outcome.DATA, 20))
+        # "no data", settled (end + 7 days <= fetched): final, days 20..25
+        await uow.store.record_coverage(LOAD, NL, _entry(20, 25, Outcome.NO_DATA, 32))
+        # "no data", too recent: provisional, days 25..30
+        await uow.store.record_coverage(LOAD, NL, _entry(25, 30, Outcome.NO_DATA, 31))
+        await uow.commit()
+
+    requested = Interval(utc(2023, 12, 30), utc(2024, 2, 1))
+    async with uow_factory() as uow:
+        gaps = await uow.store.gaps(LOAD, NL, requested, policy)
+
+    day = utc(2024, 1, 1)
+    assert gaps == IntervalSet(
+        (
+            Interval(requested.start, day),
+            Interval(day + timedelta(days=10), day + timedelta(days=20)),
+            Interval(day + timedelta(days=25), requested.end),
+        )
+    )
+
+
+async def test_gaps_of_an_untouched_area_are_the_whole_request(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        gaps = await uow.store.gaps(LOAD, NL, YEAR, RecheckPolicy())
+    assert gaps == IntervalSet((YEAR,))
+
+
+_BASE = utc(2024, 1, 1)
+_entries = st.lists(
+    st.builds(
+        lambda start, length, outcome, lag: CoverageEntry(
+            Interval(_BASE + timedelta(hours=start), _BASE + timedelta(hours=start + length)),
+            outcome,
+            _BASE + timedelta(hours=start + length + lag),
+        ),
+        st.integers(0, 200),
+        st.integers(1, 60),
+        st.sampled_from(Outcome),
+        st.integers(-30, 400),
+    ),
+    max_size=12,
+)
+_requests = st.builds(
+    lambda start, length: Interval(
+        _BASE + timedelta(hours=start), _BASE + timedelta(hours=start + length)
+    ),
+    st.integers(-20, 220),
+    st.integers(1, 300),
+)
+_policies = st.builds(
+    lambda data, no_data: RecheckPolicy(
+        data_settle=timedelta(hours=data), no_data_settle=timedelta(hours=no_data)
+    ),
+    st.integers(-10, 100),
+    st.integers(0, 240),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(entries=_entries, requested=_requests, policy=_policies)
+async def test_gaps_agree_with_the_reference_store(
+    uow_factory: UnitOfWorkFactory,
+    entries: list[CoverageEntry],
+    requested: Interval,
+    policy: RecheckPolicy,
+) -> None:
+    # Every example files its entries under an area of its own: the database is shared.
+    area = AreaKey(f"AREA-{next(_example_numbers)}")
+    reference = MemoryUnitOfWorkFactory()
+    for factory in (uow_factory, reference):
+        async with factory() as uow:
+            for entry in entries:
+                await uow.store.record_coverage(LOAD, area, entry)
+            await uow.commit()
+
+    async with uow_factory() as uow:
+        found = await uow.store.gaps(LOAD, area, requested, policy)
+    async with reference() as uow:
+        expected = await uow.store.gaps(LOAD, area, requested, policy)
+
+    assert found == expected
+    for gap in found:
+        assert gap.start.tzinfo is UTC or gap.start.utcoffset() == timedelta(0)
+
+
+_example_numbers = itertools.count()

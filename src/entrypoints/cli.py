@@ -13,6 +13,7 @@ from entrypoints.cli_demo import demo
 from entrypoints.cli_emulator import emulator
 from entrypoints.cli_jobs import backfill, cancel, coverage, fill_gaps, jobs, resume, status, worker
 from entrypoints.cli_parse import parse
+from entrypoints.cli_serve import serve
 from entsoe_core import __version__
 
 
@@ -29,6 +30,7 @@ main.add_command(export)
 main.add_command(demo)
 main.add_command(emulator)
 main.add_command(parse)
+main.add_command(serve)
 
 
 def run() -> None:

@@ -1,0 +1,140 @@
+"""Routes of backfill jobs: start, list, show, resume, cancel.
+
+Each handler parses its input, calls one service, and renders the report. Jobs started or
+resumed here run in this server's process, in the background (see :mod:`.runs`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+
+from entrypoints.http_api.auth import SECURITY, require_token
+from entrypoints.http_api.bodies import BackfillBody, JobBody
+from entrypoints.http_api.params import parse_instant
+from entrypoints.http_api.problems import problem_responses
+from entrypoints.http_api.runtime import Runtime
+from entsoe_core.plan import ChunkSpan
+from entsoe_core.progress import JobStatus
+from entsoe_core.services.requests import BackfillRequest, JobReport
+
+__all__ = ["ROUTES"]
+
+StatusName = Literal["pending", "in_progress", "completed", "failed", "cancelled"]
+JobId = Annotated[str, Parameter(description="The job id, as POST /backfills answered it.")]
+
+_LOCATION = [
+    ResponseHeader(name="Location", description="The address of the job.", documentation_only=True)
+]
+_MUTATING: dict[str, Any] = {
+    "guards": [require_token],
+    "security": SECURITY,
+    "tags": ["backfills"],
+}
+
+
+def _accepted(request: Request[Any, Any, Any], report: JobReport) -> Response[JobBody]:
+    location = request.url_for("get_backfill", job_id=report.job.id)
+    return Response(JobBody.of(report), status_code=202, headers={"Location": location})
+
+
+@post(
+    "/backfills",
+    status_code=202,
+    summary="Start a backfill",
+    description="Plans and persists a job for areas x datasets over [start, end) and runs it "
+    "in the background. Answers 202 with the job and its address in Location.",
+    responses=problem_responses(401, 403, 422, 503),
+    response_headers=_LOCATION,
+    **_MUTATING,
+)
+async def start_backfill(
+    request: Request[Any, Any, Any], data: BackfillBody, runtime: Runtime
+) -> Response[JobBody]:
+    app = runtime.application
+    tuning = app.settings.backfill
+    backfill_request = BackfillRequest.parse(
+        data.areas,
+        data.datasets,
+        parse_instant(data.start, "start"),
+        parse_instant(data.end, "end"),
+        span=ChunkSpan(data.span) if data.span else tuning.chunk_span,
+        max_years=tuning.history_years,
+    )
+    runtime.require_source()
+    job = await app.backfill.create(backfill_request)
+    runtime.runs.start(job.id)
+    return _accepted(request, await app.backfill.status(job.id))
+
+
+@get(
+    "/backfills",
+    summary="List jobs",
+    description="Every job, newest first; `status` (repeatable) keeps only those states.",
+    responses=problem_responses(422, 503),
+    tags=["backfills"],
+)
+async def list_backfills(
+    runtime: Runtime,
+    status: Annotated[
+        list[StatusName] | None, Parameter(description="Only jobs in these states.")
+    ] = None,
+) -> list[JobBody]:
+    statuses = [JobStatus(s) for s in status] if status else None
+    return [JobBody.of(r) for r in await runtime.application.backfill.list_jobs(statuses)]
+
+
+@get(
+    "/backfills/{job_id:str}",
+    name="get_backfill",
+    summary="Show a job",
+    responses=problem_responses(404, 422, 503),
+    tags=["backfills"],
+)
+async def get_backfill(job_id: JobId, runtime: Runtime) -> JobBody:
+    return JobBody.of(await runtime.application.backfill.status(job_id))
+
+
+@post(
+    "/backfills/{job_id:str}/resume",
+    status_code=202,
+    summary="Resume a job",
+    description="Runs every chunk that is not done, failed ones included, in the background "
+    "(202). A completed job has nothing left to run: 200, and nothing starts. A cancelled job "
+    "cannot be resumed (409).",
+    responses={
+        200: ResponseSpec(JobBody, description="The job was completed already; nothing to run."),
+        **problem_responses(401, 403, 404, 409, 422, 503),
+    },
+    response_headers=_LOCATION,
+    **_MUTATING,
+)
+async def resume_backfill(
+    request: Request[Any, Any, Any], job_id: JobId, runtime: Runtime
+) -> Response[JobBody]:
+    runtime.require_source()
+    report = await runtime.application.backfill.activate(job_id)
+    if report.job.status is JobStatus.COMPLETED:
+        return Response(JobBody.of(report), status_code=200)
+    runtime.runs.start(job_id)
+    return _accepted(request, report)
+
+
+@post(
+    "/backfills/{job_id:str}/cancel",
+    status_code=200,
+    summary="Cancel a job",
+    description="Its waiting chunks are cancelled; chunks in flight finish and keep their "
+    "data. A completed or cancelled job cannot be cancelled (409).",
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    **_MUTATING,
+)
+async def cancel_backfill(job_id: JobId, runtime: Runtime) -> JobBody:
+    return JobBody.of(await runtime.application.backfill.cancel(job_id))
+
+
+ROUTES = [start_backfill, list_backfills, get_backfill, resume_backfill, cancel_backfill]

@@ -1,0 +1,126 @@
+"""Routes that read what is stored: coverage, and observations page by page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from litestar import Response, get
+from litestar.params import Parameter
+
+from adapters.entsoe_http.rows import ROW_FIELDS, row
+from entrypoints.http_api.bodies import CoverageBody, ObservationRow, ObservationsPage
+from entrypoints.http_api.cursor import decode_cursor, encode_cursor
+from entrypoints.http_api.params import parse_instant, split_names
+from entrypoints.http_api.problems import problem_responses
+from entrypoints.http_api.runtime import Runtime
+from entsoe_core.observations import Observation
+from entsoe_core.services.requests import BackfillRequest
+from entsoe_core.timeline import add_months, floor_to_day
+
+__all__ = ["CSV_MEDIA_TYPE", "MAX_LIMIT", "NEXT_CURSOR_HEADER", "ROUTES"]
+
+MAX_LIMIT = 10_000
+NEXT_CURSOR_HEADER = "X-Next-Cursor"
+CSV_MEDIA_TYPE = "text/csv"
+
+Instant = Annotated[
+    str,
+    Parameter(
+        description="ISO 8601 date (UTC midnight) or date-time with a UTC offset.",
+        min_length=1,
+        max_length=64,
+    ),
+]
+Name = Annotated[str, Parameter(min_length=1, max_length=200)]
+
+
+@get(
+    "/coverage",
+    summary="Coverage and gaps",
+    description="For each dataset x area: what is covered, where the source answered "
+    '"no data", and what is missing within [start, end). By default from '
+    "ENTSOE_HISTORY_YEARS before today to tomorrow (UTC).",
+    responses=problem_responses(422, 503),
+    tags=["data"],
+)
+async def coverage(
+    runtime: Runtime,
+    area: Annotated[list[Name], Parameter(description="Area(s); repeat or comma-separate.")],
+    dataset: Annotated[list[Name], Parameter(description="Dataset key(s).")],
+    start: Instant | None = None,
+    end: Instant | None = None,
+) -> list[CoverageBody]:
+    app = runtime.application
+    today = floor_to_day(app.clock.now())
+    request = BackfillRequest.parse(
+        split_names(area),
+        split_names(dataset),
+        parse_instant(start, "start")
+        if start
+        else add_months(today, -12 * app.settings.backfill.history_years),
+        parse_instant(end, "end") if end else today + timedelta(days=1),
+        max_years=100,
+    )
+    return [CoverageBody.of(report) for report in await app.backfill.analyze(request)]
+
+
+@get(
+    "/observations",
+    summary="Read observations",
+    description="Stored observations of one dataset and area in [start, end), ordered by "
+    "timestamp then series, one page at a time. JSON gives items and next_cursor; CSV gives "
+    "the columns of `entsoe parse` and the next cursor in the X-Next-Cursor header. Pass the "
+    "cursor back to get the next page; there is none after the last page.",
+    responses=problem_responses(422, 503),
+    tags=["data"],
+)
+async def observations(
+    runtime: Runtime,
+    area: Annotated[Name, Parameter(description="EIC code or alias; FROM>TO for borders.")],
+    dataset: Annotated[Name, Parameter(description="Dataset key.")],
+    start: Instant,
+    end: Instant,
+    output: Annotated[
+        Literal["json", "csv"], Parameter(query="format", description="json or csv.")
+    ] = "json",
+    limit: Annotated[
+        int, Parameter(ge=1, le=MAX_LIMIT, description="Observations per page.")
+    ] = 1000,
+    cursor: Annotated[
+        str | None, Parameter(max_length=4096, description="next_cursor of the previous page.")
+    ] = None,
+) -> Response[ObservationsPage]:
+    request = BackfillRequest.parse(
+        [area], [dataset], parse_instant(start, "start"), parse_instant(end, "end"), max_years=100
+    )
+    after = decode_cursor(cursor) if cursor else None
+    async with runtime.application.uow() as uow:
+        # One more than asked tells whether another page follows without an empty last page.
+        found = await uow.store.read(
+            request.datasets[0], request.areas[0], request.period, after=after, limit=limit + 1
+        )
+    page = found[:limit]
+    next_cursor = encode_cursor(page[-1]) if len(found) > limit else None
+    headers = {NEXT_CURSOR_HEADER: next_cursor} if next_cursor else {}
+    if output == "csv":
+        # Typed as the JSON page so that the document shows it; CSV is added in app._document.
+        text: Response[Any] = Response(_csv(page), media_type=CSV_MEDIA_TYPE, headers=headers)
+        return text
+    items = [ObservationRow.of(o) for o in page]
+    return Response(ObservationsPage(items, next_cursor), headers=headers)
+
+
+def _csv(page: list[Observation]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ROW_FIELDS)
+    for o in page:
+        fields = row(o.key, o.curve_type, o.timestamp, o.value)
+        writer.writerow([fields[name] for name in ROW_FIELDS])
+    return out.getvalue()
+
+
+ROUTES = [coverage, observations]

@@ -155,15 +155,12 @@ def _read_xml(source: bytes | Path, label: str) -> Iterator[Series | Acknowledge
             f"not one of {', '.join(SUPPORTED_ROOTS)}"
         )
     reader = _DocumentReader(label, root == _ACKNOWLEDGEMENT)
-    events = etree.iterparse(
+    events: Iterator[tuple[str, etree._Element]] = etree.iterparse(
         io.BytesIO(source) if isinstance(source, bytes) else str(source),
         events=("end",), tag=_WATCHED, **SAFE_OPTIONS,
     )
     try:
-        for _, element in events:
-            series = reader.on_end(element)
-            if series is not None:
-                yield series
+        yield from reader.walk(events)
     except etree.XMLSyntaxError as error:
         raise MalformedDocument(f"{label} is not well-formed XML: {error}") from None
     if reader.acknowledgement is not None:
@@ -182,6 +179,8 @@ class _DocumentReader:
         self._period: tuple[datetime, datetime] | None = None
         self._resolution: Resolution | None = None
         self._given: list[tuple[int, float]] = []
+        self._position_tag = ""
+        self._value_tags: set[str] = set()
         self.acknowledgement: Acknowledgement | None = None
 
     def _name(self, tag: str) -> str:
@@ -190,12 +189,23 @@ class _DocumentReader:
             name = self._names[tag] = local_name(tag)
         return name
 
-    def on_end(self, element: etree._Element) -> Series | None:
+    def walk(self, events: Iterator[tuple[str, etree._Element]]) -> Iterator[Series]:
+        """Read the watched elements' end events; yield a series as each Period closes."""
+        names = self._names
+        given = self._given
+        for _, element in events:
+            tag = element.tag
+            # Points are nearly every event: handle them here, on the shortest path.
+            if (names.get(tag) or self._name(tag)) == "Point":
+                given.append(self._point(element))
+                _drop(element)
+                continue
+            series = self._on_end(element)
+            if series is not None:
+                yield series
+
+    def _on_end(self, element: etree._Element) -> Series | None:
         name = self._name(element.tag)
-        if name == "Point":
-            self._given.append(self._point(element))
-            _drop(element)
-            return None
         if name == "Period":
             series = self._finish_period()
             _drop(element)
@@ -217,6 +227,19 @@ class _DocumentReader:
         return None
 
     def _point(self, element: etree._Element) -> tuple[int, float]:
+        if len(element) == 2:
+            first, second = element[0], element[1]
+            if first.tag == self._position_tag and second.tag in self._value_tags:
+                try:
+                    position, value = int(first.text or ""), float(second.text or "")
+                except ValueError:
+                    pass  # the careful path below says what is wrong
+                else:
+                    if position >= 1:
+                        return position, value
+        return self._point_carefully(element)
+
+    def _point_carefully(self, element: etree._Element) -> tuple[int, float]:
         position: int | None = None
         value: float | None = None
         for child in element:
@@ -225,8 +248,10 @@ class _DocumentReader:
             child_name = self._name(child.tag)
             try:
                 if child_name == "position":
+                    self._position_tag = child.tag
                     position = int(_text(child))
                 elif child_name in _VALUE_NAMES:
+                    self._value_tags.add(child.tag)
                     value = float(_text(child))
             except ValueError:
                 raise MalformedDocument(
@@ -257,7 +282,8 @@ class _DocumentReader:
         )
 
     def _finish_period(self) -> Series | None:
-        given, self._given = self._given, []
+        given = self._given[:]
+        self._given.clear()
         period, self._period = self._period, None
         resolution, self._resolution = self._resolution, None
         if not given:
@@ -322,10 +348,8 @@ def _as_given(
     given: list[tuple[int, float]], start: datetime, resolution: Resolution, label: str
 ) -> tuple[Point, ...]:
     ordered = _ordered(given, label)
-    if resolution.months:
-        return tuple(Point(resolution.instant(start, p - 1), v) for p, v in ordered)
-    step = resolution.step
-    return tuple(Point(start + step * (p - 1), v) for p, v in ordered)
+    stamps = [resolution.instant(start, position - 1) for position, _ in ordered]
+    return tuple(map(Point, stamps, [value for _, value in ordered]))
 
 
 def _repeat_omitted(
@@ -333,15 +357,13 @@ def _repeat_omitted(
     label: str,
 ) -> tuple[Point, ...]:
     ordered = _ordered(given, label)
-    points: list[Point] = []
-    last = len(ordered) - 1
-    for index, (position, value) in enumerate(ordered):
-        # A value holds until the next given position, the last one until the period ends.
-        until = ordered[index + 1][0] if index < last else max(steps + 1, position + 1)
-        points.extend(
-            Point(resolution.instant(start, p - 1), value) for p in range(position, until)
-        )
-    return tuple(points)
+    first = ordered[0][0]
+    stop = max(steps, ordered[-1][0]) + 1
+    values = [0.0] * (stop - first)
+    # A value holds until the next given position, the last one until the period ends.
+    for (position, value), (until, _) in pairwise([*ordered, (stop, 0.0)]):
+        values[position - first : until - first] = [value] * (until - position)
+    return tuple(map(Point, resolution.instants(start, first - 1, stop - 1), values))
 
 
 def _ordered(given: list[tuple[int, float]], label: str) -> list[tuple[int, float]]:

@@ -58,6 +58,13 @@ class Resolution:
             return add_months(start, index * self.months)
         return start + self.step * index
 
+    def instants(self, start: datetime, first: int, stop: int) -> list[datetime]:
+        """The starts of steps ``first`` up to ``stop`` (0-based, ``stop`` excluded)."""
+        if self.months:
+            return [add_months(start, index * self.months) for index in range(first, stop)]
+        step = self.step
+        return [start + step * index for index in range(first, stop)]
+
     def steps(self, start: datetime, end: datetime) -> int:
         """How many steps ``[start, end)`` holds, to the nearest whole step.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from entrypoints.cli_data import export, import_
+from entrypoints.cli_db import db
 from entrypoints.cli_demo import demo
 from entrypoints.cli_emulator import emulator
 from entrypoints.cli_jobs import backfill, cancel, coverage, fill_gaps, jobs, resume, status, worker
@@ -31,6 +32,7 @@ main.add_command(demo)
 main.add_command(emulator)
 main.add_command(parse)
 main.add_command(serve)
+main.add_command(db)
 
 
 def run() -> None:

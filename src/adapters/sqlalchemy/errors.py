@@ -33,6 +33,4 @@ def storage_errors(doing: str) -> Iterator[None]:
         yield
     except DATABASE_ERRORS as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise StorageError(
-            f"the database refused to {doing}: {detail}; the transaction was rolled back"
-        ) from error
+        raise StorageError(f"could not {doing}: {detail}") from error

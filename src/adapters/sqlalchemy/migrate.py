@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -22,7 +23,7 @@ from adapters.sqlalchemy.engine import create_engine, display_url
 from adapters.sqlalchemy.errors import storage_errors
 from entsoe_core.errors import StorageError
 
-__all__ = ["check_schema", "head_revision", "upgrade", "upgrade_engine"]
+__all__ = ["SchemaChange", "check_schema", "head_revision", "upgrade", "upgrade_engine"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,11 +47,24 @@ def _current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def _upgrade(connection: Connection, revision: str) -> str | None:
+@attrs.frozen
+class SchemaChange:
+    """The schema revision before and after an upgrade."""
+
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def _upgrade(connection: Connection, revision: str) -> SchemaChange:
+    before = _current_revision(connection)
     config = _config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
-    return _current_revision(connection)
+    return SchemaChange(before, _current_revision(connection))
 
 
 async def _lock_for_migration(connection: AsyncConnection) -> None:
@@ -62,15 +76,15 @@ async def _lock_for_migration(connection: AsyncConnection) -> None:
         )
 
 
-async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> str | None:
-    """Bring the database of ``engine`` to ``revision``; returns the revision it is at."""
+async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> SchemaChange:
+    """Bring the database of ``engine`` to ``revision``."""
     with storage_errors(f"migrate {display_url(engine.url)}"):
         async with engine.begin() as connection:
             await _lock_for_migration(connection)
             return await connection.run_sync(_upgrade, revision)
 
 
-async def upgrade(url: str | URL, revision: str = "head") -> str | None:
+async def upgrade(url: str | URL, revision: str = "head") -> SchemaChange:
     """Create or upgrade the schema at ``url``; running it again changes nothing."""
     engine = create_engine(url)
     try:

@@ -9,9 +9,10 @@ from entsoe_core.areas import AreaKey
 from entsoe_core.observations import Point, Series, SeriesKey
 from entsoe_core.plan import Chunk
 from entsoe_core.progress import BackfillJob, ChunkProgress, JobStatus
-from entsoe_core.timeline import Interval, utc
+from entsoe_core.timeline import Interval, add_months, utc
 
 NOW = utc(2024, 6, 15, 12)
+START = utc(2024, 1, 1)
 NL = AreaKey("10YNL----------L")
 DE_LU = AreaKey("10Y1001A1001A82H")
 BE = AreaKey("10YBE----------2")
@@ -70,7 +71,7 @@ def chunks_of(
     result: list[ChunkProgress] = []
     for month in range(1, months + 1):
         for area in areas:
-            interval = Interval(utc(2024, month, 1), utc(2024, month + 1, 1))
+            interval = Interval(add_months(START, month - 1), add_months(START, month))
             result.append(
                 ChunkProgress(
                     f"{job_id}-{len(result):06d}",

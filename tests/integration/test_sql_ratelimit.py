@@ -1,0 +1,110 @@
+"""The request budget in the database: several limiters together never exceed it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.fakes import FakeClock
+from adapters.sqlalchemy import SqlRateLimiter
+from entsoe_core.errors import ConfigurationError
+from tests.integration.contract.builders import NOW
+from tests.integration.databases import open_engine, sqlite_url
+
+PER_MINUTE = 60.0
+BURST = 3
+LIMITERS = 4
+REQUESTS_EACH = 8
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def engines(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[list[AsyncEngine]]:
+    """One engine per limiter on one database, as separate worker processes would have."""
+    url = (
+        sqlite_url(tmp_path)
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    async with AsyncExitStack() as stack:
+        yield [await stack.enter_async_context(open_engine(url)) for _ in range(LIMITERS)]
+
+
+def worst_excess(admissions: list[datetime], per_minute: float, burst: int) -> float:
+    """How far the busiest window exceeds ``burst + rate * window`` (<= 0 when within)."""
+    times = sorted(admissions)
+    rate = per_minute / 60.0
+    worst = float("-inf")
+    for i, first in enumerate(times):
+        for j in range(i, len(times)):
+            window = (times[j] - first).total_seconds()
+            worst = max(worst, (j - i + 1) - (burst + rate * window))
+    return worst
+
+
+async def test_limiters_sharing_a_database_stay_within_one_budget(
+    engines: list[AsyncEngine],
+) -> None:
+    clock = FakeClock(NOW)
+    limiters = [SqlRateLimiter(engine, clock, PER_MINUTE, BURST) for engine in engines]
+    admissions: list[datetime] = []
+
+    async def send(limiter: SqlRateLimiter) -> None:
+        for _ in range(REQUESTS_EACH):
+            await limiter.acquire()
+            assert limiter.last_admitted_at is not None
+            admissions.append(limiter.last_admitted_at)
+
+    await asyncio.gather(*(send(limiter) for limiter in limiters))
+
+    total = LIMITERS * REQUESTS_EACH
+    assert len(admissions) == total
+    assert sum(limiter.admitted for limiter in limiters) == total
+    assert worst_excess(admissions, PER_MINUTE, BURST) <= 1e-9
+    # One shared bucket: everything beyond the burst waits for the refill.
+    assert max(admissions) - NOW >= timedelta(seconds=(total - BURST) * 60 / PER_MINUTE)
+
+
+async def test_the_check_catches_limiters_that_do_not_share(engines: list[AsyncEngine]) -> None:
+    clock = FakeClock(NOW)
+    apart = [
+        SqlRateLimiter(engine, clock, PER_MINUTE, BURST, name=f"budget-{n}")
+        for n, engine in enumerate(engines)
+    ]
+    admissions = []
+    for limiter in apart:
+        for _ in range(BURST):
+            await limiter.acquire()
+            assert limiter.last_admitted_at is not None
+            admissions.append(limiter.last_admitted_at)
+
+    assert worst_excess(admissions, PER_MINUTE, BURST) > 0
+
+
+async def test_a_ban_stops_every_limiter_until_it_ends(engines: list[AsyncEngine]) -> None:
+    clock = FakeClock(NOW)
+    banned, other = (SqlRateLimiter(engine, clock, PER_MINUTE, BURST) for engine in engines[:2])
+    await banned.acquire()
+    until = NOW + timedelta(minutes=10)
+
+    await banned.ban_until(until)
+    await other.acquire()
+
+    assert other.last_admitted_at is not None
+    # the ban empties the bucket: the first request after it waits for one refill
+    assert other.last_admitted_at >= until + timedelta(seconds=60 / PER_MINUTE)
+    assert clock.now() >= until
+
+
+async def test_a_budget_needs_a_rate_and_a_burst(engines: list[AsyncEngine]) -> None:
+    with pytest.raises(ConfigurationError, match="per_minute"):
+        SqlRateLimiter(engines[0], FakeClock(NOW), per_minute=0)
+    with pytest.raises(ConfigurationError, match="burst"):
+        SqlRateLimiter(engines[0], FakeClock(NOW), burst=0)

@@ -65,14 +65,24 @@ def _finish(report: JobReport) -> None:
 @click.option(
     "--span", type=SPANS, default=None, help="Chunk span (default: ENTSOE_CHUNK_SPAN, month)."
 )
+@click.option(
+    "--no-run",
+    is_flag=True,
+    help="Plan and persist the job, print its id and exit without fetching: "
+    "`entsoe worker` processes run it (no token needed here).",
+)
 def backfill(
     areas: tuple[str, ...],
     datasets: tuple[str, ...],
     start: datetime,
     end: datetime,
     span: str | None,
+    no_run: bool,
 ) -> None:
-    """Plan, persist and run a backfill of areas x datasets over [START, END)."""
+    """Plan, persist and run a backfill of areas x datasets over [START, END).
+
+    With --no-run the job is only created and left in progress for `entsoe worker`.
+    """
 
     async def main() -> JobReport:
         settings = load_settings(os.environ)
@@ -85,9 +95,11 @@ def backfill(
             span=ChunkSpan(span) if span else tuning.chunk_span,
             max_years=tuning.history_years,
         )
-        async with application(fetching=True, settings=settings) as app:
+        async with application(fetching=not no_run, settings=settings) as app:
             job = await app.backfill.create(request)
             click.echo(f"job {job.id}")
+            if no_run:
+                return await app.backfill.activate(job.id)
             return await _run_job(app, job.id, resume=False)
 
     _finish(run(main()))

@@ -10,8 +10,9 @@ from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from entrypoints.http_api.auth import SECURITY, require_token
 from entrypoints.http_api.bodies import BackfillBody, JobBody
@@ -25,7 +26,7 @@ from entsoe_core.services.requests import BackfillRequest, JobReport
 __all__ = ["ROUTES"]
 
 StatusName = Literal["pending", "in_progress", "completed", "failed", "cancelled"]
-JobId = Annotated[str, Parameter(description="The job id, as POST /backfills answered it.")]
+JobId = Annotated[str, PathParameter(description="The job id, as POST /backfills answered it.")]
 
 _LOCATION = [
     ResponseHeader(name="Location", description="The address of the job.", documentation_only=True)
@@ -53,7 +54,7 @@ def _accepted(request: Request[Any, Any, Any], report: JobReport) -> Response[Jo
     **_MUTATING,
 )
 async def start_backfill(
-    request: Request[Any, Any, Any], data: BackfillBody, runtime: Runtime
+    request: Request[Any, Any, Any], data: JSONBody[BackfillBody], runtime: NamedDependency[Runtime]
 ) -> Response[JobBody]:
     app = runtime.application
     tuning = app.settings.backfill
@@ -79,9 +80,9 @@ async def start_backfill(
     tags=["backfills"],
 )
 async def list_backfills(
-    runtime: Runtime,
+    runtime: NamedDependency[Runtime],
     status: Annotated[
-        list[StatusName] | None, Parameter(description="Only jobs in these states.")
+        list[StatusName] | None, QueryParameter(description="Only jobs in these states.")
     ] = None,
 ) -> list[JobBody]:
     statuses = [JobStatus(s) for s in status] if status else None
@@ -95,7 +96,7 @@ async def list_backfills(
     responses=problem_responses(404, 422, 503),
     tags=["backfills"],
 )
-async def get_backfill(job_id: JobId, runtime: Runtime) -> JobBody:
+async def get_backfill(job_id: JobId, runtime: NamedDependency[Runtime]) -> JobBody:
     return JobBody.of(await runtime.application.backfill.status(job_id))
 
 
@@ -114,7 +115,7 @@ async def get_backfill(job_id: JobId, runtime: Runtime) -> JobBody:
     **_MUTATING,
 )
 async def resume_backfill(
-    request: Request[Any, Any, Any], job_id: JobId, runtime: Runtime
+    request: Request[Any, Any, Any], job_id: JobId, runtime: NamedDependency[Runtime]
 ) -> Response[JobBody]:
     runtime.require_source()
     report = await runtime.application.backfill.activate(job_id)
@@ -133,7 +134,7 @@ async def resume_backfill(
     responses=problem_responses(401, 403, 404, 409, 422, 503),
     **_MUTATING,
 )
-async def cancel_backfill(job_id: JobId, runtime: Runtime) -> JobBody:
+async def cancel_backfill(job_id: JobId, runtime: NamedDependency[Runtime]) -> JobBody:
     return JobBody.of(await runtime.application.backfill.cancel(job_id))
 
 

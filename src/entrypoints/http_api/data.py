@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from litestar import Response, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 
 from adapters.entsoe_http.rows import ROW_FIELDS, row
 from entrypoints.http_api.bodies import CoverageBody, ObservationRow, ObservationsPage
@@ -26,15 +27,14 @@ MAX_LIMIT = 10_000
 NEXT_CURSOR_HEADER = "X-Next-Cursor"
 CSV_MEDIA_TYPE = "text/csv"
 
-Instant = Annotated[
-    str,
-    Parameter(
-        description="ISO 8601 date (UTC midnight) or date-time with a UTC offset.",
-        min_length=1,
-        max_length=64,
-    ),
-]
-Name = Annotated[str, Parameter(min_length=1, max_length=200)]
+_INSTANT = QueryParameter(
+    description="ISO 8601 date (UTC midnight) or date-time with a UTC offset.",
+    min_length=1,
+    max_length=64,
+)
+Instant = Annotated[str, _INSTANT]
+OptionalInstant = Annotated[str | None, _INSTANT]
+Name = Annotated[str, QueryParameter(min_length=1, max_length=200)]
 
 
 @get(
@@ -47,11 +47,11 @@ Name = Annotated[str, Parameter(min_length=1, max_length=200)]
     tags=["data"],
 )
 async def coverage(
-    runtime: Runtime,
-    area: Annotated[list[Name], Parameter(description="Area(s); repeat or comma-separate.")],
-    dataset: Annotated[list[Name], Parameter(description="Dataset key(s).")],
-    start: Instant | None = None,
-    end: Instant | None = None,
+    runtime: NamedDependency[Runtime],
+    area: Annotated[list[Name], QueryParameter(description="Area(s); repeat or comma-separate.")],
+    dataset: Annotated[list[Name], QueryParameter(description="Dataset key(s).")],
+    start: OptionalInstant = None,
+    end: OptionalInstant = None,
 ) -> list[CoverageBody]:
     app = runtime.application
     today = floor_to_day(app.clock.now())
@@ -78,19 +78,19 @@ async def coverage(
     tags=["data"],
 )
 async def observations(
-    runtime: Runtime,
-    area: Annotated[Name, Parameter(description="EIC code or alias; FROM>TO for borders.")],
-    dataset: Annotated[Name, Parameter(description="Dataset key.")],
+    runtime: NamedDependency[Runtime],
+    area: Annotated[Name, QueryParameter(description="EIC code or alias; FROM>TO for borders.")],
+    dataset: Annotated[Name, QueryParameter(description="Dataset key.")],
     start: Instant,
     end: Instant,
     output: Annotated[
-        Literal["json", "csv"], Parameter(query="format", description="json or csv.")
+        Literal["json", "csv"], QueryParameter(name="format", description="json or csv.")
     ] = "json",
     limit: Annotated[
-        int, Parameter(ge=1, le=MAX_LIMIT, description="Observations per page.")
+        int, QueryParameter(ge=1, le=MAX_LIMIT, description="Observations per page.")
     ] = 1000,
     cursor: Annotated[
-        str | None, Parameter(max_length=4096, description="next_cursor of the previous page.")
+        str | None, QueryParameter(max_length=4096, description="next_cursor of the previous page.")
     ] = None,
 ) -> Response[ObservationsPage]:
     request = BackfillRequest.parse(

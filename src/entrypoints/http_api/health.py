@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import get
+from litestar.di import NamedDependency
 
 from entrypoints.http_api.bodies import HealthBody
 from entrypoints.http_api.problems import problem_responses
@@ -20,7 +21,7 @@ __all__ = ["ROUTES"]
     responses=problem_responses(503),
     tags=["health"],
 )
-async def health(runtime: Runtime) -> HealthBody:
+async def health(runtime: NamedDependency[Runtime]) -> HealthBody:
     async with runtime.application.uow():
         pass  # opening a transaction is the check: it reaches the database and its schema
     problem = runtime.source_problem

@@ -113,7 +113,11 @@ def _describe(
 ) -> tuple[_Kind, str, dict[str, str], list[dict[str, str]] | None]:
     kind = _kind(error)
     if isinstance(error, ValidationException):
-        return _VALIDATION, error.detail or "the request is not valid", {}, _field_errors(error)
+        errors = _field_errors(error)
+        detail = error.detail or "the request is not valid"
+        if errors:
+            detail += ": " + "; ".join(f"{e.get('key')}: {e.get('message')}" for e in errors)
+        return _VALIDATION, detail, {}, errors
     if kind is not None and isinstance(error, StorageError):
         log.error("database error answering %s %s: %s", request.method, request.url.path, error)
         return kind, _DATABASE_DETAIL, {}, None

@@ -51,10 +51,17 @@ class BackfillBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     areas: Annotated[
         Names,
-        msgspec.Meta(description="EIC codes or aliases (NL, DE_LU); FROM>TO for borders."),
+        msgspec.Meta(
+            description="EIC codes or aliases (NL, DE_LU); FROM>TO for borders.",
+            examples=[["NL"]],
+        ),
     ]
     datasets: Annotated[
-        Names, msgspec.Meta(description="Dataset keys, e.g. actual_total_load, day_ahead_prices.")
+        Names,
+        msgspec.Meta(
+            description="Dataset keys, e.g. actual_total_load, day_ahead_prices.",
+            examples=[["actual_total_load"]],
+        ),
     ]
     start: InstantText
     end: InstantText

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 
 from adapters.entsoe_http.rows import ROW_FIELDS, row
@@ -27,13 +28,10 @@ MAX_LIMIT = 10_000
 NEXT_CURSOR_HEADER = "X-Next-Cursor"
 CSV_MEDIA_TYPE = "text/csv"
 
-_INSTANT = QueryParameter(
-    description="ISO 8601 date (UTC midnight) or date-time with a UTC offset.",
-    min_length=1,
-    max_length=64,
-)
-Instant = Annotated[str, _INSTANT]
-OptionalInstant = Annotated[str | None, _INSTANT]
+_INSTANT_DESCRIPTION = "ISO 8601 date (UTC midnight) or date-time with a UTC offset."
+OptionalInstant = Annotated[
+    str | None, QueryParameter(description=_INSTANT_DESCRIPTION, max_length=64)
+]
 Name = Annotated[str, QueryParameter(min_length=1, max_length=200)]
 
 
@@ -79,12 +77,37 @@ async def coverage(
 )
 async def observations(
     runtime: NamedDependency[Runtime],
-    area: Annotated[Name, QueryParameter(description="EIC code or alias; FROM>TO for borders.")],
-    dataset: Annotated[Name, QueryParameter(description="Dataset key.")],
-    start: Instant,
-    end: Instant,
+    area: Annotated[
+        str,
+        QueryParameter(
+            description="EIC code or alias; FROM>TO for borders.",
+            max_length=200,
+            examples=[Example(value="NL")],
+        ),
+    ],
+    dataset: Annotated[
+        str,
+        QueryParameter(
+            description="Dataset key.",
+            max_length=200,
+            examples=[Example(value="actual_total_load")],
+        ),
+    ],
+    start: Annotated[
+        str,
+        QueryParameter(
+            description=_INSTANT_DESCRIPTION, max_length=64, examples=[Example(value="2024-01-01")]
+        ),
+    ],
+    end: Annotated[
+        str,
+        QueryParameter(
+            description=_INSTANT_DESCRIPTION, max_length=64, examples=[Example(value="2024-01-03")]
+        ),
+    ],
     output: Annotated[
-        Literal["json", "csv"], QueryParameter(name="format", description="json or csv.")
+        Literal["json", "csv"],
+        QueryParameter(name="format", description="json or csv.", examples=[Example(value="csv")]),
     ] = "json",
     limit: Annotated[
         int, QueryParameter(ge=1, le=MAX_LIMIT, description="Observations per page.")

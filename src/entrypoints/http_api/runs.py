@@ -69,6 +69,8 @@ class BackgroundRuns:
 
     async def _hand_back(self, job_ids: list[str]) -> None:
         """Return chunks still leased to this server's owner to the pending pool."""
+        if not job_ids:
+            return
         owner = self._backfill.owner
         with contextlib.suppress(EntsoeBackfillError):  # no database: the leases expire instead
             await self._release(job_ids, owner)

@@ -299,8 +299,11 @@ class BackfillService:
         try:
             await asyncio.gather(*lanes)
         finally:
+            # A lane already being cancelled is handing its chunk back; cancelling it again
+            # would abandon the chunk in flight until its lease runs out.
             for task in lanes:
-                task.cancel()
+                if not task.cancelling():
+                    task.cancel()
             await asyncio.gather(*lanes, return_exceptions=True)
             for touched_id in touched:
                 await asyncio.shield(self._settle(touched_id))

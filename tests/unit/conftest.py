@@ -8,6 +8,7 @@ import pytest
 
 from adapters.fakes import FakeClock, ScriptedMarketDataSource
 from adapters.memory import MemoryUnitOfWorkFactory
+from entsoe_core.ports import UnitOfWorkFactory
 from entsoe_core.services.backfill import BackfillService, RunLimits
 from entsoe_core.services.ratelimit import TokenBucket
 from entsoe_core.services.retry import RetryPolicy
@@ -32,7 +33,7 @@ def source(clock: FakeClock) -> ScriptedMarketDataSource:
 
 
 def make_service(
-    uow: MemoryUnitOfWorkFactory,
+    uow: UnitOfWorkFactory,
     source: ScriptedMarketDataSource,
     clock: FakeClock,
     max_requests_in_flight: int = 4,

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.fakes import Failure, FakeClock, ScriptedMarketDataSource
-from adapters.memory import MemoryUnitOfWorkFactory
+from adapters.memory import MemoryDatabase, MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import IllegalTransition, InvalidRequest, UnknownJob
 from entsoe_core.plan import Chunk, ChunkSpan
@@ -239,3 +239,37 @@ def test_borders_take_both_directions_as_separate_keys() -> None:
         "10YNL----------L>10Y1001A1001A82H",
         "10Y1001A1001A82H>10YNL----------L",
     ]
+
+
+async def test_a_run_cancelled_while_claiming_hands_the_chunk_back(
+    clock: FakeClock, source: ScriptedMarketDataSource
+) -> None:
+    database = MemoryDatabase()
+    reached, gate = asyncio.Event(), asyncio.Event()
+    armed = False
+
+    class GatedCommits(MemoryUnitOfWork):
+        async def commit(self) -> None:
+            await super().commit()
+            if armed:  # committed, but the caller has not heard back yet
+                reached.set()
+                await gate.wait()
+
+    def factory() -> MemoryUnitOfWork:
+        return GatedCommits(database)
+
+    service = make_service(factory, source, clock, max_requests_in_flight=1)
+    job = await service.create(request(months=1))
+    await service.activate(job.id)
+    armed = True
+    worker = asyncio.create_task(service.work())
+    await reached.wait()  # the claim has committed
+    worker.cancel()
+    armed = False
+    gate.set()
+    with pytest.raises(asyncio.CancelledError):
+        await worker
+    async with factory() as uow:
+        chunks = await uow.progress.get_chunks(job.id)
+    assert [c.status for c in chunks] == [ChunkStatus.PENDING]
+    assert source.requests == []

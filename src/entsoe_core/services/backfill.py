@@ -318,6 +318,20 @@ class BackfillService:
         return job.is_active and counts[ChunkStatus.IN_FLIGHT] > 0
 
     async def _claim(self, job_id: str | None) -> ChunkProgress | None:
+        # A cancellation must not strike between the claim's commit and the caller learning
+        # of it: the chunk would stay leased to nobody until the lease expires. So the claim
+        # finishes, and a chunk claimed for a cancelled caller is handed back at once.
+        claiming = asyncio.ensure_future(self._claim_once(job_id))
+        try:
+            return await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            claimed = await claiming
+            if claimed is not None:
+                self._release_area(claimed.chunk.area)
+                await self._give_back(claimed)
+            raise
+
+    async def _claim_once(self, job_id: str | None) -> ChunkProgress | None:
         async with self._claim_lock:
             areas = None
             if len(self._active_areas) >= self._limits.max_concurrent_areas:
@@ -347,7 +361,10 @@ class BackfillService:
         try:
             while True:
                 await self._limiter.acquire()
-                if requests:
+                if requests or self._lease_aging(chunk):
+                    # Waiting (backoff, a ban, the budget) may have outlived the lease: renew
+                    # it, or learn that another lane or worker took the chunk over, before
+                    # spending a request on it.
                     chunk = await self._renew(chunk)
                 requests += 1
                 attempts += 1
@@ -379,6 +396,10 @@ class BackfillService:
             await asyncio.shield(self._give_back(chunk))
             raise
 
+    def _lease_aging(self, chunk: ChunkProgress) -> bool:
+        expires = chunk.lease_expires_at
+        return expires is None or expires - self._clock.now() < self._limits.lease * 0.75
+
     async def _renew(self, chunk: ChunkProgress) -> ChunkProgress:
         async with self._uow() as uow:
             renewed = await uow.progress.save_chunk(
@@ -388,10 +409,19 @@ class BackfillService:
         return renewed
 
     async def _give_back(self, chunk: ChunkProgress) -> None:
-        """Return an interrupted chunk to the pending pool at once (it keeps no lease)."""
+        """Return an interrupted chunk to the pending pool at once (it keeps no lease).
+
+        The stored row is read again: the interruption may have struck after a lease renewal
+        committed, so the version in hand may be stale. Only a chunk still leased to this
+        service's owner is handed back.
+        """
         with contextlib.suppress(EntsoeBackfillError):
             async with self._uow() as uow:
-                await uow.progress.save_chunk(chunk.release(self._clock.now()))
+                for current in await uow.progress.get_chunks(
+                    chunk.job_id, (ChunkStatus.IN_FLIGHT,)
+                ):
+                    if current.id == chunk.id and current.lease_owner == self.owner:
+                        await uow.progress.save_chunk(current.release(self._clock.now()))
                 await uow.commit()
 
     async def _commit(

@@ -58,7 +58,7 @@ def create_app(settings: Settings) -> Litestar:
                     problem = str(error)
             if problem is not None:
                 opened = await stack.enter_async_context(application(settings=settings))
-            runs = BackgroundRuns(opened.backfill, opened.uow, opened.clock)
+            runs = BackgroundRuns(opened.backfill)
             app.state.runtime = Runtime(opened, runs, problem)
             try:
                 yield

@@ -11,7 +11,7 @@ source scripts/postgres.sh
 postgres_start
 trap postgres_stop EXIT
 
-export ENTSOE_REQUIRE_POSTGRES=1
+export ENTSOE_TEST_REQUIRE_POSTGRES=1
 export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 
 status=0

@@ -26,7 +26,7 @@ from adapters.sqlalchemy import create_engine, upgrade
 from adapters.sqlalchemy.tables import metadata
 
 POSTGRES_URL_VARIABLE = "ENTSOE_TEST_POSTGRES_URL"
-REQUIRE_POSTGRES_VARIABLE = "ENTSOE_REQUIRE_POSTGRES"
+REQUIRE_POSTGRES_VARIABLE = "ENTSOE_TEST_REQUIRE_POSTGRES"
 
 T = TypeVar("T")
 

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 def db_upgrade(cwd: Path, url: str | None = None) -> subprocess.CompletedProcess[str]:
     assert ENTSOE.is_file(), f"the console script {ENTSOE} is missing; pip install -e ."
     # The command reads every ENTSOE_ variable as a setting; the test runner's own ones
-    # (ENTSOE_REQUIRE_POSTGRES …) are not the command's business.
+    # (ENTSOE_TEST_REQUIRE_POSTGRES …) are not the command's business.
     env = {name: value for name, value in os.environ.items() if not name.startswith("ENTSOE_")}
     if url is not None:
         env["ENTSOE_DATABASE_URL"] = url

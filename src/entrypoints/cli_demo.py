@@ -10,9 +10,10 @@ import click
 
 from entrypoints.bootstrap import application
 from entrypoints.cli_jobs import _run_job
-from entrypoints.cli_support import describe, run, split_names
+from entrypoints.cli_support import describe, run
 from entrypoints.emulator import EmulatorConfig, emulator_in_thread
 from entrypoints.emulator.app import DEFAULT_TOKEN
+from entrypoints.inputs import split_names
 from entsoe_core.areas import AREAS
 from entsoe_core.config import Secret, load_settings
 from entsoe_core.services.requests import BackfillRequest, JobReport
@@ -44,8 +45,8 @@ def demo(areas: str, datasets: str, year: int | None) -> None:
         async def main() -> tuple[JobReport, list[tuple[str, str, str, str]]]:
             async with application(fetching=True, settings=settings) as app:
                 request = BackfillRequest.parse(
-                    split_names((areas,)),
-                    split_names((datasets,)),
+                    split_names([areas]),
+                    split_names([datasets]),
                     start,
                     end,
                     span=app.settings.backfill.chunk_span,
@@ -71,7 +72,7 @@ def demo(areas: str, datasets: str, year: int | None) -> None:
     click.echo(f"{'area':<8} {'dataset':<28} {'covered':<10} missing")
     for label, dataset, covered, missing in summary:
         click.echo(f"{label:<8} {dataset:<28} {covered:<10} {missing}")
-    first_area = split_names((areas,))[0]
+    first_area = split_names([areas])[0]
     click.echo(
         "\nQuery it:\n"
         f"  entsoe coverage --area {first_area} --dataset actual_total_load "

@@ -16,7 +16,7 @@ from entrypoints.cli_support import (
     describe,
     echo_json,
     run,
-    split_names,
+    split_option,
 )
 from entsoe_core.areas import AREAS
 from entsoe_core.config import load_settings
@@ -88,8 +88,8 @@ def backfill(
         settings = load_settings(os.environ)
         tuning = settings.backfill
         request = BackfillRequest.parse(
-            split_names(areas),
-            split_names(datasets),
+            split_option(areas),
+            split_option(datasets),
             start,
             end,
             span=ChunkSpan(span) if span else tuning.chunk_span,
@@ -205,7 +205,7 @@ def coverage(
                 floor_to_day(now), -12 * app.settings.backfill.history_years
             )
             request = BackfillRequest.parse(
-                split_names(areas), split_names(datasets), start_at, end_at, max_years=10
+                split_option(areas), split_option(datasets), start_at, end_at, max_years=10
             )
             reports = await app.backfill.analyze(request)
             return [

@@ -8,7 +8,7 @@ import json
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -22,6 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from entrypoints.inputs import parse_instant, split_names
 from entsoe_core.errors import (
     ConfigurationError,
     EntsoeBackfillError,
@@ -48,33 +49,18 @@ class Instant(click.ParamType[datetime]):
     ) -> datetime:
         if isinstance(value, datetime):
             return value
-        text = str(value).strip()
         try:
-            if len(text) == 10:
-                day = date.fromisoformat(text)
-                return datetime(day.year, day.month, day.day, tzinfo=UTC)
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            self.fail(
-                f"{text!r} is not a date; give 2024-01-31 (UTC midnight) or 2024-01-31T06:00+01:00",
-                param,
-                ctx,
-            )
-        if parsed.tzinfo is None:
-            self.fail(
-                f"{text!r} has no UTC offset; add one (2024-01-31T06:00+00:00) or give a date",
-                param,
-                ctx,
-            )
-        return parsed.astimezone(UTC)
+            return parse_instant(str(value), param.name if param and param.name else "date")
+        except InvalidRequest as error:
+            self.fail(str(error), param, ctx)
 
 
 INSTANT = Instant()
 
 
-def split_names(values: tuple[str, ...]) -> list[str]:
+def split_option(values: tuple[str, ...]) -> list[str]:
     """``--area NL,BE --area FR`` -> ``["NL", "BE", "FR"]``."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return split_names(list(values))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

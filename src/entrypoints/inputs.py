@@ -1,4 +1,4 @@
-"""Reading query parameters the way the CLI reads its options."""
+"""Reading user input the same way in the CLI and the HTTP API: instants and name lists."""
 
 from __future__ import annotations
 
@@ -30,5 +30,5 @@ def parse_instant(text: str, name: str) -> datetime:
 
 
 def split_names(values: list[str]) -> list[str]:
-    """``?area=NL,BE&area=FR`` -> ``["NL", "BE", "FR"]``."""
+    """``--area NL,BE --area FR`` or ``?area=NL,BE&area=FR`` -> ``["NL", "BE", "FR"]``."""
     return [part.strip() for value in values for part in value.split(",") if part.strip()]

@@ -1,0 +1,73 @@
+"""Fixtures of the end-to-end tests: a working folder, the CLI, the emulator, databases."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from adapters.sqlalchemy import upgrade
+from tests.e2e.harness import Cli, Emulator, base_environment, running_emulator
+
+POSTGRES_URL_VARIABLE = "ENTSOE_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_VARIABLE = "ENTSOE_TEST_REQUIRE_POSTGRES"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'entsoe.sqlite3'}"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, sqlite_url: str) -> Cli:
+    """``entsoe`` in a fresh folder, on a fresh SQLite file there."""
+    return Cli(tmp_path, {**base_environment(), "ENTSOE_DATABASE_URL": sqlite_url})
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """An emulator without faults, shared by the tests of a module."""
+    with running_emulator(tmp_path_factory.mktemp("emulator"), seed=7) as running:
+        yield running
+
+
+def _admin_url() -> str:
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if url:
+        return url
+    message = (
+        f"{POSTGRES_URL_VARIABLE} is not set. Run the tests with scripts/test.sh, or "
+        "`source scripts/postgres.sh; postgres_start` in your shell first."
+    )
+    if os.environ.get(REQUIRE_POSTGRES_VARIABLE) == "1":
+        pytest.fail(f"{REQUIRE_POSTGRES_VARIABLE}=1 demands PostgreSQL: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+async def _admin(admin_url: str, statement: str) -> None:
+    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test; dropped afterwards."""
+    admin_url = _admin_url()
+    name = f"entsoe_e2e_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        asyncio.run(upgrade(url))
+        yield url
+    finally:
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

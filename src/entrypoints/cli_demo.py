@@ -10,12 +10,13 @@ import click
 
 from entrypoints.bootstrap import application
 from entrypoints.cli_jobs import _run_job
-from entrypoints.cli_support import describe, run
+from entrypoints.cli_support import describe, fail, run
 from entrypoints.emulator import EmulatorConfig, emulator_in_thread
 from entrypoints.emulator.app import DEFAULT_TOKEN
 from entrypoints.inputs import split_names
 from entsoe_core.areas import AREAS
 from entsoe_core.config import Secret, load_settings
+from entsoe_core.errors import InvalidRequest
 from entsoe_core.services.requests import BackfillRequest, JobReport
 
 DEMO_AREAS = "NL,FR,DE_LU"
@@ -34,9 +35,20 @@ def demo(areas: str, datasets: str, year: int | None) -> None:
     The data goes to the configured database (by default entsoe.sqlite3 in this folder). No
     network and no token needed: everything is served by `entsoe emulator` on 127.0.0.1.
     """
-    settings = load_settings(os.environ)
     year = year or datetime.now(UTC).year - 1
     start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    # Bad settings or names are reported before the emulator starts, as one line.
+    try:
+        settings = load_settings(os.environ)
+        request = BackfillRequest.parse(
+            split_names([areas]),
+            split_names([datasets]),
+            start,
+            end,
+            span=settings.backfill.chunk_span,
+        )
+    except InvalidRequest as error:
+        fail(str(error))
 
     with emulator_in_thread(EmulatorConfig(seed=1)) as api_url:
         click.echo(f"emulator listening on {api_url}", err=True)
@@ -44,13 +56,6 @@ def demo(areas: str, datasets: str, year: int | None) -> None:
 
         async def main() -> tuple[JobReport, list[tuple[str, str, str, str]]]:
             async with application(fetching=True, settings=settings) as app:
-                request = BackfillRequest.parse(
-                    split_names([areas]),
-                    split_names([datasets]),
-                    start,
-                    end,
-                    span=app.settings.backfill.chunk_span,
-                )
                 job = await app.backfill.create(request)
                 click.echo(f"job {job.id}: {len(request.targets())} area/dataset pairs, {year}")
                 report = await _run_job(app, job.id, resume=False)

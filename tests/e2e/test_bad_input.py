@@ -210,6 +210,21 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, str | None], tuple[str, ...]]]
         {"ENTSOE_AREAS": "NL,Narnia", "ENTSOE_DATASETS": "actual_total_load"},
         ("unknown area 'Narnia'",),
     ),
+    "demo of an unknown area": (
+        ("demo", "--area", "NLL", "--dataset", "actual_total_load"),
+        {},
+        ("unknown area 'NLL'",),
+    ),
+    "demo of a year before the dataset existed": (
+        ("demo", "--area", "NL", "--dataset", "actual_total_load", "--year", "2010"),
+        {},
+        ("published from 2014-12-31",),
+    ),
+    "demo with a setting out of range": (
+        ("demo",),
+        {"ENTSOE_HISTORY_YEARS": "99"},
+        ("ENTSOE_HISTORY_YEARS must be between 1 and 10, got 99",),
+    ),
     "import of a missing file": (
         ("import", "missing.xml"),
         {},

@@ -12,7 +12,6 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from adapters.sqlalchemy import upgrade
 from tests.e2e.harness import Cli, Emulator, base_environment, running_emulator
 
 POSTGRES_URL_VARIABLE = "ENTSOE_TEST_POSTGRES_URL"
@@ -60,14 +59,15 @@ async def _admin(admin_url: str, statement: str) -> None:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for one test; dropped afterwards."""
+def postgres_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, given its schema by `entsoe db upgrade`;
+    dropped afterwards."""
     admin_url = _admin_url()
     name = f"entsoe_e2e_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        asyncio.run(upgrade(url))
+        Cli(tmp_path, {**base_environment(), "ENTSOE_DATABASE_URL": url})("db", "upgrade").ok()
         yield url
     finally:
         asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

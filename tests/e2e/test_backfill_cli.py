@@ -327,3 +327,30 @@ def test_a_job_made_with_no_run_waits_and_can_be_cancelled(cli: Cli) -> None:
         )
         assert again.stdout == ""
     assert snapshot(cli.env["ENTSOE_DATABASE_URL"]) == before
+
+
+def test_a_rejected_token_fails_the_job_and_never_shows(cli: Cli, tmp_path: Path) -> None:
+    secret = "not-the-right-token-3f9a1c"
+    with running_emulator(tmp_path, "--token", "the-right-token") as api:
+        app = cli.with_env(**api.env(), ENTSOE_API_TOKEN=secret)
+        result = app(
+            "backfill",
+            "--area",
+            "NL",
+            "--dataset",
+            "actual_total_load",
+            "--start",
+            "2024-01-01",
+            "--end",
+            "2024-03-01",
+        )
+        assert api.stats()["responses_by_status"] == {"401": 2}
+
+    assert result.code == 1, result.explain()
+    assert "Traceback" not in result.stderr
+    assert "last error: token rejected by the ENTSO-E API (HTTP 401)" in result.stdout
+    assert "ENTSOE_API_TOKEN" in result.stdout
+    report = cli("status", result.job_id(), "--json")
+    stored = snapshot(cli.env["ENTSOE_DATABASE_URL"])
+    for shown in (result.stdout, result.stderr, report.stdout, repr(stored)):
+        assert secret not in shown

@@ -332,7 +332,7 @@ def test_a_job_made_with_no_run_waits_and_can_be_cancelled(cli: Cli) -> None:
 def test_a_rejected_token_fails_the_job_and_never_shows(cli: Cli, tmp_path: Path) -> None:
     secret = "not-the-right-token-3f9a1c"
     with running_emulator(tmp_path, "--token", "the-right-token") as api:
-        app = cli.with_env(**api.env(), ENTSOE_API_TOKEN=secret)
+        app = cli.with_env(**{**api.env(), "ENTSOE_API_TOKEN": secret})
         result = app(
             "backfill",
             "--area",

@@ -19,26 +19,37 @@ JANUARY = Interval(utc(2024, 1, 1), utc(2024, 2, 1))
 
 # The table of DESIGN.md, written out independently of the catalogue.
 EXPECTED = {
-    "actual_total_load": {"documentType": "A65", "processType": "A16",
-                          "outBiddingZone_Domain": NL},
-    "day_ahead_total_load_forecast": {"documentType": "A65", "processType": "A01",
-                                      "outBiddingZone_Domain": NL},
-    "week_ahead_total_load_forecast": {"documentType": "A65", "processType": "A31",
-                                       "outBiddingZone_Domain": NL},
-    "month_ahead_total_load_forecast": {"documentType": "A65", "processType": "A32",
-                                        "outBiddingZone_Domain": NL},
-    "year_ahead_total_load_forecast": {"documentType": "A65", "processType": "A33",
-                                       "outBiddingZone_Domain": NL},
-    "year_ahead_forecast_margin": {"documentType": "A70", "processType": "A33",
-                                   "outBiddingZone_Domain": NL},
-    "actual_generation_per_type": {"documentType": "A75", "processType": "A16",
-                                   "in_Domain": NL},
-    "day_ahead_generation_forecast": {"documentType": "A71", "processType": "A01",
-                                      "in_Domain": NL},
+    "actual_total_load": {"documentType": "A65", "processType": "A16", "outBiddingZone_Domain": NL},
+    "day_ahead_total_load_forecast": {
+        "documentType": "A65",
+        "processType": "A01",
+        "outBiddingZone_Domain": NL,
+    },
+    "week_ahead_total_load_forecast": {
+        "documentType": "A65",
+        "processType": "A31",
+        "outBiddingZone_Domain": NL,
+    },
+    "month_ahead_total_load_forecast": {
+        "documentType": "A65",
+        "processType": "A32",
+        "outBiddingZone_Domain": NL,
+    },
+    "year_ahead_total_load_forecast": {
+        "documentType": "A65",
+        "processType": "A33",
+        "outBiddingZone_Domain": NL,
+    },
+    "year_ahead_forecast_margin": {
+        "documentType": "A70",
+        "processType": "A33",
+        "outBiddingZone_Domain": NL,
+    },
+    "actual_generation_per_type": {"documentType": "A75", "processType": "A16", "in_Domain": NL},
+    "day_ahead_generation_forecast": {"documentType": "A71", "processType": "A01", "in_Domain": NL},
     "wind_solar_forecast": {"documentType": "A69", "processType": "A01", "in_Domain": NL},
     "day_ahead_prices": {"documentType": "A44", "in_Domain": NL, "out_Domain": NL},
-    "cross_border_physical_flows": {"documentType": "A11", "out_Domain": NL,
-                                    "in_Domain": DE_LU},
+    "cross_border_physical_flows": {"documentType": "A11", "out_Domain": NL, "in_Domain": DE_LU},
 }
 
 
@@ -54,7 +65,9 @@ def test_every_dataset_of_the_catalogue_is_covered() -> None:
 def test_parameters_of_each_dataset(dataset: str) -> None:
     params = request_params(Chunk(dataset, area_for(dataset), JANUARY))
     assert params == {
-        **EXPECTED[dataset], "periodStart": "202401010000", "periodEnd": "202402010000",
+        **EXPECTED[dataset],
+        "periodStart": "202401010000",
+        "periodEnd": "202402010000",
     }
     assert "securityToken" not in params
 

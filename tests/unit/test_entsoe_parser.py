@@ -196,11 +196,12 @@ def test_a01_gives_the_positions_present_and_no_more() -> None:
 
 def test_months_and_years_step_by_the_calendar() -> None:
     start = utc(2022, 12, 31, 23)
-    months = one_series(
-        SeriesSpec([PeriodSpec(start, utc(2023, 4, 30, 23), "P1M", [(1, 1.0)])])
-    )
+    months = one_series(SeriesSpec([PeriodSpec(start, utc(2023, 4, 30, 23), "P1M", [(1, 1.0)])]))
     assert [p.timestamp for p in months.points] == [
-        utc(2022, 12, 31, 23), utc(2023, 1, 31, 23), utc(2023, 2, 28, 23), utc(2023, 3, 31, 23),
+        utc(2022, 12, 31, 23),
+        utc(2023, 1, 31, 23),
+        utc(2023, 2, 28, 23),
+        utc(2023, 3, 31, 23),
     ]
     years = one_series(
         SeriesSpec([PeriodSpec(start, utc(2024, 12, 31, 23), "P1Y", [(1, 7.0), (2, 8.0)])])
@@ -227,7 +228,8 @@ def test_periods_of_mixed_resolutions_in_one_series() -> None:
     first, second = series_of(render(DocumentSpec([spec])))
     assert (first.key.resolution, len(first.points)) == ("PT60M", 24)
     assert (second.key.resolution, [p.value for p in second.points]) == (
-        "PT15M", [2.0, 3.0, 3.0, 3.0],
+        "PT15M",
+        [2.0, 3.0, 3.0, 3.0],
     )
 
 
@@ -236,13 +238,19 @@ def test_classification_positions_are_different_series() -> None:
     spec = DocumentSpec(
         [
             SeriesSpec(
-                [period], business_type="A62", in_domain=NL, out_domain=NL, unit="EUR/MWH",
+                [period],
+                business_type="A62",
+                in_domain=NL,
+                out_domain=NL,
+                unit="EUR/MWH",
                 classification_position=position,
             )
             for position in ("1", "2")
         ],
-        root="Publication_MarketDocument", namespace=PUBLICATION_NAMESPACE,
-        document_type="A44", process_type="",
+        root="Publication_MarketDocument",
+        namespace=PUBLICATION_NAMESPACE,
+        document_type="A44",
+        process_type="",
     )
     first, second = series_of(render(spec))
     assert (first.key.classification_position, second.key.classification_position) == ("1", "2")
@@ -312,8 +320,9 @@ def test_impossible_points_and_resolutions_are_malformed(
 
 def test_a_value_that_is_not_a_number_is_malformed() -> None:
     body = render(
-        DocumentSpec([SeriesSpec([PeriodSpec(utc(2024, 1, 1), utc(2024, 1, 2), "PT60M",
-                                             [(1, 1.0)])])])
+        DocumentSpec(
+            [SeriesSpec([PeriodSpec(utc(2024, 1, 1), utc(2024, 1, 2), "PT60M", [(1, 1.0)])])]
+        )
     ).replace(b"<quantity>1.0</quantity>", b"<quantity>n/a</quantity>")
     with pytest.raises(MalformedDocument, match="'n/a'"):
         parse_document(body)

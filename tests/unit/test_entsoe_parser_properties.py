@@ -63,8 +63,12 @@ def documents(draw: st.DrawFn) -> tuple[DocumentSpec, list[tuple[str, str, list[
     for number in range(draw(st.integers(1, 3))):
         curve = draw(st.sampled_from(["A01", "A03"]))
         start = datetime(
-            draw(st.integers(2015, 2030)), draw(st.integers(1, 12)), draw(st.integers(1, 28)),
-            draw(st.integers(0, 23)), draw(st.sampled_from([0, 15, 30, 45])), tzinfo=UTC,
+            draw(st.integers(2015, 2030)),
+            draw(st.integers(1, 12)),
+            draw(st.integers(1, 28)),
+            draw(st.integers(0, 23)),
+            draw(st.sampled_from([0, 15, 30, 45])),
+            tzinfo=UTC,
         )
         period_specs = []
         for _ in range(draw(st.integers(1, 2))):

@@ -6,6 +6,8 @@ line on stderr and exit code 2; a job that ends failed is exit code 1.
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from entrypoints.cli_data import export, import_
@@ -20,8 +22,13 @@ from entsoe_core import __version__
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="entsoe")
-def main() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens (requests, retries).")
+def main(verbose: bool) -> None:
     """Keep a database full of ENTSO-E Transparency Platform data."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="entsoe: %(levelname)s %(name)s: %(message)s",
+    )
 
 
 for command in (backfill, resume, cancel, status, jobs, coverage, fill_gaps, worker):

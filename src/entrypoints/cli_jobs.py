@@ -111,8 +111,11 @@ def resume(job_id: str) -> None:
     """Run every chunk of JOB that is not done, failed ones included."""
 
     async def main() -> JobReport:
+        # An unknown, cancelled or completed job is reported before the token is asked for.
         async with application() as app:
-            await app.backfill.status(job_id)  # an unknown job is reported before anything else
+            before = await app.backfill.status(job_id)
+            if not before.job.check_resumable():
+                return before
         async with application(fetching=True) as app:
             return await _run_job(app, job_id, resume=True)
 

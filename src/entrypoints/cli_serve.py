@@ -7,7 +7,6 @@ import os
 import click
 
 from entrypoints.cli_support import fail
-from entrypoints.http_api.server import ApiServer, is_loopback, listen
 from entsoe_core.config import load_settings
 from entsoe_core.errors import ConfigurationError
 
@@ -39,6 +38,9 @@ def serve(host: str, port: int, log_level: str) -> None:
     ENTSOE_API_TOKEN the server still starts, but cannot start or resume backfills. Ctrl-C or
     SIGTERM stops it; backfills it was running stay resumable.
     """
+    # Imported here: the ASGI stack is not worth loading for every other command.
+    from entrypoints.http_api.server import ApiServer, is_loopback, listen
+
     try:
         settings = load_settings(os.environ)
     except ConfigurationError as error:

@@ -236,6 +236,12 @@ class BackfillJob:
             return self.to(JobStatus.FAILED, now)
         return self.to(JobStatus.COMPLETED, now)
 
+    def check_resumable(self) -> bool:
+        """Whether resuming has anything to do; a cancelled job cannot be resumed at all."""
+        if self.status is JobStatus.CANCELLED:
+            raise IllegalTransition(f"job {self.id}", self.status.value, "resumed")
+        return self.status is not JobStatus.COMPLETED
+
     @property
     def is_active(self) -> bool:
         return self.status is JobStatus.IN_PROGRESS

@@ -183,8 +183,8 @@ class BackfillService:
         now = self._clock.now()
         async with self._uow() as uow:
             job = await uow.progress.get_job(job_id)
-            if job.status is JobStatus.COMPLETED:
-                return  # nothing left to run: resuming a completed job changes nothing
+            if not job.check_resumable():
+                return
             for failed in await uow.progress.get_chunks(job_id, (ChunkStatus.FAILED,)):
                 await uow.progress.save_chunk(failed.retry(now))
             if job.status is not JobStatus.IN_PROGRESS:
@@ -309,13 +309,20 @@ class BackfillService:
                 await asyncio.shield(self._settle(touched_id))
 
     async def _others_still_running(self, job_id: str | None) -> bool:
-        """Whether chunks of the job are still in flight (here or elsewhere)."""
-        if job_id is None:
-            return False
+        """Whether chunks are still in flight (here or elsewhere) that may yet need taking over.
+
+        For one job: that job's chunks. For a worker (no job): those of every active job.
+        """
         async with self._uow() as uow:
-            job = await uow.progress.get_job(job_id)
-            counts = await uow.progress.counts(job_id, self._clock.now())
-        return job.is_active and counts[ChunkStatus.IN_FLIGHT] > 0
+            if job_id is None:
+                jobs = await uow.progress.list_jobs((JobStatus.IN_PROGRESS,))
+            else:
+                jobs = [await uow.progress.get_job(job_id)]
+            for job in jobs:
+                counts = await uow.progress.counts(job.id, self._clock.now())
+                if job.is_active and counts[ChunkStatus.IN_FLIGHT] > 0:
+                    return True
+        return False
 
     async def _claim(self, job_id: str | None) -> ChunkProgress | None:
         # A cancellation must not strike between the claim's commit and the caller learning
@@ -451,5 +458,5 @@ class BackfillService:
             failed = await uow.progress.save_chunk(chunk.fail(reason, requests, attempts, now))
             await self._settle_in(uow, await uow.progress.get_job(chunk.job_id))
             await uow.commit()
-        log.warning("chunk %s failed: %s", chunk.chunk, reason)
+        log.info("chunk %s failed: %s", chunk.chunk, reason)
         return failed

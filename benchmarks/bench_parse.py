@@ -37,7 +37,10 @@ from adapters.entsoe_http import Acknowledgement, iter_parsed, parse_document
 
 FIXTURE = (
     Path(__file__).resolve().parents[2]
-    / "shared" / "fixtures" / "entsoe" / "generation_161bc_actual_per_psr_NL.xml"
+    / "shared"
+    / "fixtures"
+    / "entsoe"
+    / "generation_161bc_actual_per_psr_NL.xml"
 )
 
 
@@ -98,7 +101,9 @@ def parse_streaming(path: Path) -> int:
 
 
 MODES: dict[str, Callable[[Path], int]] = {
-    "floor": floor_walk, "parse_document": parse_all, "iter_parsed": parse_streaming,
+    "floor": floor_walk,
+    "parse_document": parse_all,
+    "iter_parsed": parse_streaming,
 }
 
 
@@ -114,7 +119,9 @@ def best_time(run: Callable[[Path], int], path: Path, repeat: int) -> tuple[floa
 def memory_in_child(mode: str, path: Path, probe: str) -> float:
     output = subprocess.run(
         [sys.executable, __file__, "--memory", mode, str(path), probe],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     mib: float = json.loads(output)
     return mib
@@ -173,17 +180,25 @@ def main() -> None:
             for mode in MODES
         }
 
-    print(f"document: {args.days} days x 20 series, PT15M, {size:.1f} MiB, "
-          f"{elements:,} Point elements, {points:,} points after A03 filling")
-    print(f"python {sys.version.split()[0]}, lxml {etree.__version__}, "
-          f"libxml2 {'.'.join(map(str, etree.LIBXML_VERSION))}; best of {args.repeat}")
+    print(
+        f"document: {args.days} days x 20 series, PT15M, {size:.1f} MiB, "
+        f"{elements:,} Point elements, {points:,} points after A03 filling"
+    )
+    print(
+        f"python {sys.version.split()[0]}, lxml {etree.__version__}, "
+        f"libxml2 {'.'.join(map(str, etree.LIBXML_VERSION))}; best of {args.repeat}"
+    )
     print()
     print("| walk | seconds | Point elements/s | points out/s |")
     print("|---|---:|---:|---:|")
-    print(f"| floor: bare lxml iterparse counting Points | {floor_s:.2f} | "
-          f"{elements / floor_s:,.0f} | - |")
-    print(f"| parse_document (Series built, A03 filled) | {parse_s:.2f} | "
-          f"{elements / parse_s:,.0f} | {points / parse_s:,.0f} |")
+    print(
+        f"| floor: bare lxml iterparse counting Points | {floor_s:.2f} | "
+        f"{elements / floor_s:,.0f} | - |"
+    )
+    print(
+        f"| parse_document (Series built, A03 filled) | {parse_s:.2f} | "
+        f"{elements / parse_s:,.0f} | {points / parse_s:,.0f} |"
+    )
     print(f"\nparser / floor time: {parse_s / floor_s:.2f}x")
     print()
     print("| peak memory (fresh process) | RSS growth MiB | traced Python peak MiB |")

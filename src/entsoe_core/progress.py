@@ -239,7 +239,9 @@ class BackfillJob:
     def check_resumable(self) -> bool:
         """Whether resuming has anything to do; a cancelled job cannot be resumed at all."""
         if self.status is JobStatus.CANCELLED:
-            raise IllegalTransition(f"job {self.id}", self.status.value, "resumed")
+            raise IllegalTransition(
+                f"job {self.id}", self.status.value, JobStatus.IN_PROGRESS.value
+            )
         return self.status is not JobStatus.COMPLETED
 
     @property

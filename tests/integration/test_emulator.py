@@ -35,8 +35,9 @@ TOKEN = "test-token"
 SEED = 20240331
 NOW = utc(2026, 1, 15, 12)
 FIXTURES = Path(
-    os.environ.get("ENTSOE_FIXTURES", Path(__file__).resolve().parents[3] / "shared"
-                   / "fixtures" / "entsoe")
+    os.environ.get(
+        "ENTSOE_FIXTURES", Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "entsoe"
+    )
 )
 NL, DE_LU, ES = (AREAS.get(alias).code for alias in ("NL", "DE_LU", "ES"))
 
@@ -66,10 +67,14 @@ def stamp(instant: datetime) -> str:
     return instant.strftime("%Y%m%d%H%M")
 
 
-def params(dataset: Dataset, area: AreaKey, start: datetime, end: datetime,
-           token: str | None = TOKEN) -> dict[str, str]:
-    query = {"documentType": dataset.document_type, "periodStart": stamp(start),
-             "periodEnd": stamp(end)}
+def params(
+    dataset: Dataset, area: AreaKey, start: datetime, end: datetime, token: str | None = TOKEN
+) -> dict[str, str]:
+    query = {
+        "documentType": dataset.document_type,
+        "periodStart": stamp(start),
+        "periodEnd": stamp(end),
+    }
     if token is not None:
         query["securityToken"] = token
     if dataset.process_type:
@@ -135,17 +140,21 @@ def expand(content: bytes) -> Flat:
     for series, period in periods(root):
         if series is not current:
             current = series
-            fields = {KEY_FIELDS[local(c)]: (c.text or "").strip() for c in series
-                      if local(c) in KEY_FIELDS}
-            psr = [(p.text or "").strip() for c in series if local(c) == "MktPSRType"
-                   for p in c]
+            fields = {
+                KEY_FIELDS[local(c)]: (c.text or "").strip()
+                for c in series
+                if local(c) in KEY_FIELDS
+            }
+            psr = [(p.text or "").strip() for c in series if local(c) == "MktPSRType" for p in c]
         interval = child(period, "timeInterval")
         start, end = instant(text(interval, "start")), instant(text(interval, "end"))
         resolution = text(period, "resolution")
-        key = SeriesKey(document, process, psr_type=psr[0] if psr else "",
-                        resolution=resolution, **fields)
-        given = {int(text(p, "position")): float(p[1].text or "") for p in period
-                 if local(p) == "Point"}
+        key = SeriesKey(
+            document, process, psr_type=psr[0] if psr else "", resolution=resolution, **fields
+        )
+        given = {
+            int(text(p, "position")): float(p[1].text or "") for p in period if local(p) == "Point"
+        }
         count = (end - start) // STEPS[resolution] if resolution in STEPS else 1
         assert text(series, "curveType") == "A03"
         assert 1 in given
@@ -250,10 +259,15 @@ async def test_before_the_data_start_there_is_no_matching_data(
         straddling = params(LOAD, AreaKey(NL), utc(2015, 12, 31), utc(2016, 1, 2))
         values = parsed((await client.get(base_url, params=straddling)).content)
         assert min(t for _, t in values) == utc(2016, 1, 1)
-        assert values == flatten(SyntheticModel(SEED).published_series(
-            LOAD, AreaKey(NL), Interval(utc(2015, 12, 31), utc(2016, 1, 2)), now=NOW,
-            data_start=utc(2016, 1, 1),
-        ))
+        assert values == flatten(
+            SyntheticModel(SEED).published_series(
+                LOAD,
+                AreaKey(NL),
+                Interval(utc(2015, 12, 31), utc(2016, 1, 2)),
+                now=NOW,
+                data_start=utc(2016, 1, 1),
+            )
+        )
 
 
 async def test_actuals_stop_at_now_and_forecasts_are_published_ahead(
@@ -270,8 +284,9 @@ async def test_actuals_stop_at_now_and_forecasts_are_published_ahead(
     )
     values = parsed(answer.content)
     assert max(t for _, t in values) == NOW - timedelta(minutes=15)
-    assert values == flatten(SyntheticModel(SEED).published_series(
-        LOAD, AreaKey(NL), today, now=NOW))
+    assert values == flatten(
+        SyntheticModel(SEED).published_series(LOAD, AreaKey(NL), today, now=NOW)
+    )
 
 
 # -- documents --------------------------------------------------------------------------------
@@ -328,14 +343,21 @@ async def test_values_do_not_depend_on_the_requested_span(
     emulator: EmulatorServer, client: httpx.AsyncClient
 ) -> None:
     area = AreaKey(NL)
-    for dataset, long in ((LOAD, (utc(2023, 1, 1), utc(2024, 1, 1))),
-                          (GENERATION, (utc(2023, 7, 1), utc(2023, 8, 1)))):
-        whole = parsed((await client.get(emulator.base_url,
-                                         params=params(dataset, area, *long))).content)
-        day = parsed((await client.get(
-            emulator.base_url, params=params(dataset, area, utc(2023, 7, 9, 22),
-                                             utc(2023, 7, 10, 22))
-        )).content)
+    for dataset, long in (
+        (LOAD, (utc(2023, 1, 1), utc(2024, 1, 1))),
+        (GENERATION, (utc(2023, 7, 1), utc(2023, 8, 1))),
+    ):
+        whole = parsed(
+            (await client.get(emulator.base_url, params=params(dataset, area, *long))).content
+        )
+        day = parsed(
+            (
+                await client.get(
+                    emulator.base_url,
+                    params=params(dataset, area, utc(2023, 7, 9, 22), utc(2023, 7, 10, 22)),
+                )
+            ).content
+        )
         assert len(day) == 96 * len({key for key, _ in day})
         assert {k: whole[k] for k in day} == day
         for (key, timestamp), value in day.items():
@@ -345,21 +367,28 @@ async def test_values_do_not_depend_on_the_requested_span(
 async def test_series_identity_keeps_generation_and_consumption_and_both_border_directions(
     emulator: EmulatorServer, client: httpx.AsyncClient
 ) -> None:
-    pumped = next(code for code in (a.code for a in AREAS) if any(
-        key.out_domain for key in SyntheticModel(SEED).series_keys(
-            GENERATION, AreaKey(code), utc(2024, 1, 1).date())
-    ))
+    pumped = next(
+        code
+        for code in (a.code for a in AREAS)
+        if any(
+            key.out_domain
+            for key in SyntheticModel(SEED).series_keys(
+                GENERATION, AreaKey(code), utc(2024, 1, 1).date()
+            )
+        )
+    )
     span = (utc(2024, 6, 1), utc(2024, 6, 2))
-    document = (await client.get(
-        emulator.base_url, params=params(GENERATION, AreaKey(pumped), *span)
-    )).content
+    document = (
+        await client.get(emulator.base_url, params=params(GENERATION, AreaKey(pumped), *span))
+    ).content
     keys = {key for key, _ in parsed(document)}
     assert {k.psr_type for k in keys if k.out_domain == pumped} == {"B10"}
     assert any(k.psr_type == "B10" and k.in_domain == pumped for k in keys)
     both_ways = []
     for area in (AreaKey(NL, DE_LU), AreaKey(DE_LU, NL)):
-        flows = parsed((await client.get(emulator.base_url, params=params(FLOWS, area, *span)))
-                       .content)
+        flows = parsed(
+            (await client.get(emulator.base_url, params=params(FLOWS, area, *span))).content
+        )
         assert {(k.out_domain, k.in_domain) for k, _ in flows} == {(area.code, area.to_code)}
         assert min(flows.values()) >= 0
         both_ways.append(flows)
@@ -408,38 +437,43 @@ async def test_prices_mix_pt15m_and_pt60m(
     emulator: EmulatorServer, client: httpx.AsyncClient
 ) -> None:
     span = (utc(2024, 6, 3, 22), utc(2024, 6, 4, 22))
-    both = parsed((await client.get(
-        emulator.base_url, params=params(PRICES, AreaKey(DE_LU), *span)
-    )).content)
+    both = parsed(
+        (await client.get(emulator.base_url, params=params(PRICES, AreaKey(DE_LU), *span))).content
+    )
     counts: dict[tuple[str, str], int] = {}
     for key, _ in both:
-        counts[(key.resolution, key.classification_position)] = counts.get(
-            (key.resolution, key.classification_position), 0) + 1
+        counts[(key.resolution, key.classification_position)] = (
+            counts.get((key.resolution, key.classification_position), 0) + 1
+        )
     assert counts == {("PT60M", "1"): 24, ("PT15M", "2"): 96}
     switch = (utc(2025, 9, 29, 22), utc(2025, 10, 2, 22))
-    spain = parsed((await client.get(
-        emulator.base_url, params=params(PRICES, AreaKey(ES), *switch)
-    )).content)
+    spain = parsed(
+        (await client.get(emulator.base_url, params=params(PRICES, AreaKey(ES), *switch))).content
+    )
     by_resolution = {key.resolution: [t for k, t in spain if k == key] for key, _ in spain}
     assert max(by_resolution["PT60M"]) < utc(2025, 9, 30, 22) <= min(by_resolution["PT15M"])
     assert len(by_resolution["PT60M"]) == 24
     assert len(by_resolution["PT15M"]) == 2 * 96
     assert spain == model_points(PRICES, AreaKey(ES), *switch)
-    assert any(value < 0 for value in model_points(
-        PRICES, AreaKey(DE_LU), utc(2024, 5, 1), utc(2024, 8, 1)).values())
+    assert any(
+        value < 0
+        for value in model_points(PRICES, AreaKey(DE_LU), utc(2024, 5, 1), utc(2024, 8, 1)).values()
+    )
 
 
 async def test_curves_are_a03_compressed(
     emulator: EmulatorServer, client: httpx.AsyncClient
 ) -> None:
     start, end = utc(2024, 6, 1, 22), utc(2024, 6, 2, 22)
-    answer = await client.get(emulator.base_url, params=params(GENERATION, AreaKey(NL),
-                                                               start, end))
+    answer = await client.get(emulator.base_url, params=params(GENERATION, AreaKey(NL), start, end))
     root = etree.fromstring(answer.content)
     omitted = 0
     for _, period in periods(root):
-        given = {int(text(p, "position")): float(text(p, "quantity")) for p in period
-                 if local(p) == "Point"}
+        given = {
+            int(text(p, "position")): float(text(p, "quantity"))
+            for p in period
+            if local(p) == "Point"
+        }
         assert text(period, "resolution") == "PT15M"
         full, value = [], given[1]
         for position in range(1, 97):
@@ -454,6 +488,7 @@ async def test_curves_are_a03_compressed(
 
 # -- rate limit, ban, statistics --------------------------------------------------------------
 
+
 def small_query(token: str = TOKEN) -> dict[str, str]:
     margin = DATASETS.get("year_ahead_forecast_margin")
     return params(margin, AreaKey(NL), utc(2022, 12, 31, 23), utc(2023, 12, 31, 23), token)
@@ -463,8 +498,9 @@ async def test_going_past_the_budget_bans_and_while_banned_only_429_is_answered(
     client: httpx.AsyncClient,
 ) -> None:
     clock = FakeClock()
-    async with EmulatorServer(config(rate_limit_per_minute=5, ban_seconds=600),
-                              clock=clock) as server:
+    async with EmulatorServer(
+        config(rate_limit_per_minute=5, ban_seconds=600), clock=clock
+    ) as server:
         for _ in range(5):
             assert (await client.get(server.base_url, params=small_query())).status_code == 200
             clock.advance(1)
@@ -473,13 +509,15 @@ async def test_going_past_the_budget_bans_and_while_banned_only_429_is_answered(
         until = re.search(r"Requester banned until '([^']+)'", refused.text)
         assert until is not None
         assert datetime.fromisoformat(until.group(1)) == datetime.fromtimestamp(
-            clock.now + 600, UTC)
+            clock.now + 600, UTC
+        )
         statuses = []
         for token in (TOKEN, "wrong", TOKEN):
             for _ in range(10):
                 clock.advance(19)
-                statuses.append((await client.get(server.base_url,
-                                                  params=small_query(token))).status_code)
+                statuses.append(
+                    (await client.get(server.base_url, params=small_query(token))).status_code
+                )
         assert set(statuses) == {429}
         clock.now = datetime.fromisoformat(until.group(1)).timestamp()
         assert (await client.get(server.base_url, params=small_query())).status_code == 200
@@ -507,10 +545,12 @@ async def test_statistics_report_the_busiest_sliding_minute(client: httpx.AsyncC
         assert stats["max_requests_in_60s"] == 7
         assert stats["responses_by_status"] == {"200": 8, "401": 1, "429": 1}
         assert datetime.fromisoformat(stats["banned_until"]) == datetime.fromtimestamp(
-            clock.now + 600, UTC)
+            clock.now + 600, UTC
+        )
 
 
 # -- faults -----------------------------------------------------------------------------------
+
 
 async def outcomes(base_url: str, count: int) -> list[str]:
     seen = []
@@ -538,15 +578,22 @@ async def test_fault_shares_follow_the_settings_and_the_seed() -> None:
     assert abs(shares["dropped"] - 0.1) < 0.05
     assert abs(shares["truncated"] - 0.1) < 0.05
     plan = FaultPlan(SEED, faults)
-    names = {Fault.NONE: "200", Fault.UNAVAILABLE: "503", Fault.DROP: "dropped",
-             Fault.TRUNCATE: "truncated"}
+    names = {
+        Fault.NONE: "200",
+        Fault.UNAVAILABLE: "503",
+        Fault.DROP: "dropped",
+        Fault.TRUNCATE: "truncated",
+    }
     assert runs[0] == [names[plan.fault(n)] for n in range(1, 401)]
 
 
-@pytest.mark.parametrize(("fault", "message"), [
-    ("truncate", "complete message body"),
-    ("drop", "without sending a response"),
-])
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("truncate", "complete message body"),
+        ("drop", "without sending a response"),
+    ],
+)
 async def test_truncated_bodies_and_dropped_connections_reach_the_client_as_errors(
     fault: str, message: str
 ) -> None:
@@ -573,13 +620,17 @@ def test_the_emulator_runs_in_a_background_thread_for_synchronous_code() -> None
         answer = httpx.get(url, params=small_query(), timeout=30)
     assert answer.status_code == 200
     assert parsed(answer.content) == model_points(
-        DATASETS.get("year_ahead_forecast_margin"), AreaKey(NL), utc(2022, 12, 31, 23),
-        utc(2023, 12, 31, 23))
+        DATASETS.get("year_ahead_forecast_margin"),
+        AreaKey(NL),
+        utc(2022, 12, 31, 23),
+        utc(2023, 12, 31, 23),
+    )
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, params=small_query(), timeout=5)
 
 
 # -- the command ------------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
@@ -587,10 +638,20 @@ async def test_the_emulator_command_prints_its_url_answers_and_stops_on_a_signal
     stop_signal: signal.Signals,
 ) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "from entrypoints.cli import main; main(prog_name='entsoe')",
-        "emulator", "--port", "0", "--seed", str(SEED), "--token", TOKEN,
-        "--now", "2026-01-15T12:00",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-c",
+        "from entrypoints.cli import main; main(prog_name='entsoe')",
+        "emulator",
+        "--port",
+        "0",
+        "--seed",
+        str(SEED),
+        "--token",
+        TOKEN,
+        "--now",
+        "2026-01-15T12:00",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         assert process.stdout is not None
@@ -600,8 +661,11 @@ async def test_the_emulator_command_prints_its_url_answers_and_stops_on_a_signal
             answer = await http.get(line, params=small_query())
         assert answer.status_code == 200
         assert parsed(answer.content) == model_points(
-            DATASETS.get("year_ahead_forecast_margin"), AreaKey(NL), utc(2022, 12, 31, 23),
-            utc(2023, 12, 31, 23))
+            DATASETS.get("year_ahead_forecast_margin"),
+            AreaKey(NL),
+            utc(2022, 12, 31, 23),
+            utc(2023, 12, 31, 23),
+        )
         process.send_signal(stop_signal)
         _, errors = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, errors.decode()

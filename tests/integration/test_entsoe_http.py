@@ -83,8 +83,13 @@ async def source(
     server: ScriptedServer, fake_clock: FakeClock, limiter: RecordingLimiter
 ) -> AsyncIterator[EntsoeHttpSource]:
     async with EntsoeHttpSource(
-        server.url, TOKEN, clock=fake_clock, limiter=limiter, timeout=2.0,
-        resend_wait=0.001, resend_wait_max=0.002,
+        server.url,
+        TOKEN,
+        clock=fake_clock,
+        limiter=limiter,
+        timeout=2.0,
+        resend_wait=0.001,
+        resend_wait_max=0.002,
     ) as made:
         yield made
 
@@ -130,8 +135,11 @@ async def test_a_zip_body_gives_the_series_of_every_document(
     load = recorded("load_61a_actual_total_load_NL.xml")
     flows = recorded("transmission_121g_cross_border_NL_DE.xml")
     server.script(
-        Reply(200, zipped([("a.xml", load), ("b.xml", flows)]),
-              headers={"Content-Type": "application/zip"})
+        Reply(
+            200,
+            zipped([("a.xml", load), ("b.xml", flows)]),
+            headers={"Content-Type": "application/zip"},
+        )
     )
     answer = await source.fetch(CHUNK)
     assert isinstance(answer, ChunkData)
@@ -279,9 +287,7 @@ async def test_a_body_cut_short_of_its_length_is_transient(
         await source.fetch(CHUNK)
 
 
-async def test_truncated_xml_is_transient(
-    source: EntsoeHttpSource, server: ScriptedServer
-) -> None:
+async def test_truncated_xml_is_transient(source: EntsoeHttpSource, server: ScriptedServer) -> None:
     server.script(Reply(200, recorded("FR_prices.xml")[:2500]))
     with pytest.raises(MalformedDocument) as caught:
         await source.fetch(CHUNK)
@@ -297,9 +303,7 @@ async def test_a_document_of_another_kind_is_permanent_and_named(
         await source.fetch(CHUNK)
 
 
-async def test_an_entity_bomb_is_refused(
-    source: EntsoeHttpSource, server: ScriptedServer
-) -> None:
+async def test_an_entity_bomb_is_refused(source: EntsoeHttpSource, server: ScriptedServer) -> None:
     bomb = (
         b'<?xml version="1.0"?><!DOCTYPE GL_MarketDocument [<!ENTITY a "aaaaaaaaaa">'
         b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>'
@@ -387,7 +391,9 @@ async def test_the_token_appears_in_no_log_record_error_or_repr(
         Reply(401, echo),
         Reply(429, b"Requester banned until '2025-11-25T10:01:55.545Z' " + echo),
         Reply(503, echo),
-        Reply(mode="reset"), Reply(mode="reset"), Reply(mode="reset"),
+        Reply(mode="reset"),
+        Reply(mode="reset"),
+        Reply(mode="reset"),
         Reply(200, recorded("FR_prices.xml")[:2000]),
         Reply(200, recorded("html_bad_request.html")),
         Reply(200, acknowledgement(f"Unknown token {TOKEN}")),
@@ -435,8 +441,10 @@ async def test_the_token_does_not_reach_the_progress_rows(server: ScriptedServer
             uow, real, clock, TokenBucket(clock), retry=RetryPolicy(attempts=2, base_seconds=0.01)
         )
         request = BackfillRequest.parse(
-            ["NL"], ["actual_total_load", "actual_generation_per_type"],
-            utc(2024, 1, 1), utc(2024, 2, 1),
+            ["NL"],
+            ["actual_total_load", "actual_generation_per_type"],
+            utc(2024, 1, 1),
+            utc(2024, 2, 1),
         )
         job = await service.create(request)
         report = await service.run(job.id)

@@ -22,7 +22,10 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     assert ENTSOE.is_file(), f"the console script {ENTSOE} is missing; pip install -e ."
     return subprocess.run(
         [str(ENTSOE), "parse", *map(str, args)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

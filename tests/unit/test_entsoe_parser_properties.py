@@ -72,7 +72,10 @@ def documents(draw: st.DrawFn) -> tuple[DocumentSpec, list[tuple[str, str, list[
         )
         period_specs = []
         for _ in range(draw(st.integers(1, 2))):
-            resolution = draw(st.sampled_from([*FIXED, *CALENDAR]))
+            # Monthly and yearly periods start on a day every month has (real ones start on
+            # the first of a month), so stepping by the calendar never needs clamping.
+            calendar_ok = start.day <= 28
+            resolution = draw(st.sampled_from([*FIXED, *CALENDAR] if calendar_ok else [*FIXED]))
             period, steps = draw(periods(resolution, start))
             period_specs.append(period)
             expected.append((resolution, curve, expected_points(period, curve, steps)))

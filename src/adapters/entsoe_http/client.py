@@ -197,8 +197,7 @@ class EntsoeHttpSource:
             )
         if status == 400:
             raise PermanentSourceError(
-                f"the ENTSO-E API refused the request for {chunk} (HTTP 400): "
-                f"{self._reason(body)}"
+                f"the ENTSO-E API refused the request for {chunk} (HTTP 400): {self._reason(body)}"
             )
         if status >= 500:
             raise TransientSourceError(
@@ -231,9 +230,7 @@ class EntsoeHttpSource:
                 f"{type(error).__name__}: {self._token.scrub(str(error))}"
             ) from None
 
-    async def _send_with_resends(
-        self, params: dict[str, str]
-    ) -> tuple[int, httpx.Headers, bytes]:
+    async def _send_with_resends(self, params: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
         first = True
         async for attempt in stamina.retry_context(
             on=_RESEND_ON,

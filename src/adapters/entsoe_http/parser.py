@@ -53,22 +53,29 @@ DEFAULT_MAX_MEMBER_BYTES: Final = 512 * 1024 * 1024
 
 _ACKNOWLEDGEMENT = "Acknowledgement_MarketDocument"
 _ZIP_MAGIC = b"PK\x03\x04"
-_SERIES_FIELDS: Final = frozenset({
-    "businessType",
-    "psrType",
-    "inBiddingZone_Domain.mRID",
-    "outBiddingZone_Domain.mRID",
-    "in_Domain.mRID",
-    "out_Domain.mRID",
-    "quantity_Measure_Unit.name",
-    "currency_Unit.name",
-    "price_Measure_Unit.name",
-    "curveType",
-    "classificationSequence_AttributeInstanceComponent.position",
-})
-_DOCUMENT_FIELDS: Final = frozenset({
-    "type", "process.processType", "revisionNumber", "createdDateTime",
-})
+_SERIES_FIELDS: Final = frozenset(
+    {
+        "businessType",
+        "psrType",
+        "inBiddingZone_Domain.mRID",
+        "outBiddingZone_Domain.mRID",
+        "in_Domain.mRID",
+        "out_Domain.mRID",
+        "quantity_Measure_Unit.name",
+        "currency_Unit.name",
+        "price_Measure_Unit.name",
+        "curveType",
+        "classificationSequence_AttributeInstanceComponent.position",
+    }
+)
+_DOCUMENT_FIELDS: Final = frozenset(
+    {
+        "type",
+        "process.processType",
+        "revisionNumber",
+        "createdDateTime",
+    }
+)
 _STRUCTURE: Final = ("TimeSeries", "Period", "timeInterval", "resolution", "Point", "Reason")
 _WATCHED: Final = tuple(
     f"{{*}}{name}" for name in (*_STRUCTURE, *sorted(_SERIES_FIELDS | _DOCUMENT_FIELDS))
@@ -92,7 +99,9 @@ class Acknowledgement:
 
 
 def parse_document(
-    source: bytes | Path, *, label: str | None = None,
+    source: bytes | Path,
+    *,
+    label: str | None = None,
     max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
 ) -> tuple[Series, ...] | Acknowledgement:
     """Every series of a document (or of every document of a ZIP), or its acknowledgement.
@@ -115,7 +124,9 @@ def parse_document(
 
 
 def iter_parsed(
-    source: bytes | Path, *, label: str | None = None,
+    source: bytes | Path,
+    *,
+    label: str | None = None,
     max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
 ) -> Iterator[Series | Acknowledgement]:
     """Series as their periods are read, and acknowledgements, in document order."""
@@ -124,9 +135,7 @@ def iter_parsed(
         yield from _read_xml(member, member_label)
 
 
-def _members(
-    source: bytes | Path, label: str, cap: int
-) -> Iterator[tuple[str, bytes | Path]]:
+def _members(source: bytes | Path, label: str, cap: int) -> Iterator[tuple[str, bytes | Path]]:
     if isinstance(source, bytes):
         head = source[:4]
     else:
@@ -157,7 +166,9 @@ def _read_xml(source: bytes | Path, label: str) -> Iterator[Series | Acknowledge
     reader = _DocumentReader(label, root == _ACKNOWLEDGEMENT)
     events: Iterator[tuple[str, etree._Element]] = etree.iterparse(
         io.BytesIO(source) if isinstance(source, bytes) else str(source),
-        events=("end",), tag=_WATCHED, **SAFE_OPTIONS,
+        events=("end",),
+        tag=_WATCHED,
+        **SAFE_OPTIONS,
     )
     try:
         yield from reader.walk(events)
@@ -265,19 +276,22 @@ class _DocumentReader:
         return position, value
 
     def _interval(self, element: etree._Element) -> tuple[datetime, datetime]:
-        bounds = {self._name(child.tag): _text(child) for child in element
-                  if isinstance(child.tag, str)}
+        bounds = {
+            self._name(child.tag): _text(child) for child in element if isinstance(child.tag, str)
+        }
         return (
             _instant(bounds.get("start", ""), self._label),
             _instant(bounds.get("end", ""), self._label),
         )
 
     def _reason(self, element: etree._Element) -> Acknowledgement:
-        fields = {self._name(child.tag): _text(child) for child in element
-                  if isinstance(child.tag, str)}
+        fields = {
+            self._name(child.tag): _text(child) for child in element if isinstance(child.tag, str)
+        }
         created = self._document.get("createdDateTime")
         return Acknowledgement(
-            fields.get("code", ""), fields.get("text", ""),
+            fields.get("code", ""),
+            fields.get("text", ""),
             _instant(created, self._label) if created else None,
         )
 
@@ -353,7 +367,10 @@ def _as_given(
 
 
 def _repeat_omitted(
-    given: list[tuple[int, float]], start: datetime, resolution: Resolution, steps: int,
+    given: list[tuple[int, float]],
+    start: datetime,
+    resolution: Resolution,
+    steps: int,
     label: str,
 ) -> tuple[Point, ...]:
     ordered = _ordered(given, label)

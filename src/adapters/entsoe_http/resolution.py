@@ -42,8 +42,11 @@ class Resolution:
         field = {name: int(value or 0) for name, value in match.groupdict().items()}
         months = field["years"] * 12 + field["months"]
         step = timedelta(
-            weeks=field["weeks"], days=field["days"], hours=field["hours"],
-            minutes=field["minutes"], seconds=field["seconds"],
+            weeks=field["weeks"],
+            days=field["days"],
+            hours=field["hours"],
+            minutes=field["minutes"],
+            seconds=field["seconds"],
         )
         if bool(months) == bool(step):
             raise MalformedDocument(

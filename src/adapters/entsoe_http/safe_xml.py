@@ -40,8 +40,12 @@ def root_name(source: bytes | Path, label: str) -> str:
     Parses only as far as the root's start tag.
     """
     parser = etree.XMLPullParser(
-        events=("start",), resolve_entities=False, no_network=True, load_dtd=False,
-        dtd_validation=False, huge_tree=False,
+        events=("start",),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
     )
     stream: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
     head = b""

@@ -111,11 +111,20 @@ class EmulatorApp:
         fault = self.plan.fault(number)
         delay = self.plan.delay(number)
         if fault is Fault.UNAVAILABLE:
-            return Ticket(Reply(503, html_page("Service Unavailable"), _HTML), fault=fault,
-                          delay=delay, number=number, api=True)
+            return Ticket(
+                Reply(503, html_page("Service Unavailable"), _HTML),
+                fault=fault,
+                delay=delay,
+                number=number,
+                api=True,
+            )
         if method != "GET":
-            return Ticket(Reply(405, html_page("Method Not Allowed"), _HTML), delay=delay,
-                          number=number, api=True)
+            return Ticket(
+                Reply(405, html_page("Method Not Allowed"), _HTML),
+                delay=delay,
+                number=number,
+                api=True,
+            )
         query = {name.lower(): value for name, value in parse_qsl(parts.query)}
         return Ticket(query=query, fault=fault, delay=delay, number=number, api=True)
 
@@ -131,10 +140,17 @@ class EmulatorApp:
         try:
             dataset, area, requested = _parse(query)
         except _Refusal as refusal:
-            return Reply(400, acknowledgement(refusal.text, created=now, request_id=request_id),
-                         _XML, _disposition("acknowledgement.xml"))
+            return Reply(
+                400,
+                acknowledgement(refusal.text, created=now, request_id=request_id),
+                _XML,
+                _disposition("acknowledgement.xml"),
+            )
         series = self.model.published_series(
-            dataset, area, requested, now=self.config.now or now,
+            dataset,
+            area,
+            requested,
+            now=self.config.now or now,
             data_start=self.config.data_start,
         )
         psr_type = query.get("psrtype")
@@ -145,10 +161,14 @@ class EmulatorApp:
                 f"No matching data found for Data item {dataset.title} ({area}) and interval "
                 f"{_iso(requested.start)}/{_iso(requested.end)}."
             )
-            return Reply(200, acknowledgement(text, created=now, request_id=request_id), _XML,
-                         _disposition("acknowledgement.xml"))
+            return Reply(
+                200,
+                acknowledgement(text, created=now, request_id=request_id),
+                _XML,
+                _disposition("acknowledgement.xml"),
+            )
         body = market_document(dataset, area.code, series, created=now, request_id=request_id)
-        name = (f"{dataset.title}_{requested.start:%Y%m%d%H%M}-{requested.end:%Y%m%d%H%M}.xml")
+        name = f"{dataset.title}_{requested.start:%Y%m%d%H%M}-{requested.end:%Y%m%d%H%M}.xml"
         return Reply(200, body, _XML, _disposition(name))
 
     def _stats(self) -> bytes:
@@ -181,8 +201,9 @@ def _dataset(query: Mapping[str, str]) -> Dataset:
             return dataset
     if not process:
         raise _Refusal(f"Mandatory parameter processType is missing for documentType {document}.")
-    raise _Refusal(f"The combination of documentType {document} and processType {process} "
-                   "is not valid.")
+    raise _Refusal(
+        f"The combination of documentType {document} and processType {process} is not valid."
+    )
 
 
 def _area(query: Mapping[str, str], name: str) -> str:
@@ -204,8 +225,10 @@ def _area_key(dataset: Dataset, query: Mapping[str, str]) -> AreaKey:
     into, out = _area(query, "in_Domain"), _area(query, "out_Domain")
     if domain is DomainParameter.IN_AND_OUT_SAME:
         if into != out:
-            raise _Refusal(f"For documentType {dataset.document_type} in_Domain and out_Domain "
-                           "must be the same area.")
+            raise _Refusal(
+                f"For documentType {dataset.document_type} in_Domain and out_Domain "
+                "must be the same area."
+            )
         return AreaKey(into)
     if into == out:
         raise _Refusal("For physical flows in_Domain and out_Domain must differ.")
@@ -219,8 +242,9 @@ def _instant(query: Mapping[str, str], name: str) -> datetime:
     try:
         return datetime.strptime(value, "%Y%m%d%H%M").replace(tzinfo=UTC)
     except ValueError:
-        raise _Refusal(f"Value {value} of parameter {name} is not a valid yyyyMMddHHmm "
-                       "date.") from None
+        raise _Refusal(
+            f"Value {value} of parameter {name} is not a valid yyyyMMddHHmm date."
+        ) from None
 
 
 def _parse(query: Mapping[str, str]) -> tuple[Dataset, AreaKey, Interval]:

@@ -55,8 +55,14 @@ def _mrid(*parts: object) -> str:
 
 
 def _header(
-    root: str, namespace: str, mrid: str, fields: Sequence[str], created: datetime,
-    interval_tag: str, span: Interval, receiver_role: str,
+    root: str,
+    namespace: str,
+    mrid: str,
+    fields: Sequence[str],
+    created: datetime,
+    interval_tag: str,
+    span: Interval,
+    receiver_role: str,
 ) -> list[str]:
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -92,9 +98,7 @@ def _periods(series: Series, area_code: str) -> Iterator[tuple[Interval, tuple[P
             yield Interval(day[0].timestamp, end), day
     else:
         for point in series.points:
-            yield Interval(point.timestamp, period_end(resolution, point.timestamp, zone)), (
-                point,
-            )
+            yield Interval(point.timestamp, period_end(resolution, point.timestamp, zone)), (point,)
 
 
 def _period(span: Interval, resolution: str, points: Sequence[Point], tag: str) -> list[str]:
@@ -190,22 +194,30 @@ def _flow_series(mrid: int, series: Series, area_code: str) -> list[str]:
 
 
 def market_document(
-    dataset: Dataset, area_code: str, series: Sequence[Series], *, created: datetime,
+    dataset: Dataset,
+    area_code: str,
+    series: Sequence[Series],
+    *,
+    created: datetime,
     request_id: str,
 ) -> bytes:
     """Render ``series`` (non-empty, uncompressed) as the document the API gives for
     ``dataset``; ``area_code`` is the area whose local days cut the periods."""
     periods = [list(_periods(one, area_code)) for one in series]
-    span = Interval(
-        min(p[0][0].start for p in periods), max(p[-1][0].end for p in periods)
-    )
+    span = Interval(min(p[0][0].start for p in periods), max(p[-1][0].end for p in periods))
     mrid = _mrid(request_id)
     document = dataset.document_type
     body: list[str] = []
     if document == "A44":
         lines = _header(
-            "Publication_MarketDocument", _PUBLICATION_NAMESPACES[document], mrid,
-            ["  <type>A44</type>"], created, "period.timeInterval", span, "A33",
+            "Publication_MarketDocument",
+            _PUBLICATION_NAMESPACES[document],
+            mrid,
+            ["  <type>A44</type>"],
+            created,
+            "period.timeInterval",
+            span,
+            "A33",
         )
         number = 0
         for one, one_periods in zip(series, periods, strict=True):
@@ -215,18 +227,31 @@ def market_document(
         closing = "</Publication_MarketDocument>"
     elif document == "A11":
         lines = _header(
-            "Publication_MarketDocument", _PUBLICATION_NAMESPACES[document], mrid,
-            ["  <type>A11</type>"], created, "period.timeInterval", span, "A33",
+            "Publication_MarketDocument",
+            _PUBLICATION_NAMESPACES[document],
+            mrid,
+            ["  <type>A11</type>"],
+            created,
+            "period.timeInterval",
+            span,
+            "A33",
         )
         for number, one in enumerate(series, start=1):
             body += _flow_series(number, one, area_code)
         closing = "</Publication_MarketDocument>"
     else:
         lines = _header(
-            "GL_MarketDocument", _GL_NAMESPACE, mrid,
-            [f"  <type>{document}</type>",
-             f"  <process.processType>{dataset.process_type}</process.processType>"],
-            created, "time_Period.timeInterval", span, "A33",
+            "GL_MarketDocument",
+            _GL_NAMESPACE,
+            mrid,
+            [
+                f"  <type>{document}</type>",
+                f"  <process.processType>{dataset.process_type}</process.processType>",
+            ],
+            created,
+            "time_Period.timeInterval",
+            span,
+            "A33",
         )
         for number, one in enumerate(series, start=1):
             body += _gl_series(number, one, area_code)

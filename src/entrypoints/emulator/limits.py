@@ -90,7 +90,8 @@ class RequestLedger:
                 "rate_limit_per_minute": self.limit_per_minute,
                 "banned_until": (
                     datetime.fromtimestamp(self.banned_until, UTC).isoformat()
-                    if banned and self.banned_until is not None else None
+                    if banned and self.banned_until is not None
+                    else None
                 ),
             }
 

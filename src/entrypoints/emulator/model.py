@@ -54,8 +54,11 @@ DEFAULT_DATA_START = datetime(2015, 1, 1, tzinfo=UTC)
 PRICE_RESOLUTION_SWITCH = date(2025, 10, 1)
 """The first local delivery day of quarter-hourly day-ahead prices."""
 
-_SUB_DAILY = {"PT15M": timedelta(minutes=15), "PT30M": timedelta(minutes=30),
-              "PT60M": timedelta(hours=1)}
+_SUB_DAILY = {
+    "PT15M": timedelta(minutes=15),
+    "PT30M": timedelta(minutes=30),
+    "PT60M": timedelta(hours=1),
+}
 
 
 def _codes(*aliases: str) -> frozenset[str]:
@@ -63,7 +66,16 @@ def _codes(*aliases: str) -> frozenset[str]:
 
 
 _QUARTER_HOURLY_AREAS = _codes(
-    "NL", "BE", "DE_LU", "DE_AT_LU", "AT", "HU", "FI", "DE_50HZ", "DE_AMPRION", "DE_TENNET",
+    "NL",
+    "BE",
+    "DE_LU",
+    "DE_AT_LU",
+    "AT",
+    "HU",
+    "FI",
+    "DE_50HZ",
+    "DE_AMPRION",
+    "DE_TENNET",
     "DE_TRANSNET",
 )
 _DUAL_RESOLUTION_PRICE_AREAS = _codes("DE_LU", "AT")
@@ -135,7 +147,11 @@ def steps(resolution: str, interval: Interval, zone: ZoneInfo) -> Iterator[datet
 
 
 def published_interval(
-    dataset: Dataset, area: AreaKey, requested: Interval, *, data_start: datetime,
+    dataset: Dataset,
+    area: AreaKey,
+    requested: Interval,
+    *,
+    data_start: datetime,
     now: datetime,
 ) -> Interval | None:
     """The part of ``requested`` for which the emulator publishes data, or None.
@@ -198,8 +214,10 @@ class SyntheticModel:
         if document == "A71":
             return (_Template("A01", in_domain=code),)
         if document == "A69":
-            wind_solar = [_Template("A94", "B16", in_domain=code),
-                          _Template("A93", "B19", in_domain=code)]
+            wind_solar = [
+                _Template("A94", "B16", in_domain=code),
+                _Template("A93", "B19", in_domain=code),
+            ]
             if code in _OFFSHORE_WIND_AREAS:
                 wind_solar.append(_Template("A93", "B18", in_domain=code))
             return tuple(sorted(wind_solar, key=lambda t: t.psr_type))
@@ -288,7 +306,12 @@ class SyntheticModel:
         ]
 
     def published_series(
-        self, dataset: Dataset, area: AreaKey, requested: Interval, *, now: datetime,
+        self,
+        dataset: Dataset,
+        area: AreaKey,
+        requested: Interval,
+        *,
+        now: datetime,
         data_start: datetime = DEFAULT_DATA_START,
     ) -> list[Series]:
         """What an emulator with this seed answers to a request for ``requested`` at ``now``:
@@ -337,8 +360,7 @@ class SyntheticModel:
         summer = 1 - 0.5 * math.cos(2 * math.pi * (local.timetuple().tm_yday - 172) / 365.25)
         return max(0.0, math.sin(math.pi * (hour - 6) / 12)) * summer / 1.5
 
-    def _load(self, dataset: Dataset, key: SeriesKey, instant: datetime,
-              local: datetime) -> float:
+    def _load(self, dataset: Dataset, key: SeriesKey, instant: datetime, local: datetime) -> float:
         code = key.out_domain or key.in_domain
         base = self._base_load(code) * self._seasonal(local)
         jitter = self._noise(dataset.key, code, key.business_type, instant.timestamp()) - 0.5
@@ -351,10 +373,10 @@ class SyntheticModel:
         weekend = 0.88 if local.weekday() >= 5 else 1.0
         return base * self._daily(local) * weekend * (1 + 0.02 * jitter)
 
-    def _generation(self, code: str, key: SeriesKey, instant: datetime,
-                    local: datetime) -> float:
-        capacity = self._base_load(code) * (0.05 + 0.35 * self._constant("capacity", code,
-                                                                      key.psr_type))
+    def _generation(self, code: str, key: SeriesKey, instant: datetime, local: datetime) -> float:
+        capacity = self._base_load(code) * (
+            0.05 + 0.35 * self._constant("capacity", code, key.psr_type)
+        )
         psr = key.psr_type
         if psr == "B16":
             return capacity * self._sun(local)
@@ -410,8 +432,15 @@ def _tidy(value: float) -> float:
 
 def _order(key: SeriesKey) -> tuple[str | bool, ...]:
     # Generation (inBiddingZone) before consumption (outBiddingZone), as the API lists them.
-    return (key.business_type, key.in_domain == "", key.psr_type, key.classification_position,
-            key.out_domain, key.in_domain, key.resolution)
+    return (
+        key.business_type,
+        key.in_domain == "",
+        key.psr_type,
+        key.classification_position,
+        key.out_domain,
+        key.in_domain,
+        key.resolution,
+    )
 
 
 @functools.lru_cache(maxsize=16)

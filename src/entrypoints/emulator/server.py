@@ -91,7 +91,10 @@ class EmulatorServer:
     """The emulator listening on loopback; an async context manager."""
 
     def __init__(
-        self, config: EmulatorConfig | None = None, *, port: int = 0,
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        port: int = 0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.app = EmulatorApp(config or EmulatorConfig(), clock)
@@ -134,14 +137,14 @@ class EmulatorServer:
         return self
 
     async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None,
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
         await self.stop()
 
-    async def _connection(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
@@ -157,9 +160,7 @@ class EmulatorServer:
             self._connections.discard(task)
             writer.close()
 
-    async def _converse(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         ledger = self.app.ledger
         while True:
             try:
@@ -198,7 +199,9 @@ class EmulatorServer:
 
 @contextlib.asynccontextmanager
 async def running_emulator(
-    config: EmulatorConfig | None = None, *, port: int = 0,
+    config: EmulatorConfig | None = None,
+    *,
+    port: int = 0,
     clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[str]:
     """Run an emulator on loopback for the duration of the block; yields its API URL."""
@@ -208,7 +211,9 @@ async def running_emulator(
 
 @contextlib.contextmanager
 def emulator_in_thread(
-    config: EmulatorConfig | None = None, *, port: int = 0,
+    config: EmulatorConfig | None = None,
+    *,
+    port: int = 0,
     clock: Callable[[], float] = time.time,
 ) -> Iterator[str]:
     """Run an emulator on its own event loop in a background thread; yields its API URL."""

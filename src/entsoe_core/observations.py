@@ -8,7 +8,7 @@ and both directions of a border. None of these may ever land on the same key.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -78,24 +78,6 @@ class Observation:
 
 def count_points(series: Sequence[Series]) -> int:
     return sum(len(s.points) for s in series)
-
-
-def iter_observations(
-    dataset: str, area: AreaKey, series: Sequence[Series]
-) -> Iterator[Observation]:
-    for one in series:
-        for point in one.points:
-            yield Observation(
-                dataset,
-                area,
-                one.key,
-                point.timestamp,
-                point.value,
-                one.unit,
-                one.curve_type,
-                one.revision,
-                one.created_at,
-            )
 
 
 def dataset_for(key: SeriesKey) -> Dataset:

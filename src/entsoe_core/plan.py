@@ -108,11 +108,6 @@ class BackfillPlan:
     def __iter__(self) -> Iterator[Chunk]:
         return iter(self.chunks)
 
-    def covered(self, dataset: str, area: AreaKey) -> IntervalSet:
-        return IntervalSet.of(
-            c.interval for c in self.chunks if c.dataset == dataset and c.area == area
-        )
-
 
 def _plan_order(chunk: Chunk) -> tuple[datetime, str, str]:
     # Oldest first, interleaving areas and datasets, so concurrency spreads across areas.

@@ -248,9 +248,5 @@ class BackfillJob:
     def is_active(self) -> bool:
         return self.status is JobStatus.IN_PROGRESS
 
-    @property
-    def is_resumable(self) -> bool:
-        return self.status in (JobStatus.IN_PROGRESS, JobStatus.FAILED, JobStatus.PENDING)
-
 
 _TERMINAL_OR_FAILED = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})

@@ -87,3 +87,24 @@ def test_gaps_leave_out_final_coverage_and_keep_provisional() -> None:
         Interval(utc(2024, 2, 1), utc(2024, 3, 1)),
         Interval(utc(2024, 4, 1), utc(2024, 6, 1)),
     ]
+
+
+entries = st.builds(
+    CoverageEntry,
+    intervals(max_hours=200),
+    st.sampled_from(list(Outcome)),
+    st.just(utc(2024, 6, 1)),
+)
+
+
+@given(st.lists(entries, max_size=6), st.lists(entries, max_size=6))
+def test_merged_coverage_covers_the_union(
+    left: list[CoverageEntry], right: list[CoverageEntry]
+) -> None:
+    merged = Coverage.of(left).merge(Coverage.of(right))
+    assert merged == Coverage.of(right).merge(Coverage.of(left))
+    assert merged.covered() == Coverage.of(left).covered().union(Coverage.of(right).covered())
+    for outcome in Outcome:
+        assert merged.with_outcome(outcome) == IntervalSet.of(
+            e.interval for e in (*left, *right) if e.outcome is outcome
+        )

@@ -75,4 +75,3 @@ class MemoryDatabase:
         self.jobs: dict[str, BackfillJob] = {}
         self.chunks: dict[str, ChunkProgress] = {}
         self.lock = asyncio.Lock()
-        self.commits = 0

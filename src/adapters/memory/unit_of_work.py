@@ -33,7 +33,6 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
     async def commit(self) -> None:
         for table in self._tables:
             table.commit()
-        self.database.commits += 1
         self.committed = True
 
     async def rollback(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import attrs
@@ -136,7 +136,3 @@ class JobReport:
             "eta_seconds": seconds(self.eta),
             "last_error": self.last_error,
         }
-
-
-def area_labels(keys: Sequence[AreaKey]) -> tuple[str, ...]:
-    return tuple(str(k) for k in keys)

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the test dependencies, starts a throwaway PostgreSQL cluster, runs every test,
-# and stops the cluster. Extra arguments go to pytest (for example: -k contract -x).
+# Runs every test: installs the locked versions into .venv (see scripts/venv.sh), starts a
+# throwaway PostgreSQL cluster, runs the whole suite and stops the cluster. Extra arguments go
+# to pytest (for example: -k contract -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# shellcheck source=scripts/venv.sh
+source scripts/venv.sh
+venv_ensure
 
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
@@ -15,7 +18,7 @@ export ENTSOE_TEST_REQUIRE_POSTGRES=1
 export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 
 status=0
-python3 -m pytest "$@" || status=$?
+python -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests: that is a failure" >&2
     exit 1

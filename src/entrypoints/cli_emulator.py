@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from datetime import UTC, datetime
 
 import click
@@ -144,5 +145,5 @@ async def _serve(config: EmulatorConfig, port: int) -> None:
         loop.add_signal_handler(signum, stop.set)
     async with EmulatorServer(config, port=port) as server:
         click.echo(server.base_url)
-        click.get_text_stream("stdout").flush()
+        sys.stdout.flush()
         await stop.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -32,7 +33,7 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
     An acknowledgement ("No matching data found", or an error) prints no rows; what it said
     goes to stderr. A file that cannot be read or parsed is one line on stderr and exit code 2.
     """
-    write = _row_writer(click.get_text_stream("stdout"), output_format)
+    write = _row_writer(sys.stdout, output_format)
     failed = False
     for name in files:
         try:

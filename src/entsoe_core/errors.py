@@ -75,3 +75,11 @@ class TransientSourceError(SourceError):
 
 class PermanentSourceError(SourceError):
     """Bad request, token rejected, unsupported document: retrying cannot help."""
+
+
+class DocumentFault(PermanentSourceError):
+    """An answer that breaks a rule of the domain: nothing of it may be written.
+
+    The message names the rule, the offending value and where it stands in the document, so
+    that a failed chunk (or ``entsoe parse`` / ``entsoe import``) says exactly what was wrong.
+    """

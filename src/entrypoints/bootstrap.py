@@ -25,7 +25,7 @@ from adapters.sqlalchemy import (
     create_engine,
 )
 from adapters.system import SystemClock
-from entsoe_core.config import Settings, load_settings
+from entrypoints.settings import Settings, load_settings
 from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.errors import ConfigurationError
 from entsoe_core.plan import Chunk

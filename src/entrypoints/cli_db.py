@@ -9,7 +9,7 @@ import click
 from adapters.sqlalchemy.engine import display_url
 from adapters.sqlalchemy.migrate import SchemaChange, upgrade
 from entrypoints.cli_support import run
-from entsoe_core.config import load_settings
+from entrypoints.settings import load_settings
 
 
 @click.group("db")

@@ -14,8 +14,8 @@ from entrypoints.cli_support import describe, fail, run
 from entrypoints.emulator import EmulatorConfig, emulator_in_thread
 from entrypoints.emulator.app import DEFAULT_TOKEN
 from entrypoints.inputs import split_names
+from entrypoints.settings import Secret, load_settings
 from entsoe_core.areas import AREAS
-from entsoe_core.config import Secret, load_settings
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.services.requests import BackfillRequest, JobReport
 

@@ -18,8 +18,8 @@ from entrypoints.cli_support import (
     run,
     split_option,
 )
+from entrypoints.settings import load_settings
 from entsoe_core.areas import AREAS
-from entsoe_core.config import load_settings
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import ChunkStatus, JobStatus
 from entsoe_core.services.requests import BackfillRequest, JobReport

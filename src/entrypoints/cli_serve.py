@@ -7,7 +7,7 @@ import os
 import click
 
 from entrypoints.cli_support import fail
-from entsoe_core.config import load_settings
+from entrypoints.settings import load_settings
 from entsoe_core.errors import ConfigurationError
 
 

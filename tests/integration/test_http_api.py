@@ -26,8 +26,8 @@ from entrypoints.emulator import (
     expected_value,
 )
 from entrypoints.http_api import api_in_thread
+from entrypoints.settings import BackfillSettings, Secret, Settings
 from entsoe_core.areas import AREAS
-from entsoe_core.config import BackfillSettings, Secret, Settings
 from entsoe_core.datasets import DATASETS
 from entsoe_core.observations import SeriesKey
 from entsoe_core.timeline import Interval, utc

@@ -53,7 +53,7 @@ def test_core_sources_import_only_stdlib_attrs_and_cattrs() -> None:
 def test_importing_the_core_loads_no_adapter_or_io_library() -> None:
     probe = (
         "import sys, entsoe_core.services.backfill, entsoe_core.services.gapfill, "
-        "entsoe_core.config, entsoe_core.ports\n"
+        "entsoe_core.ports\n"
         "bad = {'sqlalchemy', 'httpx', 'lxml', 'asyncpg', 'aiosqlite', 'click', 'rich', "
         "'litestar', 'uvicorn', 'punq', 'adapters', 'entrypoints', 'sqlite3'}\n"
         "print(sorted(bad & {m.split('.')[0] for m in sys.modules}))"

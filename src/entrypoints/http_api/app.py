@@ -33,8 +33,8 @@ from entrypoints.http_api.auth import SECURITY_SCHEME, BearerAuth
 from entrypoints.http_api.problems import handle
 from entrypoints.http_api.runs import BackgroundRuns
 from entrypoints.http_api.runtime import Runtime, runtime
+from entrypoints.settings import Settings
 from entsoe_core import __version__
-from entsoe_core.config import Settings
 from entsoe_core.errors import ConfigurationError
 
 __all__ = ["create_app"]

@@ -15,7 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from entsoe_core.config import Secret
+from entrypoints.settings import Secret
 
 __all__ = ["SECURITY", "SECURITY_SCHEME", "BearerAuth", "require_token"]
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from entrypoints.http_api.app import create_app
-from entsoe_core.config import Settings
+from entrypoints.settings import Settings
 
 __all__ = ["ApiServer", "api_in_thread", "is_loopback", "listen"]
 

@@ -3,7 +3,8 @@
 Every setting has an ``ENTSOE_`` variable; the backfill settings may also be given as
 ``BACKFILL__<NAME>`` (``BACKFILL__HISTORY_YEARS=5``). Values are validated with errors that
 name the variable, the bad value and what is accepted. The mapping of variables is passed in
-(the entry points pass ``os.environ``), so loading is pure and testable.
+(the entry points pass ``os.environ``), so loading is pure and testable. Settings are read here,
+at the edge; the core takes the typed values (:class:`RunLimits`, :class:`RetryPolicy`, …).
 """
 
 from __future__ import annotations
@@ -112,6 +113,9 @@ class Settings:
 
 _BACKFILL_FIELDS = {f.name for f in attrs.fields(BackfillSettings)}
 _TOP_FIELDS = {f.name for f in attrs.fields(Settings)} - {"backfill"}
+# Variables of the ENTSOE_ family that are not settings of the application: the emulator's own
+# options (click reads them) and the test suite's. Settings loading must not refuse them.
+_READ_ELSEWHERE = ("ENTSOE_EMULATOR_", "ENTSOE_TEST_")
 _BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
@@ -162,8 +166,8 @@ def _collect(environ: Mapping[str, str]) -> dict[str, Any]:
                 )
         else:
             continue
-        if name.startswith("test_"):
-            continue  # ENTSOE_TEST_* belong to the test suite, not the application
+        if variable.startswith(_READ_ELSEWHERE):
+            continue
         target = backfill if name in _BACKFILL_FIELDS else top
         if name not in _BACKFILL_FIELDS and name not in _TOP_FIELDS:
             known = sorted(f"ENTSOE_{f.upper()}" for f in _TOP_FIELDS | _BACKFILL_FIELDS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from entsoe_core.config import load_settings
+from entrypoints.settings import load_settings
 from entsoe_core.errors import ConfigurationError
 from entsoe_core.plan import ChunkSpan
 
@@ -57,3 +57,15 @@ def test_bad_settings_name_the_variable_and_value(environ: dict[str, str], messa
 
 def test_test_suite_variables_are_not_settings() -> None:
     load_settings({"ENTSOE_TEST_POSTGRES_URL": "postgresql://x"})
+
+
+def test_the_emulator_and_test_variables_are_not_refused_as_unknown_settings() -> None:
+    settings = load_settings(
+        {"ENTSOE_EMULATOR_TOKEN": "emulated", "ENTSOE_TEST_POSTGRES_URL": "postgresql://x"}
+    )
+    assert settings == load_settings({})
+
+
+def test_a_misspelt_setting_is_still_refused() -> None:
+    with pytest.raises(ConfigurationError, match="ENTSOE_EMULATR_TOKEN"):
+        load_settings({"ENTSOE_EMULATR_TOKEN": "x"})

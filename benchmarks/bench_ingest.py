@@ -113,9 +113,9 @@ async def store_runs(url: str, chunk: list[Series]) -> tuple[float, float]:
 
     async def upsert() -> None:
         async with factory() as uow:
-            written = await uow.store.upsert(DATASET, AREA, chunk)
+            stored = await uow.store.upsert(DATASET, AREA, chunk)
             await uow.commit()
-        assert written == count_points(chunk), written
+        assert stored.written == count_points(chunk), stored
 
     try:
         async with factory():

@@ -116,6 +116,8 @@ def describe(report: JobReport) -> str:
         if chunks[status]:
             parts.append(f"{chunks[status]} {status.replace('_', ' ')}")
     parts.append(f"{report.counts.points_written} points")
+    if report.counts.points_kept:
+        parts.append(f"{report.counts.points_kept} kept (stored values are newer)")
     parts.append(f"{report.counts.requests} requests")
     if report.elapsed is not None:
         parts.append(f"elapsed {_clock_text(report.elapsed.total_seconds())}")
@@ -185,7 +187,9 @@ class ChunkProgressView:
         line = (
             f"[{count}] {state} {chunk.chunk.dataset} {chunk.chunk.area} "
             f"{chunk.chunk.interval.start:%Y-%m-%d}..{chunk.chunk.interval.end:%Y-%m-%d} "
-            f"({chunk.points_written} points)"
+            f"({chunk.points_written} points"
+            + (f", {chunk.points_kept} kept" if chunk.points_kept else "")
+            + ")"
         )
         if chunk.last_error:
             line += f": {chunk.last_error}"

@@ -15,6 +15,7 @@ from entsoe_core.coverage import CoverageEntry, Outcome, RecheckPolicy
 from entsoe_core.observations import Observation, Point, Series, SeriesKey
 from entsoe_core.ports import UnitOfWorkFactory
 from entsoe_core.timeline import Interval, IntervalSet, utc
+from entsoe_core.versions import UpsertResult
 from tests.integration.contract.builders import (
     BE,
     DE_LU,
@@ -34,11 +35,11 @@ YEAR = Interval(utc(2024, 1, 1), utc(2025, 1, 1))
 
 async def upsert(
     factory: UnitOfWorkFactory, dataset: str, area: AreaKey, data: list[Series]
-) -> int:
+) -> UpsertResult:
     async with factory() as uow:
-        written = await uow.store.upsert(dataset, area, data)
+        stored = await uow.store.upsert(dataset, area, data)
         await uow.commit()
-    return written
+    return stored
 
 
 async def read_all(
@@ -57,9 +58,10 @@ async def read_all(
 async def test_upsert_is_idempotent(uow_factory: UnitOfWorkFactory) -> None:
     data = [series(price_key(), DAY.start, [10, 20, 30])]
 
-    assert await upsert(uow_factory, PRICES, NL, data) == 3
+    assert await upsert(uow_factory, PRICES, NL, data) == UpsertResult(3, 0)
     first = await read_all(uow_factory)
-    assert await upsert(uow_factory, PRICES, NL, data) == 3  # same revision: rewritten
+    # same version: rewritten
+    assert await upsert(uow_factory, PRICES, NL, data) == UpsertResult(3, 0)
     again = await read_all(uow_factory)
 
     assert again == first
@@ -102,9 +104,10 @@ async def test_an_older_revision_never_replaces_a_newer_one(
     await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [1, 2], revision=2)])
 
     older = series(key, DAY.start, [100, 200, 300], revision=1)
-    written = await upsert(uow_factory, PRICES, NL, [older])
+    result = await upsert(uow_factory, PRICES, NL, [older])
 
-    assert written == 1  # only the third instant, which was not stored yet
+    # only the third instant, which was not stored yet, is written
+    assert result == UpsertResult(written=1, kept_newer=2)
     stored = await read_all(uow_factory)
     assert [(o.value, o.revision) for o in stored] == [(1.0, 2), (2.0, 2), (300.0, 1)]
 
@@ -113,16 +116,19 @@ async def test_the_same_or_a_newer_revision_replaces(uow_factory: UnitOfWorkFact
     key = price_key()
     await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [1, 2], revision=2)])
 
-    assert await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [5], revision=2)]) == 1
-    assert await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [7, 8], revision=3)]) == 2
+    same = series(key, DAY.start, [5], revision=2)
+    assert await upsert(uow_factory, PRICES, NL, [same]) == UpsertResult(1, 0)
+    newer = series(key, DAY.start, [7, 8], revision=3)
+    assert await upsert(uow_factory, PRICES, NL, [newer]) == UpsertResult(2, 0)
 
     stored = await read_all(uow_factory)
     assert [(o.value, o.revision) for o in stored] == [(7.0, 3), (8.0, 3)]
 
 
 async def test_upsert_of_nothing_writes_nothing(uow_factory: UnitOfWorkFactory) -> None:
-    assert await upsert(uow_factory, PRICES, NL, []) == 0
-    assert await upsert(uow_factory, PRICES, NL, [series(price_key(), DAY.start, [])]) == 0
+    assert await upsert(uow_factory, PRICES, NL, []) == UpsertResult()
+    empty = series(price_key(), DAY.start, [])
+    assert await upsert(uow_factory, PRICES, NL, [empty]) == UpsertResult()
     assert await read_all(uow_factory) == []
 
 
@@ -141,9 +147,9 @@ async def test_later_points_of_one_call_win_like_one_by_one(
         "A01",
     )
 
-    written = await upsert(uow_factory, PRICES, NL, [*twice, repeating])
+    result = await upsert(uow_factory, PRICES, NL, [*twice, repeating])
 
-    assert written == 8
+    assert result == UpsertResult(8, 0)
     stored = await read_all(uow_factory)
     assert [(o.key.resolution, o.value) for o in stored] == [
         ("PT15M", 3.0),
@@ -191,7 +197,7 @@ async def test_series_that_differ_only_slightly_never_collapse(
     first, second = keys
     data = [series(first, DAY.start, [1, 2]), series(second, DAY.start, [3, 4])]
 
-    assert await upsert(uow_factory, dataset, area, data) == 4
+    assert await upsert(uow_factory, dataset, area, data) == UpsertResult(4, 0)
 
     stored = await read_all(uow_factory, dataset, area)
     assert {(o.key, o.timestamp, o.value) for o in stored} == {

@@ -184,12 +184,13 @@ class ChunkProgressView:
             return
         state = "done" if chunk.status is ChunkStatus.DONE else "FAILED"
         count = f"{self._done}/{self._total}" if self._total else f"{self._done}"
+        points = f"{chunk.points_written} points"
+        if chunk.points_kept:
+            points += f", {chunk.points_kept} kept"
         line = (
             f"[{count}] {state} {chunk.chunk.dataset} {chunk.chunk.area} "
             f"{chunk.chunk.interval.start:%Y-%m-%d}..{chunk.chunk.interval.end:%Y-%m-%d} "
-            f"({chunk.points_written} points"
-            + (f", {chunk.points_kept} kept" if chunk.points_kept else "")
-            + ")"
+            f"({points})"
         )
         if chunk.last_error:
             line += f": {chunk.last_error}"

@@ -20,6 +20,7 @@ from entsoe_core.areas import AreaKey
 from entsoe_core.errors import InvalidRequest, SourceError, UnstorableData
 from entsoe_core.observations import Series, dataset_for, filing_area
 from entsoe_core.services.requests import BackfillRequest
+from entsoe_core.versions import UpsertResult
 
 PAGE = 50_000
 
@@ -44,9 +45,10 @@ def _filed(path: Path) -> Iterator[tuple[str, AreaKey, Series] | Acknowledgement
 def import_(files: tuple[Path, ...]) -> None:
     """Load saved ENTSO-E documents (XML or ZIP) into the store.
 
-    Idempotent and revision-aware: importing a file twice changes nothing, and a value is never
-    replaced by one from an older revision. Every file is checked before anything is written;
-    one bad file means nothing is imported.
+    Idempotent and version-aware: importing a file twice changes nothing, and a value is never
+    replaced by one from an older document version (a lower revision, or the same revision
+    created earlier); the report counts the values kept that way. Every file is checked
+    before anything is written; one bad file means nothing is imported.
     """
     for path in files:
         try:
@@ -58,23 +60,22 @@ def import_(files: tuple[Path, ...]) -> None:
         except (SourceError, UnstorableData) as error:
             fail(f"{path}: {error}; nothing was imported")
 
-    async def main() -> tuple[int, int]:
+    async def main() -> UpsertResult:
         async with application() as app, app.uow() as uow:
-            points = written = 0
+            stored = UpsertResult()
             for path in files:
                 for item in _filed(path):
                     if isinstance(item, Acknowledgement):
                         continue
                     dataset, area, series = item
-                    points += len(series.points)
-                    written += await uow.store.upsert(dataset, area, [series])
+                    stored += await uow.store.upsert(dataset, area, [series])
             await uow.commit()
-            return points, written
+            return stored
 
-    points, written = run(main())
+    stored = run(main())
     click.echo(
-        f"imported {len(files)} file(s): {points} points read, {written} written "
-        f"({points - written} kept because the stored revision is newer)"
+        f"imported {len(files)} file(s): {stored.points} points read, {stored.written} written, "
+        f"{stored.kept_newer} kept (stored values are newer)"
     )
 
 

@@ -116,6 +116,8 @@ def describe(report: JobReport) -> str:
         if chunks[status]:
             parts.append(f"{chunks[status]} {status.replace('_', ' ')}")
     parts.append(f"{report.counts.points_written} points")
+    if report.counts.points_kept:
+        parts.append(f"{report.counts.points_kept} kept (stored values are newer)")
     parts.append(f"{report.counts.requests} requests")
     if report.elapsed is not None:
         parts.append(f"elapsed {_clock_text(report.elapsed.total_seconds())}")
@@ -182,10 +184,13 @@ class ChunkProgressView:
             return
         state = "done" if chunk.status is ChunkStatus.DONE else "FAILED"
         count = f"{self._done}/{self._total}" if self._total else f"{self._done}"
+        points = f"{chunk.points_written} points"
+        if chunk.points_kept:
+            points += f", {chunk.points_kept} kept"
         line = (
             f"[{count}] {state} {chunk.chunk.dataset} {chunk.chunk.area} "
             f"{chunk.chunk.interval.start:%Y-%m-%d}..{chunk.chunk.interval.end:%Y-%m-%d} "
-            f"({chunk.points_written} points)"
+            f"({points})"
         )
         if chunk.last_error:
             line += f": {chunk.last_error}"

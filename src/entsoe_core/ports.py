@@ -20,6 +20,7 @@ from entsoe_core.observations import Observation, Series, SeriesKey
 from entsoe_core.plan import Chunk
 from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkProgress, ChunkStatus, JobStatus
 from entsoe_core.timeline import Interval, IntervalSet
+from entsoe_core.versions import UpsertResult
 
 __all__ = [
     "AbstractUnitOfWork",
@@ -33,6 +34,7 @@ __all__ = [
     "RateLimiterPort",
     "SourceAnswer",
     "UnitOfWorkFactory",
+    "UpsertResult",
 ]
 
 
@@ -96,11 +98,14 @@ ObservationCursor = tuple[datetime, SeriesKey]
 class EnergyStorePort(Protocol):
     """Observations and the coverage ledger. Stores flush; only the unit of work commits."""
 
-    async def upsert(self, dataset: str, area: AreaKey, series: Sequence[Series]) -> int:
-        """Insert or replace points, idempotently and revision-aware.
+    async def upsert(self, dataset: str, area: AreaKey, series: Sequence[Series]) -> UpsertResult:
+        """Insert or replace points, idempotently and version-aware.
 
-        A stored value is replaced only by one of the same or a newer revision. Returns the
-        number of points written (inserted or replaced).
+        A stored value is replaced only by one whose :class:`~entsoe_core.versions.Version`
+        replaces the stored one: a higher revision, or the same revision and an equal or later
+        creation time. Points of one call apply in order, as if upserted one by one. Returns
+        how many points were written (inserted or replaced) and how many were kept out because
+        the stored value is newer.
         """
         ...
 

@@ -88,6 +88,8 @@ class ChunkProgress:
     requests: int = 0
     points_written: int = 0
     last_error: str | None = None
+    points_kept: int = 0
+    """Points not written because the stored value comes from a newer document version."""
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     version: int = 0
@@ -118,10 +120,14 @@ class ChunkProgress:
             raise IllegalTransition(f"chunk {self.id}", self.status.value, "renewed lease")
         return attrs.evolve(self, lease_expires_at=now + lease, updated_at=now)
 
-    def complete(self, points: int, requests: int, attempts: int, now: datetime) -> ChunkProgress:
+    def complete(
+        self, points: int, requests: int, attempts: int, now: datetime, *, kept: int = 0
+    ) -> ChunkProgress:
+        """Done: ``points`` written, ``kept`` not written because the stored ones are newer."""
         return self._to(
             ChunkStatus.DONE,
             points_written=self.points_written + points,
+            points_kept=self.points_kept + kept,
             requests=self.requests + requests,
             attempts=self.attempts + attempts,
             last_error=None,
@@ -175,17 +181,19 @@ class ChunkCounts:
     points_written: int = 0
     requests: int = 0
     live_leases: int = 0
+    points_kept: int = 0
 
     @classmethod
     def of(cls, chunks: Iterable[ChunkProgress], now: datetime) -> ChunkCounts:
         by_status = dict.fromkeys(ChunkStatus, 0)
-        points = requests = live = 0
+        points = requests = live = kept = 0
         for chunk in chunks:
             by_status[chunk.status] += 1
             points += chunk.points_written
             requests += chunk.requests
             live += chunk.lease_live(now)
-        return cls(by_status, points, requests, live)
+            kept += chunk.points_kept
+        return cls(by_status, points, requests, live, kept)
 
     def __getitem__(self, status: ChunkStatus) -> int:
         return self.by_status.get(status, 0)

@@ -11,6 +11,7 @@ from adapters.fakes import Failure, FakeClock, ScriptedMarketDataSource
 from adapters.memory import MemoryDatabase, MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import IllegalTransition, InvalidRequest, UnknownJob
+from entsoe_core.observations import Point, Series, SeriesKey
 from entsoe_core.plan import Chunk, ChunkSpan
 from entsoe_core.ports import SourceAnswer
 from entsoe_core.progress import ChunkStatus, JobStatus
@@ -46,6 +47,27 @@ async def test_a_backfill_stores_every_chunk_and_completes(
     hours = (utc(2023, 4, 1) - utc(2023, 1, 1)) // timedelta(hours=1)
     assert report.counts.points_written == 2 * hours
     assert await stored_points(uow) == 2 * hours
+
+
+async def test_values_of_a_newer_stored_version_are_kept_and_counted(
+    service: BackfillService, uow: MemoryUnitOfWorkFactory
+) -> None:
+    # A correction of January's first day is stored at revision 2; the source answers with 1.
+    key = SeriesKey("A65", "A16", "A01", out_domain=NL.code, resolution="PT60M")
+    day = tuple(Point(utc(2023, 1, 1) + timedelta(hours=h), -1.0) for h in range(24))
+    async with uow() as unit:
+        await unit.store.upsert("actual_total_load", NL, [Series(key, day, revision=2)])
+        await unit.commit()
+
+    report = await service.start(request(months=1))
+
+    hours = 31 * 24
+    assert report.counts.points_kept == 24
+    assert report.counts.points_written == 2 * hours - 24
+    assert report.as_dict()["points_kept"] == 24
+    async with uow() as unit:
+        kept = await unit.store.read("actual_total_load", NL, Interval(day[0][0], utc(2023, 1, 2)))
+    assert [(o.value, o.revision) for o in kept if o.key == key] == [(-1.0, 2)] * 24
 
 
 async def test_transient_errors_are_retried_with_backoff(

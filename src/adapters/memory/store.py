@@ -10,6 +10,7 @@ from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
 from entsoe_core.observations import Observation, Series
 from entsoe_core.ports import ObservationCursor
 from entsoe_core.timeline import Interval, IntervalSet
+from entsoe_core.versions import UpsertResult, Version
 
 
 class MemoryEnergyStore:
@@ -23,13 +24,15 @@ class MemoryEnergyStore:
         self._observations = observations
         self._coverage = coverage
 
-    async def upsert(self, dataset: str, area: AreaKey, series: Sequence[Series]) -> int:
-        written = 0
+    async def upsert(self, dataset: str, area: AreaKey, series: Sequence[Series]) -> UpsertResult:
+        written = kept = 0
         for one in series:
+            version = Version(one.revision, one.created_at)
             for point in one.points:
                 key = (dataset, area, one.key, point.timestamp)
                 stored = self._observations.get(key)
-                if stored is not None and stored[3] > one.revision:
+                if stored is not None and not version.replaces(Version(stored[3], stored[4])):
+                    kept += 1
                     continue
                 self._observations[key] = (
                     point.value,
@@ -39,7 +42,7 @@ class MemoryEnergyStore:
                     one.created_at,
                 )
                 written += 1
-        return written
+        return UpsertResult(written, kept)
 
     async def read(
         self,

@@ -5,11 +5,17 @@ and stream from the :class:`~entsoe_core.observations.Series` objects into the d
 building an intermediate list:
 
 - PostgreSQL: binary ``COPY`` of (series id, instant, value) into a temporary table, then one
-  ``INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE`` that applies the revision rule (or,
+  ``INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE`` that applies the version rule (or,
   when an index probe shows that none of the rows is stored yet, the same INSERT without
   ON CONFLICT, which is much faster).
 - SQLite: one ``executemany`` of an upsert on the sqlite3 connection, inside the transaction
   the unit of work already holds.
+
+The version rule (:class:`~entsoe_core.versions.Version`: revision, then the document's
+creation time; an undated document never replaces a dated one of the same revision) is the
+``WHERE`` of the conflict update, so it is decided by the database row by row. A point is
+either written or kept because the stored value is newer: the points kept are the points
+handed over minus the rows the statement reports.
 
 Coverage answers and gaps are computed by the database; nothing loads every row into Python.
 """
@@ -41,6 +47,7 @@ from entsoe_core.coverage import Coverage, CoverageEntry, Outcome, RecheckPolicy
 from entsoe_core.observations import Observation, Series, SeriesKey, count_points
 from entsoe_core.ports import ObservationCursor
 from entsoe_core.timeline import Interval, IntervalSet
+from entsoe_core.versions import UpsertResult
 
 __all__ = ["AnyRow", "ConnectionSource", "SqlEnergyStore"]
 
@@ -50,6 +57,20 @@ ConnectionSource = Callable[[], AsyncConnection]
 """Gives the connection of the open unit of work (raises if there is none)."""
 
 _STAGE = "entsoe_observation_stage"  # spelled out in _PG_INSERT_STAGE too
+
+
+def _replaces(stored: str) -> str:
+    """:meth:`~entsoe_core.versions.Version.replaces` as the upsert's ``WHERE`` clause.
+
+    An undated incoming row (``excluded.created_at`` NULL) against a dated stored one makes
+    the last comparison NULL, which ``WHERE`` treats as false: the stored value is kept.
+    """
+    return f"""\
+WHERE excluded.revision > {stored}.revision
+    OR (excluded.revision = {stored}.revision
+        AND ({stored}.created_at IS NULL OR excluded.created_at >= {stored}.created_at))
+"""
+
 
 _PG_INSERT_STAGE = """
 INSERT INTO observations AS o
@@ -68,8 +89,8 @@ ON CONFLICT (series_id, ts) DO UPDATE SET
     value = excluded.value, unit = excluded.unit, curve_type = excluded.curve_type,
     revision = excluded.revision, created_at = excluded.created_at,
     ingested_at = excluded.ingested_at
-WHERE excluded.revision >= o.revision
 """
+    + _replaces("o")
 )
 
 _PG_ANY_STORED = """
@@ -88,8 +109,7 @@ ON CONFLICT (series_id, ts) DO UPDATE SET
     value = excluded.value, unit = excluded.unit, curve_type = excluded.curve_type,
     revision = excluded.revision, created_at = excluded.created_at,
     ingested_at = excluded.ingested_at
-WHERE excluded.revision >= observations.revision
-"""
+""" + _replaces("observations")
 
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -102,18 +122,20 @@ class SqlEnergyStore:
 
     # -- observations -------------------------------------------------------------------
 
-    async def upsert(self, dataset: str, area: AreaKey, series: Sequence[Series]) -> int:
+    async def upsert(self, dataset: str, area: AreaKey, series: Sequence[Series]) -> UpsertResult:
         keys = {one.key for one in series if one.points}
         if not keys:
-            return 0
+            return UpsertResult()
         conn = self._connection()
         doing = f"store {count_points(series)} points of {dataset} {area}"
         with storage_errors(doing):
             ids = await _series_ids(conn, dataset, area, keys)
             ingested_at = datetime.now(UTC)
             if conn.dialect.name == "postgresql":
-                return await _upsert_postgres(conn, ids, series, ingested_at)
-            return await _upsert_sqlite(conn, ids, series, ingested_at)
+                written = await _upsert_postgres(conn, ids, series, ingested_at)
+            else:
+                written = await _upsert_sqlite(conn, ids, series, ingested_at)
+        return UpsertResult(written, count_points(series) - written)
 
     async def read(
         self,

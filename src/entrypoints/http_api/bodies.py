@@ -94,6 +94,7 @@ class JobBody(msgspec.Struct, frozen=True):
     chunks: ChunkCountsBody
     chunks_total: int
     points_written: int
+    points_kept: int
     requests: int
     elapsed_seconds: float | None
     eta_seconds: float | None

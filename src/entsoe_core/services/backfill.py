@@ -50,6 +50,7 @@ from entsoe_core.progress import (
 from entsoe_core.services.requests import BackfillRequest, CoverageReport, JobReport
 from entsoe_core.services.retry import RetryPolicy
 from entsoe_core.timeline import IntervalSet
+from entsoe_core.versions import UpsertResult
 
 __all__ = ["BackfillService", "ChunkListener", "RunLimits"]
 
@@ -437,15 +438,17 @@ class BackfillService:
         now = self._clock.now()
         target = chunk.chunk
         async with self._uow() as uow:
-            points = 0
+            stored = UpsertResult()
             outcome = Outcome.NO_DATA
             if isinstance(answer, ChunkData):
                 outcome = Outcome.DATA
-                points = await uow.store.upsert(target.dataset, target.area, answer.series)
+                stored = await uow.store.upsert(target.dataset, target.area, answer.series)
             await uow.store.record_coverage(
                 target.dataset, target.area, CoverageEntry(target.interval, outcome, now)
             )
-            done = await uow.progress.save_chunk(chunk.complete(points, requests, attempts, now))
+            done = await uow.progress.save_chunk(
+                chunk.complete(stored.written, requests, attempts, now, kept=stored.kept_newer)
+            )
             await self._settle_in(uow, await uow.progress.get_job(chunk.job_id))
             await uow.commit()
         return done

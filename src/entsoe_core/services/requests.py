@@ -131,6 +131,7 @@ class JobReport:
             "chunks": {s.value: self.counts[s] for s in ChunkStatus},
             "chunks_total": self.counts.total,
             "points_written": self.counts.points_written,
+            "points_kept": self.counts.points_kept,
             "requests": self.counts.requests,
             "elapsed_seconds": seconds(self.elapsed),
             "eta_seconds": seconds(self.eta),

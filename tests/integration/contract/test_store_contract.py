@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +15,7 @@ from entsoe_core.coverage import CoverageEntry, Outcome, RecheckPolicy
 from entsoe_core.observations import Observation, Point, Series, SeriesKey
 from entsoe_core.ports import UnitOfWorkFactory
 from entsoe_core.timeline import Interval, IntervalSet, utc
+from entsoe_core.versions import UpsertResult
 from tests.integration.contract.builders import (
     BE,
     DE_LU,
@@ -34,11 +35,11 @@ YEAR = Interval(utc(2024, 1, 1), utc(2025, 1, 1))
 
 async def upsert(
     factory: UnitOfWorkFactory, dataset: str, area: AreaKey, data: list[Series]
-) -> int:
+) -> UpsertResult:
     async with factory() as uow:
-        written = await uow.store.upsert(dataset, area, data)
+        stored = await uow.store.upsert(dataset, area, data)
         await uow.commit()
-    return written
+    return stored
 
 
 async def read_all(
@@ -57,9 +58,10 @@ async def read_all(
 async def test_upsert_is_idempotent(uow_factory: UnitOfWorkFactory) -> None:
     data = [series(price_key(), DAY.start, [10, 20, 30])]
 
-    assert await upsert(uow_factory, PRICES, NL, data) == 3
+    assert await upsert(uow_factory, PRICES, NL, data) == UpsertResult(3, 0)
     first = await read_all(uow_factory)
-    assert await upsert(uow_factory, PRICES, NL, data) == 3  # same revision: rewritten
+    # same version: rewritten
+    assert await upsert(uow_factory, PRICES, NL, data) == UpsertResult(3, 0)
     again = await read_all(uow_factory)
 
     assert again == first
@@ -102,9 +104,10 @@ async def test_an_older_revision_never_replaces_a_newer_one(
     await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [1, 2], revision=2)])
 
     older = series(key, DAY.start, [100, 200, 300], revision=1)
-    written = await upsert(uow_factory, PRICES, NL, [older])
+    result = await upsert(uow_factory, PRICES, NL, [older])
 
-    assert written == 1  # only the third instant, which was not stored yet
+    # only the third instant, which was not stored yet, is written
+    assert result == UpsertResult(written=1, kept_newer=2)
     stored = await read_all(uow_factory)
     assert [(o.value, o.revision) for o in stored] == [(1.0, 2), (2.0, 2), (300.0, 1)]
 
@@ -113,16 +116,72 @@ async def test_the_same_or_a_newer_revision_replaces(uow_factory: UnitOfWorkFact
     key = price_key()
     await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [1, 2], revision=2)])
 
-    assert await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [5], revision=2)]) == 1
-    assert await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [7, 8], revision=3)]) == 2
+    same = series(key, DAY.start, [5], revision=2)
+    assert await upsert(uow_factory, PRICES, NL, [same]) == UpsertResult(1, 0)
+    newer = series(key, DAY.start, [7, 8], revision=3)
+    assert await upsert(uow_factory, PRICES, NL, [newer]) == UpsertResult(2, 0)
 
     stored = await read_all(uow_factory)
     assert [(o.value, o.revision) for o in stored] == [(7.0, 3), (8.0, 3)]
 
 
+FRESH = utc(2026, 5, 1, 9, 30)
+STALE = utc(2024, 1, 2, 9, 30)
+
+
+async def test_a_document_created_earlier_never_replaces_a_fresher_one_of_its_revision(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    key = price_key()
+    fresh = series(key, DAY.start, [1, 2], created_at=FRESH)
+    await upsert(uow_factory, PRICES, NL, [fresh])
+
+    stale = series(key, DAY.start, [100, 200, 300], created_at=STALE)
+    result = await upsert(uow_factory, PRICES, NL, [stale])
+
+    assert result == UpsertResult(written=1, kept_newer=2)
+    stored = await read_all(uow_factory)
+    assert [(o.value, o.created_at) for o in stored] == [(1, FRESH), (2, FRESH), (300, STALE)]
+
+
+async def test_a_document_created_as_late_or_later_replaces_one_of_its_revision(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    key = price_key()
+    await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [1, 2], created_at=STALE)])
+
+    same = series(key, DAY.start, [5], created_at=STALE)
+    assert await upsert(uow_factory, PRICES, NL, [same]) == UpsertResult(1, 0)
+    later = series(key, DAY.start, [7, 8], created_at=STALE + timedelta(microseconds=1))
+    assert await upsert(uow_factory, PRICES, NL, [later]) == UpsertResult(2, 0)
+
+    stored = await read_all(uow_factory)
+    assert [o.value for o in stored] == [7, 8]
+
+
+async def test_an_undated_document_never_replaces_a_dated_one_of_its_revision(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    key = price_key()
+    await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [1], created_at=STALE)])
+
+    undated = series(key, DAY.start, [9])
+    assert await upsert(uow_factory, PRICES, NL, [undated]) == UpsertResult(0, 1)
+    assert [o.value for o in await read_all(uow_factory)] == [1]
+
+    newer_undated = series(key, DAY.start, [9], revision=2)
+    assert await upsert(uow_factory, PRICES, NL, [newer_undated]) == UpsertResult(1, 0)
+    dated = series(key, DAY.start, [3], revision=2, created_at=STALE)
+    assert await upsert(uow_factory, PRICES, NL, [dated]) == UpsertResult(1, 0)
+    again_undated = series(key, DAY.start, [4], revision=2)
+    assert await upsert(uow_factory, PRICES, NL, [again_undated]) == UpsertResult(0, 1)
+    assert [(o.value, o.revision) for o in await read_all(uow_factory)] == [(3, 2)]
+
+
 async def test_upsert_of_nothing_writes_nothing(uow_factory: UnitOfWorkFactory) -> None:
-    assert await upsert(uow_factory, PRICES, NL, []) == 0
-    assert await upsert(uow_factory, PRICES, NL, [series(price_key(), DAY.start, [])]) == 0
+    assert await upsert(uow_factory, PRICES, NL, []) == UpsertResult()
+    empty = series(price_key(), DAY.start, [])
+    assert await upsert(uow_factory, PRICES, NL, [empty]) == UpsertResult()
     assert await read_all(uow_factory) == []
 
 
@@ -141,9 +200,9 @@ async def test_later_points_of_one_call_win_like_one_by_one(
         "A01",
     )
 
-    written = await upsert(uow_factory, PRICES, NL, [*twice, repeating])
+    result = await upsert(uow_factory, PRICES, NL, [*twice, repeating])
 
-    assert written == 8
+    assert result == UpsertResult(8, 0)
     stored = await read_all(uow_factory)
     assert [(o.key.resolution, o.value) for o in stored] == [
         ("PT15M", 3.0),
@@ -191,7 +250,7 @@ async def test_series_that_differ_only_slightly_never_collapse(
     first, second = keys
     data = [series(first, DAY.start, [1, 2]), series(second, DAY.start, [3, 4])]
 
-    assert await upsert(uow_factory, dataset, area, data) == 4
+    assert await upsert(uow_factory, dataset, area, data) == UpsertResult(4, 0)
 
     stored = await read_all(uow_factory, dataset, area)
     assert {(o.key, o.timestamp, o.value) for o in stored} == {
@@ -435,3 +494,62 @@ async def test_gaps_agree_with_the_reference_store(
 
 
 _example_numbers = itertools.count()
+
+
+# -- versions in any order ----------------------------------------------------------------
+
+_INSTANTS = 3
+_CREATED = (None, STALE, FRESH, FRESH + timedelta(microseconds=1))
+_versions = st.lists(
+    st.tuples(st.integers(1, 3), st.sampled_from(_CREATED)), min_size=1, max_size=8
+)
+
+
+def _newest_first(revision: int, created_at: datetime | None) -> tuple[int, bool, datetime]:
+    """The order the versions must end in, spelled out: revision, then dated after undated,
+    then creation time."""
+    return revision, created_at is not None, created_at or _BASE
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(versions=_versions, data=st.data())
+async def test_versions_applied_in_any_order_end_with_the_newest(
+    uow_factory: UnitOfWorkFactory,
+    versions: list[tuple[int, datetime | None]],
+    data: st.DataObject,
+) -> None:
+    area = AreaKey(f"AREA-{next(_example_numbers)}")
+    key = price_key(area=area)
+    # Version i carries the values i*10, i*10+1 ..., so the stored values name their version.
+    documents = [
+        series(key, DAY.start, [i * 10 + n for n in range(_INSTANTS)], revision=r, created_at=c)
+        for i, (r, c) in enumerate(versions)
+    ]
+    order = data.draw(st.permutations(range(len(documents))), label="order")
+    # Consecutive versions may arrive in one call, as several series of one answer do.
+    cuts = data.draw(st.sets(st.integers(1, len(order) - 1)) if len(order) > 1 else st.just(set()))
+    bounds = [0, *sorted(cuts), len(order)]
+    calls = [order[a:b] for a, b in itertools.pairwise(bounds)]
+
+    total = UpsertResult()
+    for call in calls:
+        total += await upsert(uow_factory, PRICES, area, [documents[i] for i in call])
+
+    newest = max(_newest_first(*versions[i]) for i in order)
+    winner = [i for i in order if _newest_first(*versions[i]) == newest][-1]
+    best_so_far = None
+    expected_kept = 0
+    for i in order:
+        rank = _newest_first(*versions[i])
+        if best_so_far is not None and rank < best_so_far:
+            expected_kept += _INSTANTS
+        best_so_far = rank if best_so_far is None else max(best_so_far, rank)
+    stored = await read_all(uow_factory, PRICES, area)
+    assert [(o.value, o.revision, o.created_at) for o in stored] == [
+        (winner * 10 + n, *versions[winner]) for n in range(_INSTANTS)
+    ]
+    assert total == UpsertResult(len(order) * _INSTANTS - expected_kept, expected_kept)

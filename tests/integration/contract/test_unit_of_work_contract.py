@@ -49,9 +49,9 @@ async def test_commit_makes_the_chunk_durable(uow_factory: UnitOfWorkFactory) ->
     claimed = await _claimed_chunk(uow_factory)
 
     async with uow_factory() as uow:
-        written = await uow.store.upsert(LOAD, NL, [series(KEY, MONTH.start, range(24))])
+        stored = await uow.store.upsert(LOAD, NL, [series(KEY, MONTH.start, range(24))])
         await uow.store.record_coverage(LOAD, NL, CoverageEntry(MONTH, Outcome.DATA, NOW))
-        done = await uow.progress.save_chunk(claimed.complete(written, 1, 1, NOW))
+        done = await uow.progress.save_chunk(claimed.complete(stored.written, 1, 1, NOW))
         await uow.commit()
 
     async with uow_factory() as uow:

@@ -1,0 +1,180 @@
+"""Upgrading a database made by an earlier revision keeps its rows, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade
+from adapters.sqlalchemy.migrate import MIGRATIONS, head_revision
+from adapters.sqlalchemy.tables import SERIES_KEY_COLUMNS, chunks, jobs, observations, series
+from entsoe_core.observations import Observation
+from entsoe_core.progress import ChunkStatus
+from entsoe_core.timeline import Interval, utc
+from entsoe_core.versions import UpsertResult
+from tests.integration.contract.builders import LOAD, NL, NOW, price_key
+from tests.integration.contract.builders import series as make_series
+from tests.integration.databases import PostgresDatabases, sqlite_url
+
+KEY = price_key()
+CREATED = utc(2026, 5, 1, 8)
+DAY = Interval(utc(2024, 3, 1), utc(2024, 3, 2))
+
+
+async def _fill_at_0001(url: str) -> None:
+    """A database at revision 0001 holding what that version of the tool wrote: a series,
+    two observations, a job and a done chunk."""
+    await upgrade(url, "0001")
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            series_id = (
+                await connection.execute(
+                    series.insert()
+                    .values(
+                        dataset=LOAD,
+                        area=str(NL),
+                        **{name: getattr(KEY, name) for name in SERIES_KEY_COLUMNS},
+                    )
+                    .returning(series.c.id)
+                )
+            ).scalar_one()
+            await connection.execute(
+                observations.insert(),
+                [
+                    {
+                        "series_id": series_id,
+                        "ts": DAY.start + hour * (DAY.end - DAY.start) / 24,
+                        "value": 10.0 + hour,
+                        "unit": "MAW",
+                        "curve_type": "A01",
+                        "revision": 1,
+                        "created_at": CREATED,
+                        "ingested_at": NOW,
+                    }
+                    for hour in range(2)
+                ],
+            )
+            await connection.execute(
+                jobs.insert().values(
+                    id="job-a",
+                    created_at=NOW,
+                    period_start=DAY.start,
+                    period_end=DAY.end,
+                    datasets=json.dumps([LOAD]),
+                    areas=json.dumps([str(NL)]),
+                    span="month",
+                    kind="backfill",
+                    status="completed",
+                    started_at=NOW,
+                    finished_at=NOW,
+                    version=3,
+                )
+            )
+            await connection.execute(
+                chunks.insert().values(
+                    id="job-a-000000",
+                    job_id="job-a",
+                    position=0,
+                    dataset=LOAD,
+                    area=str(NL),
+                    interval_start=DAY.start,
+                    interval_end=DAY.end,
+                    status="done",
+                    attempts=1,
+                    requests=1,
+                    points_written=2,
+                    version=2,
+                    updated_at=NOW,
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    return databases.create(migrated=False)
+
+
+async def test_upgrading_a_database_of_revision_0001_keeps_its_rows(empty_url: str) -> None:
+    await _fill_at_0001(empty_url)
+
+    change = await upgrade(empty_url)
+
+    assert (change.before, change.after) == ("0001", head_revision())
+    engine = create_engine(empty_url)
+    try:
+        factory = SqlUnitOfWorkFactory(engine)
+        async with factory() as uow:
+            stored = await uow.store.read(LOAD, NL, DAY)
+            (chunk,) = await uow.progress.get_chunks("job-a")
+            counts = await uow.progress.counts("job-a", NOW)
+        assert stored == [
+            Observation(
+                LOAD,
+                NL,
+                KEY,
+                DAY.start + i * (DAY.end - DAY.start) / 24,
+                10.0 + i,
+                "MAW",
+                "A01",
+                1,
+                CREATED,
+            )
+            for i in range(2)
+        ]
+        assert (chunk.status, chunk.points_written, chunk.points_kept) == (ChunkStatus.DONE, 2, 0)
+        assert (counts.points_written, counts.points_kept) == (2, 0)
+
+        # The rows written before the upgrade take part in the version rule.
+        stale = make_series(KEY, DAY.start, [99, 99, 99], unit="MAW", created_at=utc(2024, 1, 2))
+        async with factory() as uow:
+            result = await uow.store.upsert(LOAD, NL, [stale])
+            await uow.commit()
+        assert result == UpsertResult(written=1, kept_newer=2)
+    finally:
+        await engine.dispose()
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+async def test_downgrading_to_0001_keeps_the_rows_and_drops_the_count(empty_url: str) -> None:
+    await _fill_at_0001(empty_url)
+    await upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade, "0001")
+        async with engine.connect() as connection:
+            columns = {
+                column["name"]
+                for column in await connection.run_sync(
+                    lambda sync: sa.inspect(sync).get_columns("backfill_chunks")
+                )
+            }
+            rows = (await connection.execute(sa.text("SELECT count(*) FROM observations"))).scalar()
+            points = (
+                await connection.execute(sa.text("SELECT points_written FROM backfill_chunks"))
+            ).scalar()
+            version = (
+                await connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+            ).scalar()
+    finally:
+        await engine.dispose()
+    assert "points_kept" not in columns
+    assert (rows, points, version) == (2, 2, "0001")

@@ -36,7 +36,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self._ready = ready
         self._connection: AsyncConnection | None = None
         self.committed = False
-        self.store = SqlEnergyStore(self._current)
+        self.store = SqlEnergyStore(self._current, engine.dialect.name)
         self.progress = SqlBackfillProgress(self._current)
 
     def _current(self) -> AsyncConnection:

@@ -17,7 +17,7 @@ from adapters.entsoe_http import (
     parse_document,
 )
 from adapters.fakes import FakeClock
-from adapters.memory import MemoryUnitOfWorkFactory
+from adapters.memory import MemoryRateLimiter, MemoryUnitOfWorkFactory
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import (
     ConfigurationError,
@@ -29,7 +29,6 @@ from entsoe_core.errors import (
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ChunkData, NoData
 from entsoe_core.services.backfill import BackfillService
-from entsoe_core.services.ratelimit import TokenBucket
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.services.retry import RetryPolicy
 from entsoe_core.timeline import Interval, utc
@@ -339,7 +338,7 @@ def test_a_missing_token_or_a_bad_url_is_a_configuration_error() -> None:
 async def test_a_ban_stops_every_request_until_it_ends(
     server: ScriptedServer, fake_clock: FakeClock
 ) -> None:
-    bucket = TokenBucket(fake_clock)
+    bucket = MemoryRateLimiter(fake_clock)
     until = NOW + timedelta(minutes=10)
     server.script(
         Reply(429, f"Requester banned until '{until.isoformat()}'".encode()),
@@ -438,7 +437,11 @@ async def test_the_token_does_not_reach_the_progress_rows(server: ScriptedServer
     )
     async with EntsoeHttpSource(server.url, TOKEN) as real:
         service = BackfillService(
-            uow, real, clock, TokenBucket(clock), retry=RetryPolicy(attempts=2, base_seconds=0.01)
+            uow,
+            real,
+            clock,
+            MemoryRateLimiter(clock),
+            retry=RetryPolicy(attempts=2, base_seconds=0.01),
         )
         request = BackfillRequest.parse(
             ["NL"],

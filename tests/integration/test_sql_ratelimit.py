@@ -1,4 +1,8 @@
-"""The request budget in the database: several limiters together never exceed it."""
+"""The request budget in the database: limiters of separate processes share one budget.
+
+What every limiter promises is in the contract suite (tests/integration/contract); this is
+what only a budget kept in the database can do.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.fakes import FakeClock
 from adapters.sqlalchemy import SqlRateLimiter
-from entsoe_core.errors import ConfigurationError
 from tests.integration.contract.builders import NOW
 from tests.integration.databases import open_engine, sqlite_url
 
@@ -86,25 +89,3 @@ async def test_the_check_catches_limiters_that_do_not_share(engines: list[AsyncE
             admissions.append(limiter.last_admitted_at)
 
     assert worst_excess(admissions, PER_MINUTE, BURST) > 0
-
-
-async def test_a_ban_stops_every_limiter_until_it_ends(engines: list[AsyncEngine]) -> None:
-    clock = FakeClock(NOW)
-    banned, other = (SqlRateLimiter(engine, clock, PER_MINUTE, BURST) for engine in engines[:2])
-    await banned.acquire()
-    until = NOW + timedelta(minutes=10)
-
-    await banned.ban_until(until)
-    await other.acquire()
-
-    assert other.last_admitted_at is not None
-    # the ban empties the bucket: the first request after it waits for one refill
-    assert other.last_admitted_at >= until + timedelta(seconds=60 / PER_MINUTE)
-    assert clock.now() >= until
-
-
-async def test_a_budget_needs_a_rate_and_a_burst(engines: list[AsyncEngine]) -> None:
-    with pytest.raises(ConfigurationError, match="per_minute"):
-        SqlRateLimiter(engines[0], FakeClock(NOW), per_minute=0)
-    with pytest.raises(ConfigurationError, match="burst"):
-        SqlRateLimiter(engines[0], FakeClock(NOW), burst=0)

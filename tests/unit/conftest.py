@@ -7,10 +7,9 @@ import random
 import pytest
 
 from adapters.fakes import FakeClock, ScriptedMarketDataSource
-from adapters.memory import MemoryUnitOfWorkFactory
+from adapters.memory import MemoryRateLimiter, MemoryUnitOfWorkFactory
 from entsoe_core.ports import UnitOfWorkFactory
 from entsoe_core.services.backfill import BackfillService, RunLimits
-from entsoe_core.services.ratelimit import TokenBucket
 from entsoe_core.services.retry import RetryPolicy
 from entsoe_core.timeline import utc
 
@@ -43,7 +42,7 @@ def make_service(
         uow,
         source,
         clock,
-        TokenBucket(clock),
+        MemoryRateLimiter(clock),
         retry=RetryPolicy(attempts=3, base_seconds=1, max_seconds=10),
         limits=RunLimits(
             max_requests_in_flight=max_requests_in_flight,

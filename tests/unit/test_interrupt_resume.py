@@ -11,12 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.fakes import Failure, FakeClock, ScriptedMarketDataSource
-from adapters.memory import MemoryUnitOfWorkFactory
+from adapters.memory import MemoryRateLimiter, MemoryUnitOfWorkFactory
 from entsoe_core.plan import Chunk, ChunkSpan
 from entsoe_core.ports import SourceAnswer
 from entsoe_core.progress import ChunkStatus, JobStatus
 from entsoe_core.services.backfill import BackfillService, RunLimits
-from entsoe_core.services.ratelimit import TokenBucket
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.services.retry import RetryPolicy
 from entsoe_core.timeline import Interval, utc
@@ -61,7 +60,7 @@ def new_service(
         uow,
         source,
         clock,
-        TokenBucket(clock),
+        MemoryRateLimiter(clock),
         retry=RetryPolicy(attempts=2, base_seconds=1, max_seconds=5),
         limits=RunLimits(max_requests_in_flight=3, lease=LEASE),
         rng=random.Random(seed),

@@ -2,6 +2,7 @@
 
 from adapters.memory.database import MemoryDatabase
 from adapters.memory.progress import MemoryBackfillProgress
+from adapters.memory.ratelimit import MemoryRateLimiter
 from adapters.memory.store import MemoryEnergyStore
 from adapters.memory.unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 
@@ -9,6 +10,7 @@ __all__ = [
     "MemoryBackfillProgress",
     "MemoryDatabase",
     "MemoryEnergyStore",
+    "MemoryRateLimiter",
     "MemoryUnitOfWork",
     "MemoryUnitOfWorkFactory",
 ]

@@ -1,7 +1,7 @@
 """A request budget shared by every worker process on one database.
 
-The token bucket of :class:`entsoe_core.services.ratelimit.TokenBucket`, with its state
-(tokens, last refill, ban) in a one-row table instead of in one process's memory. Each
+The token bucket of :mod:`entsoe_core.budget`, with its state (tokens, last refill, ban) in a
+one-row table instead of in one process's memory (:class:`adapters.memory.MemoryRateLimiter`). Each
 ``acquire`` is one short transaction that locks the row (``SELECT ... FOR UPDATE`` on
 PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), refills, takes a token if there is one, and
 commits; waiting happens outside the transaction, through the injected clock. So any number of
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -21,27 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.sqlalchemy.errors import storage_errors
 from adapters.sqlalchemy.tables import rate_limits
 from adapters.sqlalchemy.unit_of_work import SchemaGate
-from entsoe_core.errors import ConfigurationError
+from entsoe_core.budget import Bucket, RequestBudget
 from entsoe_core.ports import ClockPort
 
 __all__ = ["SqlRateLimiter"]
-
-_SHORTEST_WAIT = 1e-3
-
-
-@attrs.frozen
-class _Bucket:
-    tokens: float
-    refilled_at: datetime
-    banned_until: datetime | None
-
-    def refilled(self, now: datetime, rate: float, capacity: float) -> _Bucket:
-        elapsed = (now - self.refilled_at).total_seconds()
-        if elapsed <= 0:
-            return self
-        return attrs.evolve(
-            self, tokens=min(capacity, self.tokens + elapsed * rate), refilled_at=now
-        )
 
 
 class SqlRateLimiter:
@@ -61,14 +43,9 @@ class SqlRateLimiter:
         name: str = "entsoe-api",
         gate: SchemaGate | None = None,
     ) -> None:
-        if per_minute <= 0 or burst < 1:
-            raise ConfigurationError(
-                f"rate limit needs per_minute > 0 and burst >= 1, got {per_minute}, {burst}"
-            )
+        self._budget = RequestBudget(per_minute, burst)
         self._engine = engine
         self._clock = clock
-        self._rate = per_minute / 60.0
-        self._capacity = float(burst)
         self._name = name
         self._gate = gate or SchemaGate(engine)
         self.admitted = 0
@@ -89,17 +66,7 @@ class SqlRateLimiter:
         with storage_errors("record a ban in the shared request budget"):
             async with self._engine.begin() as conn:
                 bucket = await self._lock(conn)
-                banned = bucket.banned_until
-                # After a ban, start again from an empty bucket rather than a burst.
-                refilled = bucket.refilled(self._clock.now(), self._rate, self._capacity)
-                await self._store(
-                    conn,
-                    _Bucket(
-                        tokens=0.0,
-                        refilled_at=max(refilled.refilled_at, until),
-                        banned_until=until if banned is None else max(banned, until),
-                    ),
-                )
+                await self._store(conn, bucket.banned(self._budget, self._clock.now(), until))
 
     async def _take(self) -> tuple[datetime, float | None]:
         """Take a token if one is there; otherwise say how long to wait before trying again."""
@@ -107,16 +74,12 @@ class SqlRateLimiter:
             async with self._engine.begin() as conn:
                 bucket = await self._lock(conn)
                 now = self._clock.now()
-                if bucket.banned_until is not None and now < bucket.banned_until:
-                    return now, (bucket.banned_until - now).total_seconds()
-                bucket = bucket.refilled(now, self._rate, self._capacity)
-                if bucket.tokens >= 1.0:
-                    await self._store(conn, attrs.evolve(bucket, tokens=bucket.tokens - 1.0))
-                    return now, None
-                await self._store(conn, bucket)
-                return now, max((1.0 - bucket.tokens) / self._rate, _SHORTEST_WAIT)
+                taken, wait = bucket.take(self._budget, now)
+                if taken != bucket:
+                    await self._store(conn, taken)
+                return now, wait
 
-    async def _lock(self, conn: AsyncConnection) -> _Bucket:
+    async def _lock(self, conn: AsyncConnection) -> Bucket:
         query = (
             sa.select(rate_limits.c.tokens, rate_limits.c.refilled_at, rate_limits.c.banned_until)
             .where(rate_limits.c.name == self._name)
@@ -127,13 +90,15 @@ class SqlRateLimiter:
             insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
             await conn.execute(
                 insert(rate_limits)
-                .values(name=self._name, tokens=self._capacity, refilled_at=self._clock.now())
+                .values(
+                    name=self._name, tokens=float(self._budget.burst), refilled_at=self._clock.now()
+                )
                 .on_conflict_do_nothing(index_elements=["name"])
             )
             row = (await conn.execute(query)).one()
-        return _Bucket(row.tokens, row.refilled_at, row.banned_until)
+        return Bucket(row.tokens, row.refilled_at, row.banned_until)
 
-    async def _store(self, conn: AsyncConnection, bucket: _Bucket) -> None:
+    async def _store(self, conn: AsyncConnection, bucket: Bucket) -> None:
         await conn.execute(
             rate_limits.update()
             .where(rate_limits.c.name == self._name)

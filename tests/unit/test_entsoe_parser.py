@@ -22,7 +22,7 @@ from adapters.entsoe_http import (
 from adapters.entsoe_http.resolution import Resolution
 from adapters.entsoe_http.rows import iter_rows
 from adapters.entsoe_http.safe_xml import SAFE_OPTIONS
-from entsoe_core.errors import PermanentSourceError, TransientSourceError
+from entsoe_core.errors import DocumentFault, PermanentSourceError, TransientSourceError
 from entsoe_core.observations import Point, Series
 from entsoe_core.timeline import utc
 from tests.unit.entsoe_documents import (
@@ -310,21 +310,22 @@ def test_an_unknown_curve_type_is_refused() -> None:
         ([(1, 1.0)], "P1MT1H", "either whole months"),
     ],
 )
-def test_impossible_points_and_resolutions_are_malformed(
+def test_impossible_points_and_resolutions_are_document_faults(
     points: list[tuple[int, float]], resolution: str, message: str
 ) -> None:
     spec = SeriesSpec([PeriodSpec(utc(2024, 1, 1), utc(2024, 1, 2), resolution, points)])
-    with pytest.raises(MalformedDocument, match=message):
+    with pytest.raises(DocumentFault, match=message) as caught:
         parse_document(render(DocumentSpec([spec])))
+    assert not isinstance(caught.value, TransientSourceError)
 
 
-def test_a_value_that_is_not_a_number_is_malformed() -> None:
+def test_a_value_that_is_not_a_number_is_a_document_fault() -> None:
     body = render(
         DocumentSpec(
             [SeriesSpec([PeriodSpec(utc(2024, 1, 1), utc(2024, 1, 2), "PT60M", [(1, 1.0)])])]
         )
     ).replace(b"<quantity>1.0</quantity>", b"<quantity>n/a</quantity>")
-    with pytest.raises(MalformedDocument, match="'n/a'"):
+    with pytest.raises(DocumentFault, match="'n/a'"):
         parse_document(body)
 
 

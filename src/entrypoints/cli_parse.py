@@ -49,8 +49,8 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
         for item in items:
             if isinstance(item, Acknowledgement):
                 click.echo(
-                    f"{_label(name)}: acknowledgement, no observations (reason {item.reason_code}): "
-                    f"{item.text}",
+                    f"{_label(name)}: acknowledgement, no observations "
+                    f"(reason {item.reason_code}): {item.text}",
                     err=True,
                 )
         for row in iter_rows(series):

@@ -254,3 +254,20 @@ def test_hours_get_no_daylight_saving_slack() -> None:
     message = str(fault_of(render(DocumentSpec([spec]))))
     assert "Point position 24" in message
     assert "23 step(s) of PT60M" in message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "generation141_a_installed_capacity_per_production_type.xml",
+        "generation161_d_water_reservoirs_and_hydro_storage_plants.xml",
+        "market121_e_implicit_auction_net_positions.xml",
+        "transmission111_a_forecasted_transfer_capacities.xml",
+        "transmission121_f_commercial_schedules.xml",
+    ],
+)
+def test_recordings_without_expected_points_break_no_structural_rule(name: str) -> None:
+    # The recordings with expected points are checked point by point in test_entsoe_parser.
+    parsed = parse_document(FIXTURES / "more" / name)
+    assert isinstance(parsed, tuple)
+    assert parsed

@@ -47,7 +47,7 @@ def fault_of(body: bytes) -> DocumentFault:
 # -- positions ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("position", [25, 30, 20_000_000, 10**9, 10**40])
+@pytest.mark.parametrize("position", [25, 30, 20_000_000, 10**9, 10**39])
 def test_a03_position_past_the_period_end_is_a_fault_naming_it(position: int) -> None:
     body = edited(PRICES_A03, "<position>24</position>", f"<position>{position}</position>")
     message = str(fault_of(body))
@@ -207,6 +207,24 @@ def test_a_value_that_is_not_finite_is_a_fault_naming_value_and_position(text: s
     message = str(fault_of(body))
     assert f"{NL_PERIOD}: Point position 7 (line " in message
     assert f"has price.amount {text!r}; a value must be a finite number" in message
+
+
+def test_a_position_of_thousands_of_digits_is_shown_cut_short() -> None:
+    position = "9" * 4000
+    body = edited(PRICES_A03, "<position>24</position>", f"<position>{position}</position>")
+    message = str(fault_of(body))
+    assert f"Point position {'9' * 40}… (a number) (line 123) lies past the Period's end" in message
+    assert len(message) < 400
+
+
+def test_a_point_with_two_values_is_judged_by_the_last() -> None:
+    body = edited(
+        PRICES_A03,
+        "<price.amount>113.2</price.amount>",
+        "<price.amount>113.2</price.amount><quantity>NaN</quantity>",
+    )
+    assert "Point position 7 (line " in str(fault_of(body))
+    assert "has quantity 'NaN'; a value must be a finite number" in str(fault_of(body))
 
 
 def test_a_quantity_that_is_not_finite_is_a_fault() -> None:

@@ -331,12 +331,12 @@ class _DocumentReader:
     def _point_carefully(self, element: etree._Element) -> tuple[int, float]:
         position: int | None = None
         value: float | None = None
-        texts: dict[str, str] = {}
+        value_text = ""
         for child in element:
             if not isinstance(child.tag, str):
                 continue
             child_name = self._name(child.tag)
-            text = texts[child_name] = _text(child)
+            text = _text(child)
             try:
                 if child_name == "position":
                     self._position_tag = child.tag
@@ -344,6 +344,7 @@ class _DocumentReader:
                 elif child_name in _VALUE_NAMES:
                     self._value_tags.add(child.tag)
                     value = float(text)
+                    value_text = f"{child_name} {text[:40]!r}"
             except ValueError:
                 raise self._fault(
                     f"a Point (line {element.sourceline}) has {child_name} {text[:40]!r}, "
@@ -355,10 +356,9 @@ class _DocumentReader:
                 f"price.amount; got position {position!r}, value {value!r}"
             )
         if not _isfinite(value):
-            (value_name,) = _VALUE_NAMES.intersection(texts)
             raise self._fault(
-                f"Point position {position} (line {element.sourceline}) has {value_name} "
-                f"{texts[value_name]!r}; a value must be a finite number"
+                f"Point position {position} (line {element.sourceline}) has {value_text}; "
+                "a value must be a finite number"
             )
         if self._period is not None and self._resolution is not None and position > self._limit:
             raise self._past_end(
@@ -369,11 +369,12 @@ class _DocumentReader:
     def _past_end(
         self, position: int, limit: int, resolution: Resolution, where: str = ""
     ) -> DocumentFault:
+        shown = str(position) if position < 10**40 else f"{str(position)[:40]}… (a number)"
         return self._fault(
-            f"Point position {position}{where} lies past the Period's end: the Period holds "
+            f"Point position {shown}{where} lies past the Period's end: the Period holds "
             f"{limit} step(s) of {resolution.code}, so positions 1 to {limit}"
             if limit
-            else f"Point position {position}{where} lies past the Period's end: the Period is "
+            else f"Point position {shown}{where} lies past the Period's end: the Period is "
             f"shorter than one step of {resolution.code}"
         )
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.entsoe_http import Acknowledgement, parse_document
+from adapters.entsoe_http import Acknowledgement, BodyTooLarge, parse_document
 from adapters.entsoe_http.parser import MAX_PERIOD_STEPS
 from entsoe_core.errors import DocumentFault, PermanentSourceError, TransientSourceError
 from entsoe_core.observations import Point
@@ -233,6 +233,35 @@ def test_a_quantity_that_is_not_finite_is_a_fault() -> None:
     message = str(fault_of(body.encode()))
     assert "Point position 1 (line " in message
     assert "has quantity '-inf'; a value must be a finite number" in message
+
+
+# -- amplification -------------------------------------------------------------------------
+
+
+def year_of_one_point(series: int) -> bytes:
+    """``series`` A03 series, each one PT15M Period of 2023 giving only position 1."""
+    period = PeriodSpec(utc(2023, 1, 1), utc(2024, 1, 1), "PT15M", [(1, 5.0)])
+    return render(DocumentSpec([SeriesSpec([period], psr_type=f"B{n:02d}") for n in range(series)]))
+
+
+def test_curves_that_leave_out_more_points_than_the_cap_holds_are_refused() -> None:
+    # 140 bytes a point: a cap of 7,000,000 bytes fills in 50,000 points, one year and a half.
+    cap = 7_000_000
+    one = parse_document(year_of_one_point(1), max_member_bytes=cap)
+    assert isinstance(one, tuple)
+    assert len(one[0].points) == 35_040
+    with pytest.raises(BodyTooLarge) as caught:
+        parse_document(year_of_one_point(2), max_member_bytes=cap)
+    message = str(caught.value)
+    assert message.startswith("the document, TimeSeries 2 (mRID 2), Period 2023-01-01T00:00:00Z")
+    assert "would make more than 50,000 points, more than the cap of 7,000,000 bytes" in message
+    assert isinstance(caught.value, PermanentSourceError)
+
+
+def test_the_default_cap_fills_in_a_year_for_many_series() -> None:
+    parsed = parse_document(year_of_one_point(40))
+    assert isinstance(parsed, tuple)
+    assert sum(len(s.points) for s in parsed) == 40 * 35_040
 
 
 # -- what stays valid --------------------------------------------------------------------

@@ -43,7 +43,7 @@ from lxml import etree
 from entsoe_core.errors import DocumentFault
 from entsoe_core.observations import Point, Series, SeriesKey
 
-from .errors import MalformedDocument, UnsupportedDocument
+from .errors import BodyTooLarge, MalformedDocument, UnsupportedDocument
 from .resolution import Resolution
 from .safe_xml import SAFE_OPTIONS, local_name, read_capped, root_name
 
@@ -69,6 +69,9 @@ year per request, at 15 minutes or coarser for the datasets we read; the bound k
 document from expanding an A03 curve over centuries."""
 
 _ACKNOWLEDGEMENT = "Acknowledgement_MarketDocument"
+# What one point costs in memory once built (its instant, value and Point; see
+# docs/performance.md).
+_POINT_BYTES: Final = 140
 _ZIP_MAGIC = b"PK\x03\x04"
 _INFLATABLE: Final = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 _ENCRYPTED: Final = 0x1
@@ -135,9 +138,11 @@ def parse_document(
     """Every series of a document (or of every document of a ZIP), or its acknowledgement.
 
     Raises :class:`~adapters.entsoe_http.errors.MalformedDocument` (not XML, or cut short),
-    :class:`~adapters.entsoe_http.errors.UnsupportedDocument` (another kind of document),
-    :class:`~adapters.entsoe_http.errors.UnsafeDocument` (a DTD) or
-    :class:`~adapters.entsoe_http.errors.BodyTooLarge` (a ZIP member over the cap).
+    :class:`~entsoe_core.errors.DocumentFault` (well-formed, but breaking a rule of its
+    structure), :class:`~adapters.entsoe_http.errors.UnsupportedDocument` (another kind of
+    document), :class:`~adapters.entsoe_http.errors.UnsafeDocument` (a DTD) or
+    :class:`~adapters.entsoe_http.errors.BodyTooLarge` (ZIP members unpacking past the cap, or
+    A03 curves leaving out more points than the cap holds in memory).
     """
     series: list[Series] = []
     acknowledgements: list[Acknowledgement] = []
@@ -159,8 +164,9 @@ def iter_parsed(
 ) -> Iterator[Series | Acknowledgement]:
     """Series as their periods are read, and acknowledgements, in document order."""
     name = label or (str(source) if isinstance(source, Path) else "the document")
+    budget = _FillBudget(max_member_bytes)
     for member_label, member in _members(source, name, max_member_bytes):
-        yield from _read_xml(member, member_label)
+        yield from _read_xml(member, member_label, budget)
 
 
 def _members(source: bytes | Path, label: str, cap: int) -> Iterator[tuple[str, bytes | Path]]:
@@ -207,14 +213,16 @@ def _refuse_unbounded(info: zipfile.ZipInfo, label: str) -> None:
         )
 
 
-def _read_xml(source: bytes | Path, label: str) -> Iterator[Series | Acknowledgement]:
+def _read_xml(
+    source: bytes | Path, label: str, budget: _FillBudget
+) -> Iterator[Series | Acknowledgement]:
     root = root_name(source, label)
     if root not in SUPPORTED_ROOTS:
         raise UnsupportedDocument(
             f"{label} is not a document this parser reads: its root element is <{root}>, "
             f"not one of {', '.join(SUPPORTED_ROOTS)}"
         )
-    reader = _DocumentReader(label, root == _ACKNOWLEDGEMENT)
+    reader = _DocumentReader(label, root == _ACKNOWLEDGEMENT, budget)
     events: Iterator[tuple[str, etree._Element]] = etree.iterparse(
         io.BytesIO(source) if isinstance(source, bytes) else str(source),
         events=("end",),
@@ -229,11 +237,34 @@ def _read_xml(source: bytes | Path, label: str) -> Iterator[Series | Acknowledge
         yield reader.acknowledgement
 
 
+class _FillBudget:
+    """How many omitted A03 positions one body may still have filled in.
+
+    No more than would fit in the body cap's worth of memory: a small document whose curves
+    leave out long runs (each Period may hold up to a year of minutes) is otherwise the
+    cheapest way to make the parser build millions of points.
+    """
+
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self._left = cap // _POINT_BYTES
+
+    def take(self, count: int, where: str) -> None:
+        if count > self._left:
+            raise BodyTooLarge(
+                f"{where}: filling in the positions its A03 curves leave out would make more "
+                f"than {self._cap // _POINT_BYTES:,} points, more than the cap of "
+                f"{self._cap:,} bytes holds in memory; ask for a shorter period or raise the cap"
+            )
+        self._left -= count
+
+
 class _DocumentReader:
     """The state of one document walk: the document's fields, the series', the period's."""
 
-    def __init__(self, label: str, is_acknowledgement: bool) -> None:
+    def __init__(self, label: str, is_acknowledgement: bool, budget: _FillBudget) -> None:
         self._label = label
+        self._budget = budget
         self._is_acknowledgement = is_acknowledgement
         self._names: dict[str, str] = {}
         self._document: dict[str, str] = {}
@@ -380,14 +411,15 @@ class _DocumentReader:
 
     def _fault(self, rule: str) -> DocumentFault:
         """A fault of the open TimeSeries and Period, saying where they stand."""
+        return DocumentFault(f"{self._where()}: {rule}")
+
+    def _where(self) -> str:
         mrid = f" (mRID {self._series_mrid})" if self._series_mrid else ""
         period = ""
         if self._period is not None:
             start, end = self._period
             period = f", Period {_iso(start)}/{_iso(end)}"
-        return DocumentFault(
-            f"{self._label}, TimeSeries {self._series_number}{mrid}{period}: {rule}"
-        )
+        return f"{self._label}, TimeSeries {self._series_number}{mrid}{period}"
 
     def _interval(self, element: etree._Element) -> tuple[datetime, datetime]:
         bounds = {
@@ -458,11 +490,11 @@ class _DocumentReader:
             ),
             resolution=resolution.code,
         )
-        points = (
-            _repeat_omitted(ordered, start, resolution, steps)
-            if curve == "A03"
-            else _as_given(ordered, start, resolution)
-        )
+        if curve == "A03":
+            self._budget.take(steps - ordered[0][0] + 1 - len(ordered), self._where())
+            points = _repeat_omitted(ordered, start, resolution, steps)
+        else:
+            points = _as_given(ordered, start, resolution)
         return Series(
             key=key,
             points=points,

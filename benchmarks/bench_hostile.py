@@ -14,6 +14,9 @@ memory cannot hide another's:
 * position_1e9: the same with position 10^9 (an OverflowError before); a DocumentFault.
 * period_to_9999: the recorded answer with its Period ending in the year 9999 (an A03
   curve repeated hourly for eight millennia); a DocumentFault.
+* long_curves: the recorded series repeated 200 times, each one Period of a year at PT1M
+  giving only its first position, so A03 would fill in 105 million points; refused with
+  BodyTooLarge once the points filled in would take more than the cap in memory.
 
 Run from the repository root: ``python benchmarks/bench_hostile.py`` (``--cap-mib 64`` for a
 quicker look; the ZIP bomb's time and memory follow the cap, the others do not).
@@ -44,7 +47,7 @@ FIXTURE = (
     / "entsoe"
     / "market_121d_day_ahead_prices_NL.xml"
 )
-CASES = ("baseline", "zip_bomb", "huge_position", "position_1e9", "period_to_9999")
+CASES = ("baseline", "zip_bomb", "huge_position", "position_1e9", "period_to_9999", "long_curves")
 _BLANKS = b" " * 2**20
 
 
@@ -65,6 +68,39 @@ def year_of_prices() -> bytes:
         for bound in period.iterfind("{*}timeInterval/*"):
             bound.text = _instant(bound.text or "", offset)
         series.append(period)
+    written: bytes = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+    return written
+
+
+def long_curves() -> bytes:
+    """200 copies of the recorded series, each a year of minutes with only position 1 given."""
+    tree = etree.parse(str(FIXTURE), etree.XMLParser(resolve_entities=False, no_network=True))
+    series = tree.getroot().find("{*}TimeSeries")
+    period = series.find("{*}Period") if series is not None else None
+    if series is None or period is None:
+        raise SystemExit(f"{FIXTURE} has no TimeSeries/Period where expected")
+    for bound, text in zip(
+        period.iterfind("{*}timeInterval/*"),
+        ("2023-01-01T00:00Z", "2024-01-01T00:00Z"),
+        strict=True,
+    ):
+        bound.text = text
+    resolution = period.find("{*}resolution")
+    if resolution is not None:
+        resolution.text = "PT1M"
+    for point in period.findall("{*}Point")[1:]:
+        period.remove(point)
+    for number in range(2, 201):
+        copied = copy.deepcopy(series)
+        mrid = copied.find("{*}mRID")
+        if mrid is not None:
+            mrid.text = str(number)
+        classification = etree.SubElement(
+            copied,
+            etree.QName(series, "classificationSequence_AttributeInstanceComponent.position"),
+        )
+        classification.text = str(number)
+        series.addnext(copied)
     written: bytes = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
     return written
 
@@ -101,6 +137,8 @@ def build(case: str, cap: int) -> bytes:
         return edited("<position>24</position>", "<position>20000000</position>")
     if case == "position_1e9":
         return edited("<position>24</position>", "<position>1000000000</position>")
+    if case == "long_curves":
+        return long_curves()
     return edited("<end>2024-09-02T22:00Z</end>", "<end>9999-12-31T23:00Z</end>", 2)
 
 

@@ -416,3 +416,14 @@ def test_steps_count_whole_calendar_months_and_nearest_fixed_steps() -> None:
     assert Resolution.parse("P1Y").steps(utc(2022, 12, 31, 23), utc(2023, 12, 31, 23)) == 1
     assert Resolution.parse("P1D").steps(utc(2024, 10, 26, 22), utc(2024, 10, 27, 23)) == 1
     assert Resolution.parse("PT15M").steps(utc(2024, 1, 1), utc(2024, 1, 2)) == 96
+
+
+def test_steps_give_days_and_longer_an_hour_of_daylight_saving_slack_and_shorter_none() -> None:
+    # The local day and week of the spring change are an hour short in UTC, and still whole.
+    assert Resolution.parse("P1D").steps(utc(2024, 3, 30, 23), utc(2024, 3, 31, 22)) == 1
+    assert Resolution.parse("P7D").steps(utc(2024, 3, 24, 23), utc(2024, 3, 31, 22)) == 1
+    assert Resolution.parse("P1M").steps(utc(2023, 1, 31, 23), utc(2023, 3, 31, 22)) == 2
+    # Two hours short is not a day; an hour step cut short is not an hour.
+    assert Resolution.parse("P1D").steps(utc(2024, 3, 30, 23), utc(2024, 3, 31, 21)) == 0
+    assert Resolution.parse("PT60M").steps(utc(2024, 1, 1), utc(2024, 1, 1, 23, 30)) == 23
+    assert Resolution.parse("PT15M").steps(utc(2024, 1, 1), utc(2024, 1, 1, 0, 14)) == 0

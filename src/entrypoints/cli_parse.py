@@ -11,8 +11,9 @@ from typing import TextIO
 
 import click
 
-from adapters.entsoe_http.parser import Acknowledgement, iter_parsed
+from adapters.entsoe_http.parser import DEFAULT_MAX_MEMBER_BYTES, Acknowledgement, iter_parsed
 from adapters.entsoe_http.rows import ROW_FIELDS, iter_rows
+from adapters.entsoe_http.safe_xml import read_capped
 from entsoe_core.errors import SourceError
 from entsoe_core.observations import Series
 
@@ -30,6 +31,7 @@ from entsoe_core.observations import Series
 def parse(files: tuple[str, ...], output_format: str) -> None:
     """Parse saved ENTSO-E documents (XML or ZIP) and print one observation per line.
 
+    FILE may be `-` (or /dev/stdin, or any pipe) to read a document from standard input.
     An acknowledgement ("No matching data found", or an error) prints no rows; what it said
     goes to stderr. A file that cannot be read or parsed is one line on stderr and exit code 2.
     """
@@ -38,7 +40,7 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
     for name in files:
         try:
             # Whole files at a time, so a file that breaks half-way prints nothing.
-            items = list(iter_parsed(Path(name), label=name))
+            items = list(iter_parsed(_source(name), label=_label(name)))
         except (OSError, SourceError) as error:
             click.echo(f"entsoe parse: {_reason(name, error)}", err=True)
             failed = True
@@ -47,8 +49,8 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
         for item in items:
             if isinstance(item, Acknowledgement):
                 click.echo(
-                    f"{name}: acknowledgement, no observations (reason {item.reason_code}): "
-                    f"{item.text}",
+                    f"{_label(name)}: acknowledgement, no observations "
+                    f"(reason {item.reason_code}): {item.text}",
                     err=True,
                 )
         for row in iter_rows(series):
@@ -57,9 +59,19 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
         raise SystemExit(2)
 
 
+def _source(name: str) -> bytes | Path:
+    if name == "-":
+        return read_capped(sys.stdin.buffer, DEFAULT_MAX_MEMBER_BYTES, _label(name))
+    return Path(name)
+
+
+def _label(name: str) -> str:
+    return "standard input" if name == "-" else name
+
+
 def _reason(name: str, error: Exception) -> str:
     if isinstance(error, OSError):
-        return f"{name}: cannot read it: {error.strerror or error}"
+        return f"{_label(name)}: cannot read it: {error.strerror or error}"
     return str(error)
 
 

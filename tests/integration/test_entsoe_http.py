@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
+import tracemalloc
+import zlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -323,6 +326,64 @@ async def test_a_body_over_the_cap_is_refused(server: ScriptedServer) -> None:
         # Compressed it is under the cap; unpacked it is not.
         with pytest.raises(BodyTooLarge):
             await capped.fetch(CHUNK)
+
+
+def gzipped_blanks(prefix: bytes, inflated: int) -> bytes:
+    """A gzip body of ``prefix`` and ``inflated`` bytes of blanks, compressed as it is built."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    parts = [compressor.compress(prefix)]
+    block = b" " * 2**20
+    parts += [compressor.compress(block) for _ in range(inflated // len(block))]
+    return b"".join([*parts, compressor.flush()])
+
+
+async def test_a_gzip_bomb_is_refused_with_memory_bounded_by_the_cap(
+    server: ScriptedServer,
+) -> None:
+    cap = 4 * 2**20
+    bomb = gzipped_blanks(recorded("FR_prices.xml")[:200], 256 * 2**20)
+    assert len(bomb) < 300_000
+    server.script(Reply(200, bomb, headers={"Content-Encoding": "gzip"}))
+    async with EntsoeHttpSource(server.url, TOKEN, max_body_bytes=cap) as capped:
+        tracemalloc.start()
+        try:
+            with pytest.raises(BodyTooLarge, match="cap of 4,194,304 bytes"):
+                await capped.fetch(CHUNK)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    # Inflating a whole network read at once (as httpx does) held about 64 MiB here.
+    assert peak < 2 * cap, f"peak {peak:,} bytes"
+
+
+async def test_gzip_members_one_after_another_are_one_body(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    body = recorded("load_61a_actual_total_load_NL.xml")
+    halves = gzip.compress(body[:5000]) + gzip.compress(body[5000:])
+    server.script(Reply(200, halves, headers={"Content-Encoding": "gzip"}))
+    answer = await source.fetch(CHUNK)
+    assert isinstance(answer, ChunkData)
+    assert answer.series == parse_document(body)
+
+
+@pytest.mark.parametrize("encoding", ["gzip, gzip", "br", "deflate", "zstd"])
+async def test_a_content_encoding_we_did_not_ask_for_is_refused_by_name(
+    source: EntsoeHttpSource, server: ScriptedServer, encoding: str
+) -> None:
+    body = gzip.compress(gzip.compress(recorded("FR_prices.xml")))
+    server.script(Reply(200, body, headers={"Content-Encoding": encoding}))
+    with pytest.raises(PermanentSourceError, match=f"content encoding {encoding!r}"):
+        await source.fetch(CHUNK)
+
+
+async def test_a_damaged_gzip_body_is_transient(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    damaged = gzip.compress(recorded("FR_prices.xml"))[:20] + b"\x00garbage" * 10
+    server.script(Reply(200, damaged, headers={"Content-Encoding": "gzip"}))
+    with pytest.raises(TransientSourceError, match="gzip body cut short or damaged"):
+        await source.fetch(CHUNK)
 
 
 def test_a_missing_token_or_a_bad_url_is_a_configuration_error() -> None:

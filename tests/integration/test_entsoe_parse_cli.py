@@ -113,3 +113,68 @@ def test_good_files_still_print_when_another_is_bad(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stdout == expected_text(good)
     assert len(result.stderr.splitlines()) == 1
+
+
+def piped(document: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``cat DOCUMENT | entsoe parse ARGS``: the document reaches parse through a real pipe."""
+    return subprocess.run(
+        [
+            "sh",
+            "-c",
+            'doc="$1" exe="$2"; shift 2; cat "$doc" | "$exe" parse "$@"',
+            "sh",
+            str(document),
+            str(ENTSOE),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("argument", ["-", "/dev/stdin"])
+@pytest.mark.parametrize(
+    "name", ["generation_161bc_actual_per_psr_NL.xml", "ES_day_ahead_price.xml"]
+)
+def test_a_document_piped_to_standard_input_is_read(argument: str, name: str) -> None:
+    result = piped(FIXTURES / name, argument)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected_text(FIXTURES / name)
+
+
+def test_a_zip_piped_to_standard_input_is_read(tmp_path: Path) -> None:
+    names = ["FR_prices.xml", "load81_year_ahead_forecast_margin.xml"]
+    archive = tmp_path / "answer.zip"
+    archive.write_bytes(zipped([(n, (FIXTURES / n).read_bytes()) for n in names]))
+    for argument in ("-", "/dev/stdin"):
+        result = piped(archive, argument)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "".join(expected_text(FIXTURES / n) for n in names)
+
+
+def test_standard_input_and_files_mix() -> None:
+    good = FIXTURES / "load81_year_ahead_forecast_margin.xml"
+    result = piped(FIXTURES / "FR_prices.xml", str(good), "-")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected_text(good) + expected_text(FIXTURES / "FR_prices.xml")
+
+
+def test_a_broken_document_on_standard_input_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "cut.xml"
+    path.write_bytes((FIXTURES / "FR_prices.xml").read_bytes()[:1500])
+    result = piped(path, "-")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("entsoe parse: standard input is not well-formed XML")
+
+
+def test_a_document_fault_is_one_line_naming_the_point_and_exit_2(tmp_path: Path) -> None:
+    text = (FIXTURES / "market_121d_day_ahead_prices_NL.xml").read_text()
+    path = tmp_path / "past_end.xml"
+    path.write_text(text.replace("<position>24</position>", "<position>30</position>"))
+    for result, label in ((run(path), str(path)), (piped(path, "-"), "standard input")):
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"entsoe parse: {label}, TimeSeries 1 (mRID 1), Period ")
+        assert "Point position 30 (line 123) lies past the Period's end" in line

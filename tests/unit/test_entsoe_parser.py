@@ -22,7 +22,7 @@ from adapters.entsoe_http import (
 from adapters.entsoe_http.resolution import Resolution
 from adapters.entsoe_http.rows import iter_rows
 from adapters.entsoe_http.safe_xml import SAFE_OPTIONS
-from entsoe_core.errors import PermanentSourceError, TransientSourceError
+from entsoe_core.errors import DocumentFault, PermanentSourceError, TransientSourceError
 from entsoe_core.observations import Point, Series
 from entsoe_core.timeline import utc
 from tests.unit.entsoe_documents import (
@@ -310,21 +310,22 @@ def test_an_unknown_curve_type_is_refused() -> None:
         ([(1, 1.0)], "P1MT1H", "either whole months"),
     ],
 )
-def test_impossible_points_and_resolutions_are_malformed(
+def test_impossible_points_and_resolutions_are_document_faults(
     points: list[tuple[int, float]], resolution: str, message: str
 ) -> None:
     spec = SeriesSpec([PeriodSpec(utc(2024, 1, 1), utc(2024, 1, 2), resolution, points)])
-    with pytest.raises(MalformedDocument, match=message):
+    with pytest.raises(DocumentFault, match=message) as caught:
         parse_document(render(DocumentSpec([spec])))
+    assert not isinstance(caught.value, TransientSourceError)
 
 
-def test_a_value_that_is_not_a_number_is_malformed() -> None:
+def test_a_value_that_is_not_a_number_is_a_document_fault() -> None:
     body = render(
         DocumentSpec(
             [SeriesSpec([PeriodSpec(utc(2024, 1, 1), utc(2024, 1, 2), "PT60M", [(1, 1.0)])])]
         )
     ).replace(b"<quantity>1.0</quantity>", b"<quantity>n/a</quantity>")
-    with pytest.raises(MalformedDocument, match="'n/a'"):
+    with pytest.raises(DocumentFault, match="'n/a'"):
         parse_document(body)
 
 
@@ -415,3 +416,14 @@ def test_steps_count_whole_calendar_months_and_nearest_fixed_steps() -> None:
     assert Resolution.parse("P1Y").steps(utc(2022, 12, 31, 23), utc(2023, 12, 31, 23)) == 1
     assert Resolution.parse("P1D").steps(utc(2024, 10, 26, 22), utc(2024, 10, 27, 23)) == 1
     assert Resolution.parse("PT15M").steps(utc(2024, 1, 1), utc(2024, 1, 2)) == 96
+
+
+def test_steps_give_days_and_longer_an_hour_of_daylight_saving_slack_and_shorter_none() -> None:
+    # The local day and week of the spring change are an hour short in UTC, and still whole.
+    assert Resolution.parse("P1D").steps(utc(2024, 3, 30, 23), utc(2024, 3, 31, 22)) == 1
+    assert Resolution.parse("P7D").steps(utc(2024, 3, 24, 23), utc(2024, 3, 31, 22)) == 1
+    assert Resolution.parse("P1M").steps(utc(2023, 1, 31, 23), utc(2023, 3, 31, 22)) == 2
+    # Two hours short is not a day; an hour step cut short is not an hour.
+    assert Resolution.parse("P1D").steps(utc(2024, 3, 30, 23), utc(2024, 3, 31, 21)) == 0
+    assert Resolution.parse("PT60M").steps(utc(2024, 1, 1), utc(2024, 1, 1, 23, 30)) == 23
+    assert Resolution.parse("PT15M").steps(utc(2024, 1, 1), utc(2024, 1, 1, 0, 14)) == 0

@@ -1,4 +1,5 @@
-"""Property: a rendered document of generated series parses back to those series.
+"""Properties: a rendered document of generated series parses back to those series; a Period
+yields at most the points it holds, none outside it, and a position past its end is a fault.
 
 The expected points are computed here from first principles (what A01 and A03 mean), not with
 the parser's own stepping code.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.entsoe_http import Acknowledgement, parse_document
+from entsoe_core.errors import DocumentFault
 from entsoe_core.observations import Point
 from tests.unit.entsoe_documents import DocumentSpec, PeriodSpec, SeriesSpec, render
 
@@ -94,3 +97,54 @@ def test_parsing_a_rendered_document_gives_back_its_series(
     parsed = parse_document(render(spec))
     assert not isinstance(parsed, Acknowledgement)
     assert [(s.key.resolution, s.curve_type, list(s.points)) for s in parsed] == expected
+
+
+@st.composite
+def bounded_periods(draw: st.DrawFn) -> tuple[PeriodSpec, str, int]:
+    """A Period, its curve, and how many steps it holds; positions may fall past its end."""
+    resolution = draw(st.sampled_from([*FIXED, *CALENDAR]))
+    start = datetime(
+        draw(st.integers(2015, 2030)),
+        draw(st.integers(1, 12)),
+        draw(st.integers(1, 28)),
+        draw(st.integers(0, 23)),
+        draw(st.sampled_from([0, 15, 30, 45])),
+        tzinfo=UTC,
+    )
+    steps = draw(st.integers(1, 12 if resolution in CALENDAR else 200))
+    end = step_start(start, resolution, steps)
+    holds = steps
+    if resolution in ("PT15M", "PT30M", "PT60M") and draw(st.booleans()):
+        # An end a third of a step early: the last step is no longer whole.
+        end -= FIXED[resolution] / 3
+        holds -= 1
+    near = st.integers(1, holds + 3)
+    far = st.integers(10**6, 10**12)
+    positions = draw(st.sets(st.one_of(near, near, near, far), min_size=1, max_size=40))
+    values = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9)
+    points = [(p, draw(values)) for p in sorted(positions)]
+    curve = draw(st.sampled_from(["A01", "A03"]))
+    return PeriodSpec(start, end, resolution, points), curve, holds
+
+
+@given(bounded_periods())
+def test_a_period_yields_at_most_the_points_it_holds_and_none_outside_it(
+    case: tuple[PeriodSpec, str, int],
+) -> None:
+    period, curve, holds = case
+    positions = [position for position, _ in period.points]
+    body = render(DocumentSpec([SeriesSpec([period], curve_type=curve)]))
+    outside = [position for position in positions if position > holds]
+    if outside:
+        with pytest.raises(DocumentFault, match=f"Point position {outside[0]} .*past the Period"):
+            parse_document(body)
+        return
+    parsed = parse_document(body)
+    assert not isinstance(parsed, Acknowledgement)
+    (series,) = parsed
+    assert len(series.points) <= holds
+    assert all(period.start <= p.timestamp < period.end for p in series.points)
+    if curve == "A01":
+        assert len(series.points) == len(positions)
+    else:
+        assert len(series.points) == holds - positions[0] + 1

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Final
 
 import attrs
 
+from entsoe_core.errors import DocumentFault
 from entsoe_core.timeline import add_months
-
-from .errors import MalformedDocument
 
 __all__ = ["Resolution"]
 
@@ -22,6 +22,10 @@ _DURATION = re.compile(
     r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
 )
+# Days, weeks, months and years are local ones stated in UTC: the one holding the spring DST
+# change is an hour short. Shorter steps are elapsed time and get no such slack.
+_DST_SLACK: Final = timedelta(hours=1)
+_DAY: Final = timedelta(days=1)
 
 
 @attrs.frozen
@@ -34,22 +38,29 @@ class Resolution:
 
     @classmethod
     def parse(cls, code: str) -> Resolution:
+        """Read a resolution; raise :class:`DocumentFault` for anything we cannot step by."""
         match = _DURATION.fullmatch(code)
         if match is None or code in ("P", "PT") or code.endswith("T"):
-            raise MalformedDocument(
+            raise DocumentFault(
                 f"resolution {code!r} is not an ISO 8601 duration such as PT15M, P1D or P1M"
             )
         field = {name: int(value or 0) for name, value in match.groupdict().items()}
         months = field["years"] * 12 + field["months"]
-        step = timedelta(
-            weeks=field["weeks"],
-            days=field["days"],
-            hours=field["hours"],
-            minutes=field["minutes"],
-            seconds=field["seconds"],
-        )
+        try:
+            step = timedelta(
+                weeks=field["weeks"],
+                days=field["days"],
+                hours=field["hours"],
+                minutes=field["minutes"],
+                seconds=field["seconds"],
+            )
+        except OverflowError:
+            raise DocumentFault(
+                f"resolution {code!r} is longer than any period can be; expected a step such "
+                "as PT15M, PT60M, P1D, P7D, P1M or P1Y"
+            ) from None
         if bool(months) == bool(step):
-            raise MalformedDocument(
+            raise DocumentFault(
                 f"resolution {code!r} must be either whole months/years or a fixed duration "
                 "(PT15M, PT60M, P1D, P7D, P1M, P1Y …), and not zero"
             )
@@ -69,16 +80,18 @@ class Resolution:
         return [start + step * index for index in range(first, stop)]
 
     def steps(self, start: datetime, end: datetime) -> int:
-        """How many steps ``[start, end)`` holds, to the nearest whole step.
+        """How many whole steps ``[start, end)`` holds: the highest position it may have.
 
-        Days and weeks are local days and weeks stated in UTC: across a DST change they are an
-        hour shorter or longer than the fixed step, and still count as one step.
+        Computes no instant past ``end``, so that any two valid datetimes give an answer.
+        A day, week, month or year may end an hour early (the local one of the spring DST
+        change, stated in UTC) and still count; the autumn one, an hour long, counts once.
         """
         if end <= start:
             return 0
+        slack = _DST_SLACK if self.months or self.step >= _DAY else timedelta(0)
         if not self.months:
-            return (end - start + self.step / 2) // self.step
+            return (end - start + slack) // self.step
         count = ((end.year - start.year) * 12 + end.month - start.month) // self.months
-        while count > 0 and self.instant(start, count) > end:
+        while count > 0 and self.instant(start, count) - end > slack:
             count -= 1
-        return max(count, 0)
+        return count

@@ -28,6 +28,7 @@ SAFE_OPTIONS: Final[dict[str, bool]] = {
 }
 
 _SNIFF_CHUNK = 16 * 1024
+_BLOCK = 1024 * 1024
 
 
 def local_name(tag: str) -> str:
@@ -88,12 +89,22 @@ def _unsafe(label: str, doctype: str) -> UnsafeDocument:
     )
 
 
-def read_capped(stream: IO[bytes], cap: int, label: str) -> bytes:
-    """Read all of ``stream``, refusing to hold more than ``cap`` bytes."""
-    data = stream.read(cap + 1)
-    if len(data) > cap:
-        raise BodyTooLarge(
-            f"{label} is larger than the cap of {cap:,} bytes; ask for a shorter period or "
-            "raise the cap"
-        )
-    return data
+def read_capped(stream: IO[bytes], cap: int, label: str, *, already: int = 0) -> bytes:
+    """Read all of ``stream`` block by block, refusing it as soon as it passes ``cap`` bytes.
+
+    The stream is never asked for more than a block at a time, so an inflating stream (a ZIP
+    member) costs at most the cap and one block, whatever sizes its header claims.
+    ``already`` counts the bytes read before that share the cap (earlier members of one body).
+    """
+    buffer = io.BytesIO()
+    total = already
+    while block := stream.read(_BLOCK):
+        total += len(block)
+        if total > cap:
+            shared = " together with the members before it" if already else ""
+            raise BodyTooLarge(
+                f"{label} is larger{shared} than the cap of {cap:,} bytes; ask for a shorter "
+                "period or raise the cap"
+            )
+        buffer.write(block)
+    return buffer.getvalue()

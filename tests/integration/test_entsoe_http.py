@@ -31,7 +31,7 @@ from entsoe_core.errors import (
 )
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ChunkData, NoData
-from entsoe_core.services.backfill import BackfillService
+from entsoe_core.services.backfill import BackfillService, RunLimits
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.services.retry import RetryPolicy
 from entsoe_core.timeline import Interval, utc
@@ -208,7 +208,7 @@ async def test_a_rejected_token_is_permanent(
         await source.fetch(CHUNK)
 
 
-async def test_429_bans_until_the_instant_the_body_names(
+async def test_429_names_the_instant_the_body_gives_and_leaves_the_ban_to_the_caller(
     source: EntsoeHttpSource, server: ScriptedServer, limiter: RecordingLimiter
 ) -> None:
     server.script(
@@ -218,7 +218,8 @@ async def test_429_bans_until_the_instant_the_body_names(
         await source.fetch(CHUNK)
     until = datetime(2025, 11, 25, 10, 1, 55, 545000, tzinfo=UTC)
     assert caught.value.until == until
-    assert limiter.bans == [until]
+    # The chunk runner owns bans: one ban written per 429, by the runner, not here too.
+    assert limiter.bans == []
 
 
 @pytest.mark.parametrize(
@@ -263,22 +264,35 @@ async def test_a_reset_without_a_limiter_is_not_sent_again(server: ScriptedServe
     assert len(server.seen) == 1
 
 
-async def test_resends_after_resets_are_counted_by_the_limiter(
+async def test_a_reset_before_any_byte_is_sent_once_more_through_the_limiter(
     source: EntsoeHttpSource, server: ScriptedServer, limiter: RecordingLimiter
 ) -> None:
-    server.script(Reply(mode="reset"), Reply(mode="reset"), Reply(200, recorded("FR_prices.xml")))
+    server.script(Reply(mode="reset"), Reply(200, recorded("FR_prices.xml")))
     assert isinstance(await source.fetch(CHUNK), ChunkData)
-    # The first send was admitted by the caller; each re-send by the adapter's limiter.
-    assert (len(server.seen), limiter.acquired) == (3, 2)
+    # The first send was admitted by the caller; the re-send by the adapter's limiter.
+    assert (len(server.seen), limiter.acquired) == (2, 1)
 
 
-async def test_resends_give_up_as_transient(
+async def test_a_second_reset_is_left_to_the_chunk_runner_as_transient(
     source: EntsoeHttpSource, server: ScriptedServer, limiter: RecordingLimiter
 ) -> None:
     server.script(*[Reply(mode="reset")] * 3)
-    with pytest.raises(TransientSourceError, match="3 attempt"):
+    with pytest.raises(TransientSourceError, match="2 attempt"):
         await source.fetch(CHUNK)
-    assert (len(server.seen), limiter.acquired) == (3, 2)
+    assert (len(server.seen), limiter.acquired) == (2, 1)
+
+
+@pytest.mark.parametrize("mode", ["truncate", "hang"])
+async def test_an_answer_that_began_to_arrive_is_not_sent_again(
+    server: ScriptedServer, limiter: RecordingLimiter, mode: str
+) -> None:
+    server.script(*[Reply(200, recorded("FR_prices.xml"), mode=mode)] * 2)
+    async with EntsoeHttpSource(
+        server.url, TOKEN, limiter=limiter, timeout=0.3, resend_wait=0.001
+    ) as quick:
+        with pytest.raises(TransientSourceError):
+            await quick.fetch(CHUNK)
+    assert (len(server.seen), limiter.acquired) == (1, 0)
 
 
 async def test_a_body_cut_short_of_its_length_is_transient(
@@ -409,8 +423,9 @@ async def test_a_ban_stops_every_request_until_it_ends(
     async with EntsoeHttpSource(
         server.url, TOKEN, clock=fake_clock, limiter=bucket, resend_wait=0.001
     ) as banned:
-        with pytest.raises(RateLimited):
+        with pytest.raises(RateLimited) as caught:
             await banned.fetch(CHUNK)
+        await bucket.ban_until(caught.value.until)  # as the chunk runner does
         assert bucket.banned_until == until
         # A fetch admitted before the ban hits a reset; its re-send must wait out the ban.
         assert isinstance(await banned.fetch(CHUNK), ChunkData)
@@ -420,6 +435,48 @@ async def test_a_ban_stops_every_request_until_it_ends(
     assert times[1] < until
     assert times[2] is not None
     assert times[2] >= until
+
+
+class CountingBans(MemoryRateLimiter):
+    """The in-memory limiter, counting the bans written to it."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.bans: list[datetime] = []
+
+    async def ban_until(self, until: datetime) -> None:
+        self.bans.append(until)
+        await super().ban_until(until)
+
+
+async def test_a_429_in_a_run_is_one_ban_and_one_more_send_after_it(
+    server: ScriptedServer, fake_clock: FakeClock
+) -> None:
+    until = NOW + timedelta(minutes=10)
+    server.script(
+        Reply(429, f"Requester banned until '{until.isoformat()}'".encode()),
+        Reply(200, recorded("load_61a_actual_total_load_NL.xml")),
+    )
+    limiter = CountingBans(fake_clock)
+    async with EntsoeHttpSource(
+        server.url, TOKEN, clock=fake_clock, limiter=limiter, resend_wait=0.001
+    ) as real:
+        # A lease longer than the ban: nobody takes the chunk over while its lane waits.
+        limits = RunLimits(lease=timedelta(hours=1))
+        service = BackfillService(
+            MemoryUnitOfWorkFactory(), real, fake_clock, limiter, limits=limits
+        )
+        request = BackfillRequest.parse(
+            ["NL"], ["actual_total_load"], CHUNK.interval.start, CHUNK.interval.end
+        )
+        report = await service.start(request)
+
+    assert limiter.bans == [until]
+    assert len(server.seen) == 2
+    assert server.seen[1].at is not None
+    assert server.seen[1].at >= until
+    assert report.counts.requests == 2
+    assert report.job.status.value == "completed"
 
 
 # -- the token never leaks ---------------------------------------------------------------

@@ -10,11 +10,14 @@ and logged without it, and :class:`_TokenTransport`, below all of that, adds
 (tests and the composition root may hand it a transport) rather than accepting one. Any text
 the server sends back is scrubbed of the token before it goes into an error.
 
-Who counts requests. The backfill service calls ``limiter.acquire()`` before each
-:meth:`~EntsoeHttpSource.fetch`, which covers the first attempt. Re-sends after a connection
-failure happen in here, so they acquire from the limiter given to the adapter; without one,
-the adapter does not re-send at all and leaves retrying to the service. A 429 bans that
-limiter at once, so no other request leaves while the ban lasts.
+Who retries. The chunk runner of the core owns retries and bans: it calls
+``limiter.acquire()`` before each :meth:`~EntsoeHttpSource.fetch`, retries what this adapter
+classifies as transient, and bans the shared limiter when the adapter raises
+:class:`~entsoe_core.errors.RateLimited`. The adapter itself sends again only when a connection
+failed before any byte of an answer arrived (a kept-alive connection the server had closed, a
+reset, a refused connect): then the server cannot have acted on the request. That one re-send
+is admitted by the limiter given to the adapter, so it counts against the same budget; without
+a limiter the adapter never re-sends. A time-out or a body cut short is never sent again here.
 """
 
 from __future__ import annotations
@@ -56,8 +59,14 @@ DEFAULT_BAN: Final = timedelta(minutes=10)
 _BANNED_UNTIL = re.compile(r"banned until '([^']+)'")
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
-# Failures of the connection, not answers of the server: worth sending again at once.
-_RESEND_ON: Final = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+class _NothingArrived(Exception):
+    """The connection failed before any byte of the answer: safe to send again at once."""
+
+    def __init__(self, cause: httpx.HTTPError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 class _Token:
@@ -123,7 +132,7 @@ class EntsoeHttpSource:
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-        connection_attempts: int = 3,
+        connection_attempts: int = 2,
         resend_wait: float = 1.0,
         resend_wait_max: float = 10.0,
     ) -> None:
@@ -190,8 +199,6 @@ class EntsoeHttpSource:
             return await self._answer(chunk, body)
         if status == 429:
             until = self._ban_end(headers, body)
-            if self._limiter is not None:
-                await self._limiter.ban_until(until)
             raise RateLimited(until, f"HTTP 429 for {chunk}: {self._excerpt(body)}")
         if status in (401, 403):
             raise PermanentSourceError(
@@ -215,7 +222,10 @@ class EntsoeHttpSource:
         self, chunk: Chunk, params: dict[str, str]
     ) -> tuple[int, httpx.Headers, bytes]:
         try:
-            return await self._send_with_resends(params)
+            try:
+                return await self._send_with_resends(params)
+            except _NothingArrived as nothing:
+                raise nothing.cause from None
         except httpx.TimeoutException as error:
             raise TransientSourceError(
                 f"the ENTSO-E API did not answer in time for {chunk} "
@@ -236,7 +246,7 @@ class EntsoeHttpSource:
     async def _send_with_resends(self, params: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
         first = True
         async for attempt in stamina.retry_context(
-            on=_RESEND_ON,
+            on=_NothingArrived,
             attempts=self._attempts,
             timeout=None,
             wait_initial=self._resend_wait,
@@ -251,7 +261,12 @@ class EntsoeHttpSource:
         raise AssertionError("stamina.retry_context neither returned nor raised")
 
     async def _send_once(self, params: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
-        async with self._client.stream("GET", self._base_url, params=params) as response:
+        request = self._client.build_request("GET", self._base_url, params=params)
+        try:
+            response = await self._client.send(request, stream=True)
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as error:
+            raise _NothingArrived(error) from None
+        try:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > self._max_body_bytes:
                 self._too_large()
@@ -263,6 +278,8 @@ class EntsoeHttpSource:
             async for piece in response.aiter_raw():
                 body.feed(piece)
             return response.status_code, response.headers, body.value()
+        finally:
+            await response.aclose()
 
     def _too_large(self) -> NoReturn:
         raise BodyTooLarge(

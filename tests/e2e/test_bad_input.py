@@ -16,6 +16,7 @@ pytestmark = pytest.mark.slow
 
 BACKFILL = ("backfill", "--area", "NL", "--dataset", "actual_total_load")
 WINDOW = ("--start", "2024-01-01", "--end", "2024-02-01")
+FAR_FUTURE = ("--start", "9999-12-30", "--end", "9999-12-31")
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,36 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, str | None], tuple[str, ...]]]
         (*BACKFILL, "--start", "2022-01-01", "--end", "2024-01-02"),
         {"ENTSOE_HISTORY_YEARS": "2"},
         ("longer than the configured maximum of 2 years", "ENTSOE_HISTORY_YEARS"),
+    ),
+    "backfill in year 9999": (
+        (*BACKFILL, *FAR_FUTURE),
+        {},
+        ("start 9999-12-30T00:00:00+00:00 is outside the range", "2014-01-01 to 2100-01-01"),
+    ),
+    "backfill before 2014": (
+        (*BACKFILL, "--start", "2013-01-01", "--end", "2013-02-01"),
+        {},
+        ("start 2013-01-01T00:00:00+00:00 is outside the range", "2014-01-01 to 2100-01-01"),
+    ),
+    "backfill ending at the last instant a date can hold": (
+        (*BACKFILL, "--start", "2024-01-01", "--end", "9999-12-31T23:00-05:00"),
+        {},
+        ("end '9999-12-31T23:00-05:00' is outside the range", "2014-01-01 to 2100-01-01"),
+    ),
+    "coverage in year 9999": (
+        ("coverage", "--area", "NL", "--dataset", "actual_total_load", *FAR_FUTURE),
+        {},
+        ("start 9999-12-30T00:00:00+00:00 is outside the range", "2014-01-01 to 2100-01-01"),
+    ),
+    "coverage up to year 9999": (
+        ("coverage", "--area", "NL", "--dataset", "actual_total_load", "--end", "9999-12-31"),
+        {},
+        ("end 9999-12-31T00:00:00+00:00 is outside the range",),
+    ),
+    "export in year 9999": (
+        ("export", "--area", "NL", "--dataset", "actual_total_load", *FAR_FUTURE),
+        {},
+        ("start 9999-12-30T00:00:00+00:00 is outside the range", "2014-01-01 to 2100-01-01"),
     ),
     "a single area for a border dataset": (
         ("backfill", "--area", "NL", "--dataset", "cross_border_physical_flows", *WINDOW),

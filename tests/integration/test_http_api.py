@@ -340,7 +340,10 @@ def test_allowing_unauthenticated_use_opens_them(emulator: str, tmp_path: Path) 
         ({"areas": []}, "areas"),
         ({"extra": 1}, "unknown field `extra`"),
         ({"areas": "NL"}, "areas"),
-        ({"start": "2001-01-01"}, "years"),
+        ({"start": "2019-01-01"}, "years"),
+        ({"start": "2001-01-01"}, "start 2001-01-01T00:00:00+00:00 is outside the range"),
+        ({"start": "9999-12-30", "end": "9999-12-31"}, "2014-01-01 to 2100-01-01"),
+        ({"end": "9999-12-31T23:00-05:00"}, "outside the range"),
     ],
 )
 def test_invalid_backfills_are_422(
@@ -371,10 +374,28 @@ def test_a_body_that_is_not_json_is_422(loaded: httpx.Client) -> None:
         ({"start": "2024-13-01"}, "not a date"),
         ({"area": "DE_LU>FR"}, ""),
         ({"cursor": "%%%"}, "cursor"),
+        ({"start": "9999-12-30", "end": "9999-12-31"}, "2014-01-01 to 2100-01-01"),
+        ({"start": "2013-06-01"}, "start 2013-06-01T00:00:00+00:00 is outside the range"),
     ],
 )
 def test_invalid_reads_are_422(loaded: httpx.Client, changes: dict[str, Any], detail: str) -> None:
     assert_problem(loaded.get("/observations", params={**PRICES, **changes}), 422, detail=detail)
+
+
+@pytest.mark.parametrize(
+    ("window", "detail"),
+    [
+        ({"start": "9999-12-30", "end": "9999-12-31"}, "start 9999-12-30T00:00:00+00:00"),
+        ({"end": "9999-12-31"}, "end 9999-12-31T00:00:00+00:00 is outside the range"),
+        ({"start": "2000-01-01", "end": "2001-01-01"}, "2014-01-01 to 2100-01-01"),
+    ],
+)
+def test_coverage_outside_the_sane_range_is_422(
+    loaded: httpx.Client, window: dict[str, str], detail: str
+) -> None:
+    params = {"area": "NL", "dataset": "actual_total_load", **window}
+
+    assert_problem(loaded.get("/coverage", params=params), 422, detail=detail)
 
 
 def test_missing_parameters_are_422_naming_them(loaded: httpx.Client) -> None:

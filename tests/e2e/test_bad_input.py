@@ -141,6 +141,26 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, str | None], tuple[str, ...]]]
         {},
         ("start 9999-12-30T00:00:00+00:00 is outside the range", "2014-01-01 to 2100-01-01"),
     ),
+    "jobs on a database URL without a driver": (
+        ("jobs",),
+        {"ENTSOE_DATABASE_URL": "postgresql://entsoe:hunter2@127.0.0.1/entsoe"},
+        ("'postgresql://entsoe:***@127.0.0.1/entsoe' uses 'postgresql'", "postgresql+asyncpg"),
+    ),
+    "backfill into an in-memory database": (
+        (*BACKFILL, *WINDOW),
+        {"ENTSOE_DATABASE_URL": "sqlite+aiosqlite:///:memory:"},
+        ("in-memory SQLite database", "sqlite+aiosqlite:///path/to/entsoe.sqlite3"),
+    ),
+    "export from a database that is not a URL": (
+        ("export", "--area", "NL", "--dataset", "actual_total_load", *WINDOW),
+        {"ENTSOE_DATABASE_URL": "notaurl"},
+        ("ENTSOE_DATABASE_URL 'notaurl' is not a database URL",),
+    ),
+    "serve a MySQL database": (
+        ("serve", "--port", "0"),
+        {"ENTSOE_DATABASE_URL": "mysql://entsoe:hunter2@127.0.0.1/entsoe"},
+        ("uses 'mysql'", "sqlite+aiosqlite:///", "postgresql+asyncpg://"),
+    ),
     "a single area for a border dataset": (
         ("backfill", "--area", "NL", "--dataset", "cross_border_physical_flows", *WINDOW),
         {},

@@ -365,6 +365,50 @@ def test_a_body_that_is_not_json_is_422(loaded: httpx.Client) -> None:
     assert_problem(answer, 422, detail="JSON")
 
 
+GOOD_BODY = b'{"areas": ["NL"], "datasets": ["actual_total_load"], "start": "2024-03-04", '
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "detail"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 422, "nested too deeply"),
+        (b'{"a": ' * 100_000, "application/json", 422, "nested too deeply"),
+        (GOOD_BODY + b'"end": "2024-03-\xff\xfe"}', "application/json", 422, "byte 0xff at offset"),
+        (b'{"areas": ["\xff\xfe"]}', "application/json", 422, "is not UTF-8"),
+        (b"", "application/json", 422, "not valid JSON"),
+        (b'{"areas": ["NL"],}', "application/json", 422, "not valid JSON"),
+        (GOOD_BODY + b'"end": "2024-03-06"}', "text/plain", 415, "got 'text/plain'"),
+        (GOOD_BODY + b'"end": "2024-03-06"}', "application/x-www-form-urlencoded", 415, "JSON"),
+        (GOOD_BODY + b'"end": "2024-03-06"}', "application/json; charset=latin-1", 415, "UTF-8"),
+        (GOOD_BODY + b'"end": "2024-03-06"}', None, 415, "no Content-Type"),
+        (b'{"areas": ["' + b"N" * 2_000_000 + b'"]}', "application/json", 413, ""),
+    ],
+    ids=[
+        "arrays 100000 deep",
+        "objects 100000 deep",
+        "invalid UTF-8 in a date",
+        "invalid UTF-8 in a name",
+        "empty",
+        "malformed",
+        "text",
+        "a form",
+        "latin-1",
+        "no content type",
+        "2 MB",
+    ],
+)
+def test_a_body_that_cannot_be_a_backfill_is_a_problem_and_starts_nothing(
+    loaded: httpx.Client, content: bytes, content_type: str | None, status: int, detail: str
+) -> None:
+    before = len(loaded.get("/backfills").json())
+    headers = {**AUTH, **({"content-type": content_type} if content_type else {})}
+
+    answer = loaded.post("/backfills", content=content, headers=headers)
+
+    assert_problem(answer, status, detail=detail)
+    assert len(loaded.get("/backfills").json()) == before
+
+
 @pytest.mark.parametrize(
     ("changes", "detail"),
     [

@@ -135,7 +135,10 @@ _DESCRIPTIONS = {
     403: "Mutating routes are disabled: the server has no ENTSOE_HTTP_TOKEN.",
     404: "No job with this id.",
     409: "The job's state does not allow this (for example cancelling a completed job).",
-    422: "Invalid input: a parameter, a field, an area, a dataset, a period or a cursor.",
+    413: "The body is larger than any valid request (1 MiB).",
+    415: "The body is not JSON (Content-Type: application/json, UTF-8).",
+    422: "Invalid input: a parameter, a field, an area, a dataset, a period or a cursor; a "
+    "body that is not UTF-8, not JSON, or nested too deeply.",
     503: "The database is unavailable, or no market data source is configured.",
 }
 

@@ -654,3 +654,44 @@ def test_entsoe_serve_starts_the_api_and_stops_on_sigterm(tmp_path: Path) -> Non
     # uvicorn shuts down gracefully, then ends by the signal it was sent, as it should.
     assert "Application shutdown complete" in log
     assert process.returncode in (0, -signal.SIGTERM)
+
+
+def test_the_access_log_of_entsoe_serve_redacts_tokens_in_query_strings(tmp_path: Path) -> None:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ENTSOE_")}
+    env["ENTSOE_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    env["ENTSOE_HTTP_TOKEN"] = HTTP_TOKEN
+    command = [sys.executable, "-c", "from entrypoints.cli import run; run()", "serve"]
+    command += ["--port", "0", "--log-level", "info"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stderr is not None
+        found = re.search(r"HTTP API on (http://127\.0\.0\.1:\d+)", process.stderr.readline())
+        assert found
+        with httpx.Client(base_url=found.group(1), timeout=10) as client:
+            for _ in range(200):
+                with contextlib.suppress(httpx.TransportError):
+                    client.get("/health")
+                    break
+                time.sleep(0.05)
+            refused = client.post(f"/backfills?token={HTTP_TOKEN}", json=backfill_body())
+            read = client.get(
+                "/observations", params={**PRICES, "securityToken": API_TOKEN, "limit": 5}
+            )
+            client.get(f"/health?area=NL&api_key=key-{API_TOKEN}&%74oken=t-{HTTP_TOKEN}")
+        process.send_signal(signal.SIGTERM)
+        access, log = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert refused.status_code == 401
+    assert read.status_code == 200
+    assert '"POST /backfills?token=REDACTED HTTP/1.1" 401' in access
+    assert "&securityToken=REDACTED&limit=5 HTTP/1.1" in access
+    assert '"GET /health?area=NL&api_key=REDACTED&%74oken=REDACTED HTTP/1.1" 200' in access
+    for secret in (HTTP_TOKEN, API_TOKEN):
+        assert secret not in access
+        assert secret not in log

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -29,6 +30,7 @@ __all__ = [
     "create_engine",
     "database_url",
     "display_url",
+    "is_pool_exhausted",
     "is_sqlite",
 ]
 
@@ -36,6 +38,17 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///entsoe.sqlite3"
 DATABASE_URL_VARIABLE = "ENTSOE_DATABASE_URL"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Connections per engine, and how long a caller waits in line for one. SQLite runs one
+# transaction at a time (BEGIN IMMEDIATE), so connections beyond a few only add contenders to
+# its busy-wait, which serves no one in order; the pool's queue does. A caller in that queue
+# may be behind hundreds of requests, and the one holding the lock may itself wait up to the
+# busy timeout for a writer in another process: the queue gets minutes, not SQLAlchemy's
+# default of 30 seconds, before a caller is told the database is busy.
+SQLITE_POOL_SIZE = 5
+POSTGRES_POOL_SIZE = 10
+POSTGRES_POOL_OVERFLOW = 10
+POOL_TIMEOUT_SECONDS = 120.0
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 _ACCEPTED = (
@@ -112,12 +125,32 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
     """
     url = check_database_url(url)
     options.setdefault("hide_parameters", True)
+    options.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
     if is_sqlite(url):
+        options.setdefault("pool_size", SQLITE_POOL_SIZE)
+        options.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **options)
         _configure_sqlite(engine)
         return engine
+    options.setdefault("pool_size", POSTGRES_POOL_SIZE)
+    options.setdefault("max_overflow", POSTGRES_POOL_OVERFLOW)
     options.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **options)
+
+
+def is_pool_exhausted(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) is a wait for a pooled connection that ran out.
+
+    The database is up then, only busy: worth telling apart from one that is unreachable.
+    """
+    seen: BaseException | None = error
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        if isinstance(seen, PoolTimeout):
+            return True
+        visited.add(id(seen))
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

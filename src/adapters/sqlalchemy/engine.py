@@ -44,10 +44,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # its busy-wait, which serves no one in order; the pool's queue does. A caller in that queue
 # may be behind hundreds of requests, and the one holding the lock may itself wait up to the
 # busy timeout for a writer in another process: the queue gets minutes, not SQLAlchemy's
-# default of 30 seconds, before a caller is told the database is busy.
+# default of 30 seconds, before a caller is told the database is busy. PostgreSQL keeps
+# SQLAlchemy's 5 connections plus 10 under load: several workers share its connection limit.
 SQLITE_POOL_SIZE = 5
-POSTGRES_POOL_SIZE = 10
-POSTGRES_POOL_OVERFLOW = 10
 POOL_TIMEOUT_SECONDS = 120.0
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -132,8 +131,6 @@ def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
         engine = create_async_engine(url, **options)
         _configure_sqlite(engine)
         return engine
-    options.setdefault("pool_size", POSTGRES_POOL_SIZE)
-    options.setdefault("max_overflow", POSTGRES_POOL_OVERFLOW)
     options.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **options)
 

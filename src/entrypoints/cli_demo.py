@@ -17,7 +17,7 @@ from entrypoints.inputs import split_names
 from entsoe_core.areas import AREAS
 from entsoe_core.config import Secret, load_settings
 from entsoe_core.errors import InvalidRequest
-from entsoe_core.services.requests import BackfillRequest, JobReport
+from entsoe_core.services.requests import EARLIEST, LATEST, BackfillRequest, JobReport
 
 DEMO_AREAS = "NL,FR,DE_LU"
 DEMO_DATASETS = "actual_total_load,day_ahead_prices,actual_generation_per_type,wind_solar_forecast"
@@ -27,7 +27,11 @@ DEMO_DATASETS = "actual_total_load,day_ahead_prices,actual_generation_per_type,w
 @click.option("--area", "areas", default=DEMO_AREAS, show_default=True)
 @click.option("--dataset", "datasets", default=DEMO_DATASETS, show_default=True)
 @click.option(
-    "--year", type=int, default=None, help="Calendar year to backfill (default: last year)."
+    "--year",
+    # A year of the range every request must lie in (EARLIEST .. LATEST).
+    type=click.IntRange(EARLIEST.year, LATEST.year - 1),
+    default=None,
+    help="Calendar year to backfill (default: last year).",
 )
 def demo(areas: str, datasets: str, year: int | None) -> None:
     """Start the emulator on loopback and backfill a year of several areas and datasets.

@@ -267,9 +267,19 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, str | None], tuple[str, ...]]]
         ("unknown area 'NLL'",),
     ),
     "demo of a year before the dataset existed": (
-        ("demo", "--area", "NL", "--dataset", "actual_total_load", "--year", "2010"),
+        ("demo", "--area", "NL", "--dataset", "actual_total_load", "--year", "2014"),
         {},
         ("published from 2014-12-31",),
+    ),
+    "demo of a year before the range": (
+        ("demo", "--area", "NL", "--dataset", "actual_total_load", "--year", "2010"),
+        {},
+        ("'--year': 2010 is not in the range 2014<=x<=2099",),
+    ),
+    "demo of year 9999": (
+        ("demo", "--area", "NL", "--dataset", "actual_total_load", "--year", "9999"),
+        {},
+        ("'--year': 9999 is not in the range 2014<=x<=2099",),
     ),
     "demo with a setting out of range": (
         ("demo",),

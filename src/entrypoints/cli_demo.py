@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import attrs
 import click
 
+from adapters.sqlalchemy.engine import display_url
 from entrypoints.bootstrap import application
 from entrypoints.cli_jobs import _run_job
 from entrypoints.cli_support import describe, fail, run
@@ -89,7 +90,7 @@ def demo(areas: str, datasets: str, year: int | None) -> None:
         f"  entsoe export --area {first_area} --dataset day_ahead_prices "
         f"--start {year}-01-01 --end {year}-01-08 --format csv\n"
         f"  entsoe jobs\n"
-        f"The database: {settings.database_url}"
+        f"The database: {display_url(settings.database_url)}"
     )
     if report.job.status.value == "failed":
         raise SystemExit(1)

@@ -371,8 +371,15 @@ GOOD_BODY = b'{"areas": ["NL"], "datasets": ["actual_total_load"], "start": "202
 @pytest.mark.parametrize(
     ("content", "content_type", "status", "detail"),
     [
-        (b"[" * 100_000 + b"]" * 100_000, "application/json", 422, "nested too deeply"),
-        (b'{"a": ' * 100_000, "application/json", 422, "nested too deeply"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 422, "deeper than can be decoded"),
+        (b'{"a": ' * 100_000, "application/json", 422, "nested"),
+        (b"[" * 17 + b"]" * 17, "application/json", 422, "nested 17 levels deep; at most 16"),
+        (
+            GOOD_BODY + b'"end": "2024-03-06", "x": ' + b"[" * 900 + b"]" * 900 + b"}",
+            "application/json",
+            422,
+            "nested 901 levels deep",
+        ),
         (GOOD_BODY + b'"end": "2024-03-\xff\xfe"}', "application/json", 422, "byte 0xff at offset"),
         (b'{"areas": ["\xff\xfe"]}', "application/json", 422, "is not UTF-8"),
         (b"", "application/json", 422, "not valid JSON"),
@@ -386,6 +393,8 @@ GOOD_BODY = b'{"areas": ["NL"], "datasets": ["actual_total_load"], "start": "202
     ids=[
         "arrays 100000 deep",
         "objects 100000 deep",
+        "arrays 17 deep",
+        "an extra field 900 deep",
         "invalid UTF-8 in a date",
         "invalid UTF-8 in a name",
         "empty",

@@ -4,12 +4,13 @@ Litestar first decodes a body without a type, and catches only ``msgspec.DecodeE
 that are not UTF-8 inside a string raise ``UnicodeDecodeError`` and deep nesting raises
 ``RecursionError``, both of which would be a 500. This hook runs before that decoding, on the
 body the server has already capped in size, and turns each into a problem that says what is
-wrong: 415 for a body that is not JSON by its Content-Type, 422 for one that is not UTF-8 or
-not JSON.
+wrong: 415 for a body that is not JSON by its Content-Type, 422 for one that is not UTF-8, not
+JSON, or nested deeper than any request of ours.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -19,10 +20,12 @@ from litestar.exceptions import HTTPException
 
 from entsoe_core.errors import InvalidRequest
 
-__all__ = ["MAX_BODY_BYTES", "check_json_body"]
+__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "check_json_body"]
 
-# A backfill names at most 200 areas and 200 datasets of 200 characters each: some 100 KB.
+# A backfill names at most 200 areas and 200 datasets of 200 characters each: some 100 KB,
+# nested two levels deep.
 MAX_BODY_BYTES = 1024 * 1024
+MAX_DEPTH = 16
 
 
 def _is_json(media_type: str) -> bool:
@@ -50,12 +53,38 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
             "send JSON encoded as UTF-8"
         ) from None
     try:
-        msgspec.json.decode(body)
+        value = msgspec.json.decode(body)
     except msgspec.DecodeError as error:
         raise InvalidRequest(f"the body is not valid JSON: {error}") from None
     except RecursionError:
         # msgspec's own guard against deep nesting: the body is refused, nothing else failed.
-        raise InvalidRequest(
-            "the JSON body is nested too deeply to decode; a backfill is one flat object of "
-            "names and dates"
-        ) from None
+        raise _too_deep("deeper than can be decoded") from None
+    # Litestar decodes the body again, a few frames deeper: what passes here must be shallow
+    # enough that no decoding of it comes near the recursion limit.
+    depth = _depth(value)
+    if depth > MAX_DEPTH:
+        raise _too_deep(f"{depth} levels deep")
+
+
+def _too_deep(how: str) -> InvalidRequest:
+    return InvalidRequest(
+        f"the JSON body is nested {how}; at most {MAX_DEPTH} levels are accepted (a backfill "
+        "is one object of lists of names and dates)"
+    )
+
+
+def _depth(value: object) -> int:
+    """How deeply arrays and objects nest in a decoded JSON value (a scalar is 0)."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        pending.extend((child, level + 1) for child in children)
+    return deepest

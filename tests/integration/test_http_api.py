@@ -388,7 +388,7 @@ GOOD_BODY = b'{"areas": ["NL"], "datasets": ["actual_total_load"], "start": "202
         (GOOD_BODY + b'"end": "2024-03-06"}', "application/x-www-form-urlencoded", 415, "JSON"),
         (GOOD_BODY + b'"end": "2024-03-06"}', "application/json; charset=latin-1", 415, "UTF-8"),
         (GOOD_BODY + b'"end": "2024-03-06"}', None, 415, "no Content-Type"),
-        (b'{"areas": ["' + b"N" * 2_000_000 + b'"]}', "application/json", 413, ""),
+        (b'{"areas": ["' + b"N" * 2_000_000 + b'"]}', "application/json", 413, "1048576 bytes"),
     ],
     ids=[
         "arrays 100000 deep",

@@ -25,6 +25,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from adapters.sqlalchemy.engine import is_pool_exhausted
 from entrypoints.http_api.bodies import Problem
+from entrypoints.http_api.json_body import MAX_BODY_BYTES
 from entsoe_core.errors import (
     IllegalTransition,
     InvalidRequest,
@@ -137,7 +138,10 @@ def _describe(
     if kind is not None:
         return kind, str(error), {}, None
     if isinstance(error, HTTPException):
-        return _http_kind(error), error.detail, dict(error.headers or {}), None
+        detail = error.detail
+        if error.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+            detail = f"the body is larger than {MAX_BODY_BYTES} bytes, more than any request needs"
+        return _http_kind(error), detail, dict(error.headers or {}), None
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
     detail = "the server failed unexpectedly; the server log has the details"
     return _Kind(500, "internal-error", "Internal server error"), detail, {}, None

@@ -66,10 +66,10 @@ _KINDS: tuple[tuple[type[BaseException], _Kind], ...] = (
 )
 
 _BUSY = _Kind(503, "server-busy", "Server busy")
-BUSY_RETRY_AFTER_SECONDS = 10
+_BUSY_RETRY_AFTER_SECONDS = 10
 _BUSY_DETAIL = (
     "the server is busy: every database connection stayed in use while this request waited "
-    f"its turn; nothing was changed. Try again in {BUSY_RETRY_AFTER_SECONDS} seconds"
+    f"its turn; nothing was changed. Try again in {_BUSY_RETRY_AFTER_SECONDS} seconds"
 )
 
 _DATABASE_DETAIL = (
@@ -131,7 +131,7 @@ def _describe(
         return _VALIDATION, detail, {}, errors
     if isinstance(error, StorageError) and is_pool_exhausted(error):
         log.warning("busy answering %s %s: %s", request.method, request.url.path, error)
-        return _BUSY, _BUSY_DETAIL, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}, None
+        return _BUSY, _BUSY_DETAIL, {"Retry-After": str(_BUSY_RETRY_AFTER_SECONDS)}, None
     if kind is not None and isinstance(error, StorageError):
         log.error("database error answering %s %s: %s", request.method, request.url.path, error)
         return kind, _DATABASE_DETAIL, {}, None

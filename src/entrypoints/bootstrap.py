@@ -24,6 +24,7 @@ from adapters.sqlalchemy import (
     SqlUnitOfWorkFactory,
     create_engine,
 )
+from adapters.sqlalchemy.engine import check_database_url
 from adapters.system import SystemClock
 from entrypoints.settings import Settings, load_settings
 from entsoe_core.coverage import RecheckPolicy
@@ -122,9 +123,12 @@ async def application(
     """The application for one command or server lifetime.
 
     With ``fetching``, the ENTSO-E HTTP source is built too, which needs a token: a missing
-    one is a :class:`ConfigurationError` before anything is written.
+    one is a :class:`ConfigurationError` before anything is written, as is a database URL
+    this application cannot use.
     """
     settings = settings or load_settings(os.environ if environ is None else environ)
+    # A database URL that cannot work is the first thing to say, before any other complaint.
+    check_database_url(settings.database_url)
     clock = SystemClock()
     token = settings.api_token.reveal() if settings.api_token else ""
     if fetching and not token:

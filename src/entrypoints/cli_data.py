@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -101,13 +104,17 @@ def import_(files: tuple[Path, ...]) -> None:
 def export(
     area: str, dataset: str, start: datetime, end: datetime, output_format: str, output: Path | None
 ) -> None:
-    """Stored observations in [START, END), in the shape of `entsoe parse` output."""
+    """Stored observations in [START, END), in the shape of `entsoe parse` output.
+
+    With -o, the rows go to a temporary file beside FILE, which replaces FILE only once every
+    row is written: a failed export leaves an existing FILE as it was.
+    """
     request = _checked(area, dataset, start, end)
 
     async def main(out: TextIO) -> int:
-        write = _row_writer(out, output_format)
         count = 0
         async with application() as app:
+            write = None
             after = None
             while True:
                 async with app.uow() as uow:
@@ -118,6 +125,9 @@ def export(
                         after=after,
                         limit=PAGE,
                     )
+                # The header waits for the first page, so that an export failing before it
+                # reads anything prints nothing at all.
+                write = write or _row_writer(out, output_format)
                 for o in page:
                     write(row(o.key, o.curve_type, o.timestamp, o.value))
                 count += len(page)
@@ -125,14 +135,46 @@ def export(
                     return count
                 after = (page[-1].timestamp, page[-1].key)
 
-    with contextlib.ExitStack() as stack:
-        out = (
-            stack.enter_context(output.open("w", encoding="utf-8", newline=""))
-            if output
-            else sys.stdout
-        )
-        count = run(main(out))
+    if output is None:
+        count = run(main(sys.stdout))
+    else:
+        with _replaced_on_success(output) as out:
+            count = run(main(out))
     click.echo(f"exported {count} observation(s)", err=True)
+
+
+@contextlib.contextmanager
+def _replaced_on_success(path: Path) -> Iterator[TextIO]:
+    """A temporary file beside ``path`` that is renamed to ``path`` if the block succeeds.
+
+    Beside it, so that the rename stays on one file system and is atomic; on any failure
+    (exit codes included) the temporary file goes and ``path`` is untouched.
+    """
+    try:
+        descriptor, name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
+        )
+    except OSError as error:
+        fail(f"{path}: cannot write beside it: {error.strerror or error}")
+    temporary = Path(name)
+    try:
+        # mkstemp makes the file private; the export gets the mode FILE has, or would get.
+        os.chmod(descriptor, _mode_for(path))
+        with open(descriptor, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _checked(area: str, dataset: str, start: datetime, end: datetime) -> BackfillRequest:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import attrs
 import click
 
+from adapters.sqlalchemy.engine import display_url
 from entrypoints.bootstrap import application
 from entrypoints.cli_jobs import _run_job
 from entrypoints.cli_support import describe, fail, run
@@ -17,7 +18,7 @@ from entrypoints.inputs import split_names
 from entrypoints.settings import Secret, load_settings
 from entsoe_core.areas import AREAS
 from entsoe_core.errors import InvalidRequest
-from entsoe_core.services.requests import BackfillRequest, JobReport
+from entsoe_core.services.requests import EARLIEST, LATEST, BackfillRequest, JobReport
 
 DEMO_AREAS = "NL,FR,DE_LU"
 DEMO_DATASETS = "actual_total_load,day_ahead_prices,actual_generation_per_type,wind_solar_forecast"
@@ -27,7 +28,11 @@ DEMO_DATASETS = "actual_total_load,day_ahead_prices,actual_generation_per_type,w
 @click.option("--area", "areas", default=DEMO_AREAS, show_default=True)
 @click.option("--dataset", "datasets", default=DEMO_DATASETS, show_default=True)
 @click.option(
-    "--year", type=int, default=None, help="Calendar year to backfill (default: last year)."
+    "--year",
+    # A year of the range every request must lie in (EARLIEST .. LATEST).
+    type=click.IntRange(EARLIEST.year, LATEST.year - 1),
+    default=None,
+    help="Calendar year to backfill (default: last year).",
 )
 def demo(areas: str, datasets: str, year: int | None) -> None:
     """Start the emulator on loopback and backfill a year of several areas and datasets.
@@ -85,7 +90,7 @@ def demo(areas: str, datasets: str, year: int | None) -> None:
         f"  entsoe export --area {first_area} --dataset day_ahead_prices "
         f"--start {year}-01-01 --end {year}-01-08 --format csv\n"
         f"  entsoe jobs\n"
-        f"The database: {settings.database_url}"
+        f"The database: {display_url(settings.database_url)}"
     )
     if report.job.status.value == "failed":
         raise SystemExit(1)

@@ -6,6 +6,7 @@ import os
 
 import click
 
+from adapters.sqlalchemy.engine import check_database_url
 from entrypoints.cli_support import fail
 from entrypoints.settings import load_settings
 from entsoe_core.errors import ConfigurationError
@@ -43,6 +44,7 @@ def serve(host: str, port: int, log_level: str) -> None:
 
     try:
         settings = load_settings(os.environ)
+        check_database_url(settings.database_url)
     except ConfigurationError as error:
         fail(str(error))
     try:

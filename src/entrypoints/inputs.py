@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from entsoe_core.errors import InvalidRequest
+from entsoe_core.services.requests import EARLIEST, LATEST
 
 __all__ = ["parse_instant", "split_names"]
 
@@ -26,7 +27,15 @@ def parse_instant(text: str, name: str) -> datetime:
         raise InvalidRequest(
             f"{name} {value!r} has no UTC offset; add one (2024-01-31T06:00+00:00) or give a date"
         )
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # Only the first and last days a datetime can hold overflow here, far outside any
+        # range a request accepts.
+        raise InvalidRequest(
+            f"{name} {value!r} is outside the range this tool accepts, "
+            f"{EARLIEST.date()} to {LATEST.date()}"
+        ) from None
 
 
 def split_names(values: list[str]) -> list[str]:

@@ -249,6 +249,52 @@ def test_export_writes_csv_and_jsonl_files(cli: Cli, emulator: Emulator) -> None
     assert len(lines) == len(expected)
 
 
+def test_export_replaces_its_file_only_once_every_row_is_written(
+    cli: Cli, emulator: Emulator
+) -> None:
+    app = cli.with_env(**emulator.env())
+    window = ("--start", "2024-01-01", "--end", "2024-01-03")
+    app("backfill", "--area", "NL", "--dataset", "actual_total_load", *window).ok()
+    export = ("export", "--area", "NL", "--dataset", "actual_total_load", *window)
+    kept = cli.cwd / "keep.csv"
+    kept.write_text("rows of an earlier export\n")
+    kept.chmod(0o640)
+    broken = cli.cwd / "broken.sqlite3"
+    broken.write_text("this file is not a database")
+
+    failed = app.with_env(ENTSOE_DATABASE_URL=f"sqlite+aiosqlite:///{broken}")(
+        *export, "-o", "keep.csv"
+    )
+
+    assert failed.code == 1, failed.explain()
+    assert "database error" in failed.stderr
+    assert kept.read_text() == "rows of an earlier export\n"
+    assert sorted(p.name for p in cli.cwd.glob("*keep.csv*")) == ["keep.csv"]
+
+    done = app(*export, "-o", "keep.csv").ok()
+
+    header, *lines = list(csv.reader(io.StringIO(kept.read_text())))
+    expected = emulator.rows("actual_total_load", "NL", utc("2024-01-01"), utc("2024-01-03"))
+    assert tuple(header) == ROW_FIELDS
+    assert len(lines) == len(expected) > 0
+    assert done.stderr.strip() == f"exported {len(expected)} observation(s)"
+    assert kept.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in cli.cwd.glob("*keep.csv*")) == ["keep.csv"]
+
+
+def test_an_export_that_fails_before_reading_prints_no_header(cli: Cli) -> None:
+    broken = cli.cwd / "broken.sqlite3"
+    broken.write_text("this file is not a database")
+    export = ("export", "--area", "NL", "--dataset", "actual_total_load")
+
+    result = cli.with_env(ENTSOE_DATABASE_URL=f"sqlite+aiosqlite:///{broken}")(
+        *export, "--start", "2024-01-01", "--end", "2024-01-03"
+    )
+
+    assert result.code == 1, result.explain()
+    assert result.stdout == ""
+
+
 def test_a_failed_job_exits_1_with_its_last_error_and_resumes(
     cli: Cli, emulator: Emulator, tmp_path: Path
 ) -> None:

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.slow
 
 BACKFILL = ("backfill", "--area", "NL", "--dataset", "actual_total_load")
 WINDOW = ("--start", "2024-01-01", "--end", "2024-02-01")
+FAR_FUTURE = ("--start", "9999-12-30", "--end", "9999-12-31")
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,56 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, str | None], tuple[str, ...]]]
         (*BACKFILL, "--start", "2022-01-01", "--end", "2024-01-02"),
         {"ENTSOE_HISTORY_YEARS": "2"},
         ("longer than the configured maximum of 2 years", "ENTSOE_HISTORY_YEARS"),
+    ),
+    "backfill in year 9999": (
+        (*BACKFILL, *FAR_FUTURE),
+        {},
+        ("start 9999-12-30T00:00:00+00:00 is outside the range", "2014-01-01 to 2100-01-01"),
+    ),
+    "backfill before 2014": (
+        (*BACKFILL, "--start", "2013-01-01", "--end", "2013-02-01"),
+        {},
+        ("start 2013-01-01T00:00:00+00:00 is outside the range", "2014-01-01 to 2100-01-01"),
+    ),
+    "backfill ending at the last instant a date can hold": (
+        (*BACKFILL, "--start", "2024-01-01", "--end", "9999-12-31T23:00-05:00"),
+        {},
+        ("end '9999-12-31T23:00-05:00' is outside the range", "2014-01-01 to 2100-01-01"),
+    ),
+    "coverage in year 9999": (
+        ("coverage", "--area", "NL", "--dataset", "actual_total_load", *FAR_FUTURE),
+        {},
+        ("start 9999-12-30T00:00:00+00:00 is outside the range", "2014-01-01 to 2100-01-01"),
+    ),
+    "coverage up to year 9999": (
+        ("coverage", "--area", "NL", "--dataset", "actual_total_load", "--end", "9999-12-31"),
+        {},
+        ("end 9999-12-31T00:00:00+00:00 is outside the range",),
+    ),
+    "export in year 9999": (
+        ("export", "--area", "NL", "--dataset", "actual_total_load", *FAR_FUTURE),
+        {},
+        ("start 9999-12-30T00:00:00+00:00 is outside the range", "2014-01-01 to 2100-01-01"),
+    ),
+    "jobs on a database URL without a driver": (
+        ("jobs",),
+        {"ENTSOE_DATABASE_URL": "postgresql://entsoe:hunter2@127.0.0.1/entsoe"},
+        ("'postgresql://entsoe:***@127.0.0.1/entsoe' uses 'postgresql'", "postgresql+asyncpg"),
+    ),
+    "backfill into an in-memory database": (
+        (*BACKFILL, *WINDOW),
+        {"ENTSOE_DATABASE_URL": "sqlite+aiosqlite:///:memory:"},
+        ("in-memory SQLite database", "sqlite+aiosqlite:///path/to/entsoe.sqlite3"),
+    ),
+    "export from a database that is not a URL": (
+        ("export", "--area", "NL", "--dataset", "actual_total_load", *WINDOW),
+        {"ENTSOE_DATABASE_URL": "notaurl"},
+        ("ENTSOE_DATABASE_URL 'notaurl' is not a database URL",),
+    ),
+    "serve a MySQL database": (
+        ("serve", "--port", "0"),
+        {"ENTSOE_DATABASE_URL": "mysql://entsoe:hunter2@127.0.0.1/entsoe"},
+        ("uses 'mysql'", "sqlite+aiosqlite:///", "postgresql+asyncpg://"),
     ),
     "a single area for a border dataset": (
         ("backfill", "--area", "NL", "--dataset", "cross_border_physical_flows", *WINDOW),
@@ -216,9 +267,19 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, str | None], tuple[str, ...]]]
         ("unknown area 'NLL'",),
     ),
     "demo of a year before the dataset existed": (
-        ("demo", "--area", "NL", "--dataset", "actual_total_load", "--year", "2010"),
+        ("demo", "--area", "NL", "--dataset", "actual_total_load", "--year", "2014"),
         {},
         ("published from 2014-12-31",),
+    ),
+    "demo of a year before the range": (
+        ("demo", "--area", "NL", "--dataset", "actual_total_load", "--year", "2010"),
+        {},
+        ("'--year': 2010 is not in the range 2014<=x<=2099",),
+    ),
+    "demo of year 9999": (
+        ("demo", "--area", "NL", "--dataset", "actual_total_load", "--year", "9999"),
+        {},
+        ("'--year': 9999 is not in the range 2014<=x<=2099",),
     ),
     "demo with a setting out of range": (
         ("demo",),

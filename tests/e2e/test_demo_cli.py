@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.e2e.harness import Cli, exported, published_rows, utc
 
@@ -37,3 +38,18 @@ def test_demo_backfills_a_year_into_the_default_database(cli: Cli) -> None:
     assert exported(app, "actual_total_load", "NL", *week) == published_rows(
         DEMO_SEED, "actual_total_load", "NL", *week
     )
+
+
+@pytest.mark.postgres
+def test_demo_names_a_postgres_database_without_its_password(cli: Cli, postgres_url: str) -> None:
+    # The test cluster trusts local connections: the password is sent nowhere, only printed.
+    with_password = make_url(postgres_url).set(password="hunter2")
+    url = with_password.render_as_string(hide_password=False)
+
+    result = cli.with_env(ENTSOE_DATABASE_URL=url)(
+        "demo", "--area", "NL", "--dataset", "actual_total_load"
+    ).ok()
+
+    shown = with_password.render_as_string(hide_password=True)
+    assert f"The database: {shown}" in result.stdout.splitlines()
+    assert "hunter2" not in result.stdout + result.stderr

@@ -124,3 +124,32 @@ def test_an_unreachable_database_is_one_line_and_exit_code_1(tmp_path: Path) -> 
     assert result.stderr.startswith("entsoe: database error: could not migrate")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "secret" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "named", "why"),
+    [
+        ("sqlite://", "'sqlite://'", "uses 'sqlite'"),
+        ("postgresql://entsoe:hunter2@127.0.0.1/db", "'postgresql://entsoe:***@", "postgresql"),
+        ("mysql://entsoe:hunter2@127.0.0.1/db", "'mysql://entsoe:***@127.0.0.1/db'", "mysql"),
+        ("notaurl", "'notaurl'", "is not a database URL"),
+        ("postgresql+asyncpg://entsoe:hunter2@127.0.0.1:99999/db", ":99999/db'", "port 99999"),
+        ("postgresql+asyncpg://entsoe:hun@ter2@127.0.0.1:5x/db", "entsoe:***@", "not a database"),
+        ("sqlite+aiosqlite:///", "'sqlite+aiosqlite:///'", "in-memory"),
+        ("sqlite+aiosqlite:///:memory:", ":memory:", "in-memory"),
+    ],
+)
+def test_an_unusable_database_url_is_one_line_and_exit_code_2(
+    tmp_path: Path, url: str, named: str, why: str
+) -> None:
+    result = db_upgrade(tmp_path, url)
+
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("entsoe: ENTSOE_DATABASE_URL "), result.stderr
+    assert named in result.stderr
+    assert why in result.stderr
+    assert "hunter2" not in result.stderr
+    assert "ter2" not in result.stderr
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []

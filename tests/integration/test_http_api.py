@@ -340,7 +340,10 @@ def test_allowing_unauthenticated_use_opens_them(emulator: str, tmp_path: Path) 
         ({"areas": []}, "areas"),
         ({"extra": 1}, "unknown field `extra`"),
         ({"areas": "NL"}, "areas"),
-        ({"start": "2001-01-01"}, "years"),
+        ({"start": "2019-01-01"}, "years"),
+        ({"start": "2001-01-01"}, "start 2001-01-01T00:00:00+00:00 is outside the range"),
+        ({"start": "9999-12-30", "end": "9999-12-31"}, "2014-01-01 to 2100-01-01"),
+        ({"end": "9999-12-31T23:00-05:00"}, "outside the range"),
     ],
 )
 def test_invalid_backfills_are_422(
@@ -362,6 +365,59 @@ def test_a_body_that_is_not_json_is_422(loaded: httpx.Client) -> None:
     assert_problem(answer, 422, detail="JSON")
 
 
+GOOD_BODY = b'{"areas": ["NL"], "datasets": ["actual_total_load"], "start": "2024-03-04", '
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "detail"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 422, "deeper than can be decoded"),
+        (b'{"a": ' * 100_000, "application/json", 422, "nested"),
+        (b"[" * 17 + b"]" * 17, "application/json", 422, "nested 17 levels deep; at most 16"),
+        (
+            GOOD_BODY + b'"end": "2024-03-06", "x": ' + b"[" * 900 + b"]" * 900 + b"}",
+            "application/json",
+            422,
+            "nested 901 levels deep",
+        ),
+        (GOOD_BODY + b'"end": "2024-03-\xff\xfe"}', "application/json", 422, "byte 0xff at offset"),
+        (b'{"areas": ["\xff\xfe"]}', "application/json", 422, "is not UTF-8"),
+        (b"", "application/json", 422, "not valid JSON"),
+        (b'{"areas": ["NL"],}', "application/json", 422, "not valid JSON"),
+        (GOOD_BODY + b'"end": "2024-03-06"}', "text/plain", 415, "got 'text/plain'"),
+        (GOOD_BODY + b'"end": "2024-03-06"}', "application/x-www-form-urlencoded", 415, "JSON"),
+        (GOOD_BODY + b'"end": "2024-03-06"}', "application/json; charset=latin-1", 415, "UTF-8"),
+        (GOOD_BODY + b'"end": "2024-03-06"}', None, 415, "no Content-Type"),
+        (b'{"areas": ["' + b"N" * 2_000_000 + b'"]}', "application/json", 413, "1048576 bytes"),
+    ],
+    ids=[
+        "arrays 100000 deep",
+        "objects 100000 deep",
+        "arrays 17 deep",
+        "an extra field 900 deep",
+        "invalid UTF-8 in a date",
+        "invalid UTF-8 in a name",
+        "empty",
+        "malformed",
+        "text",
+        "a form",
+        "latin-1",
+        "no content type",
+        "2 MB",
+    ],
+)
+def test_a_body_that_cannot_be_a_backfill_is_a_problem_and_starts_nothing(
+    loaded: httpx.Client, content: bytes, content_type: str | None, status: int, detail: str
+) -> None:
+    before = len(loaded.get("/backfills").json())
+    headers = {**AUTH, **({"content-type": content_type} if content_type else {})}
+
+    answer = loaded.post("/backfills", content=content, headers=headers)
+
+    assert_problem(answer, status, detail=detail)
+    assert len(loaded.get("/backfills").json()) == before
+
+
 @pytest.mark.parametrize(
     ("changes", "detail"),
     [
@@ -371,10 +427,28 @@ def test_a_body_that_is_not_json_is_422(loaded: httpx.Client) -> None:
         ({"start": "2024-13-01"}, "not a date"),
         ({"area": "DE_LU>FR"}, ""),
         ({"cursor": "%%%"}, "cursor"),
+        ({"start": "9999-12-30", "end": "9999-12-31"}, "2014-01-01 to 2100-01-01"),
+        ({"start": "2013-06-01"}, "start 2013-06-01T00:00:00+00:00 is outside the range"),
     ],
 )
 def test_invalid_reads_are_422(loaded: httpx.Client, changes: dict[str, Any], detail: str) -> None:
     assert_problem(loaded.get("/observations", params={**PRICES, **changes}), 422, detail=detail)
+
+
+@pytest.mark.parametrize(
+    ("window", "detail"),
+    [
+        ({"start": "9999-12-30", "end": "9999-12-31"}, "start 9999-12-30T00:00:00+00:00"),
+        ({"end": "9999-12-31"}, "end 9999-12-31T00:00:00+00:00 is outside the range"),
+        ({"start": "2000-01-01", "end": "2001-01-01"}, "2014-01-01 to 2100-01-01"),
+    ],
+)
+def test_coverage_outside_the_sane_range_is_422(
+    loaded: httpx.Client, window: dict[str, str], detail: str
+) -> None:
+    params = {"area": "NL", "dataset": "actual_total_load", **window}
+
+    assert_problem(loaded.get("/coverage", params=params), 422, detail=detail)
 
 
 def test_missing_parameters_are_422_naming_them(loaded: httpx.Client) -> None:
@@ -589,3 +663,44 @@ def test_entsoe_serve_starts_the_api_and_stops_on_sigterm(tmp_path: Path) -> Non
     # uvicorn shuts down gracefully, then ends by the signal it was sent, as it should.
     assert "Application shutdown complete" in log
     assert process.returncode in (0, -signal.SIGTERM)
+
+
+def test_the_access_log_of_entsoe_serve_redacts_tokens_in_query_strings(tmp_path: Path) -> None:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ENTSOE_")}
+    env["ENTSOE_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    env["ENTSOE_HTTP_TOKEN"] = HTTP_TOKEN
+    command = [sys.executable, "-c", "from entrypoints.cli import run; run()", "serve"]
+    command += ["--port", "0", "--log-level", "info"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stderr is not None
+        found = re.search(r"HTTP API on (http://127\.0\.0\.1:\d+)", process.stderr.readline())
+        assert found
+        with httpx.Client(base_url=found.group(1), timeout=10) as client:
+            for _ in range(200):
+                with contextlib.suppress(httpx.TransportError):
+                    client.get("/health")
+                    break
+                time.sleep(0.05)
+            refused = client.post(f"/backfills?token={HTTP_TOKEN}", json=backfill_body())
+            read = client.get(
+                "/observations", params={**PRICES, "securityToken": API_TOKEN, "limit": 5}
+            )
+            client.get(f"/health?area=NL&api_key=key-{API_TOKEN}&%74oken=t-{HTTP_TOKEN}")
+        process.send_signal(signal.SIGTERM)
+        access, log = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert refused.status_code == 401
+    assert read.status_code == 200
+    assert '"POST /backfills?token=REDACTED HTTP/1.1" 401' in access
+    assert "&securityToken=REDACTED&limit=5 HTTP/1.1" in access
+    assert '"GET /health?area=NL&api_key=REDACTED&%74oken=REDACTED HTTP/1.1" 200' in access
+    for secret in (HTTP_TOKEN, API_TOKEN):
+        assert secret not in access
+        assert secret not in log

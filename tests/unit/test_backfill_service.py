@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from entsoe_core.plan import Chunk, ChunkSpan
 from entsoe_core.ports import SourceAnswer
 from entsoe_core.progress import ChunkStatus, JobStatus
 from entsoe_core.services.backfill import BackfillService
-from entsoe_core.services.requests import BackfillRequest
+from entsoe_core.services.requests import EARLIEST, LATEST, BackfillRequest
 from entsoe_core.timeline import Interval, utc
 from tests.unit.conftest import make_service
 
@@ -246,7 +246,37 @@ def test_requests_refuse_bad_input() -> None:
             ["NL"], ["actual_total_load"], utc(2020, 1, 1), utc(2023, 1, 1), max_years=2
         )
     with pytest.raises(InvalidRequest, match="published from"):
-        BackfillRequest.parse(["NL"], ["actual_total_load"], utc(2010, 1, 1), utc(2011, 1, 1))
+        BackfillRequest.parse(["NL"], ["actual_total_load"], utc(2014, 6, 1), utc(2015, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "named"),
+    [
+        (utc(2010, 1, 1), utc(2011, 1, 1), "start 2010-01-01T00:00:00+00:00"),
+        (utc(2013, 12, 31, 23), utc(2014, 2, 1), "start 2013-12-31T23:00:00+00:00"),
+        (utc(2099, 12, 1), utc(2100, 1, 1, 1), "end 2100-01-01T01:00:00+00:00"),
+        (utc(9999, 12, 30), utc(9999, 12, 31), "start 9999-12-30T00:00:00+00:00"),
+    ],
+)
+def test_a_period_outside_the_sane_range_is_refused_naming_the_value_and_the_range(
+    start: datetime, end: datetime, named: str
+) -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        BackfillRequest.parse(["NL"], ["actual_total_load"], start, end, max_years=100)
+
+    assert named in str(refused.value)
+    assert "2014-01-01 to 2100-01-01" in str(refused.value)
+
+
+def test_the_edges_of_the_sane_range_pass_the_range_check() -> None:
+    last = BackfillRequest.parse(
+        ["NL"], ["day_ahead_prices"], utc(2099, 12, 1), LATEST, max_years=100
+    )
+    # No dataset is published from the first day of the range: the catalogue refuses it next.
+    with pytest.raises(InvalidRequest, match="published from"):
+        BackfillRequest.parse(["NL"], ["day_ahead_prices"], EARLIEST, utc(2014, 2, 1))
+
+    assert last.period.end == LATEST
 
 
 def test_borders_take_both_directions_as_separate_keys() -> None:

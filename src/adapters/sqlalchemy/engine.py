@@ -11,19 +11,26 @@ begins. The sqlite3 driver defers BEGIN until the first write, so two workers co
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from entsoe_core.errors import ConfigurationError
 
 __all__ = [
     "DATABASE_URL_VARIABLE",
     "DEFAULT_DATABASE_URL",
+    "check_database_url",
     "create_engine",
     "database_url",
     "display_url",
+    "is_pool_exhausted",
     "is_sqlite",
 ]
 
@@ -31,6 +38,25 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///entsoe.sqlite3"
 DATABASE_URL_VARIABLE = "ENTSOE_DATABASE_URL"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Connections per engine, and how long a caller waits in line for one. SQLite runs one
+# transaction at a time (BEGIN IMMEDIATE), so connections beyond a few only add contenders to
+# its busy-wait, which serves no one in order; the pool's queue does. A caller in that queue
+# may be behind hundreds of requests, and the one holding the lock may itself wait up to the
+# busy timeout for a writer in another process: the queue gets minutes, not SQLAlchemy's
+# default of 30 seconds, before a caller is told the database is busy. PostgreSQL keeps
+# SQLAlchemy's 5 connections plus 10 under load: several workers share its connection limit.
+SQLITE_POOL_SIZE = 5
+POOL_TIMEOUT_SECONDS = 120.0
+
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+_ACCEPTED = (
+    "give sqlite+aiosqlite:///path/to/entsoe.sqlite3 or "
+    "postgresql+asyncpg://user:password@host:5432/database"
+)
+# The password of user:password@ (up to the last @, as an unquoted @ may be part of it): what a
+# message shows of a URL as given, which may be too broken for SQLAlchemy to mask it.
+_CREDENTIALS = re.compile(r"(?<=://)([^:/@]*):.*@")
 
 
 def database_url(environ: dict[str, str] | None = None) -> str:
@@ -48,19 +74,80 @@ def display_url(url: str | URL) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def check_database_url(url: str | URL) -> URL:
+    """``url`` parsed, or a :class:`ConfigurationError` saying what is accepted instead.
+
+    Only the async drivers this application is built on are accepted, and only a SQLite file:
+    an in-memory database belongs to one connection of one process, so every other connection
+    (and ``entsoe db upgrade`` before them) would see a database of its own.
+    """
+    shown = _CREDENTIALS.sub(r"\1:***@", str(url))[:200]
+    try:
+        parsed = make_url(url)
+        port = parsed.port
+    except (ArgumentError, ValueError):
+        raise ConfigurationError(
+            f"{DATABASE_URL_VARIABLE} {shown!r} is not a database URL; {_ACCEPTED}"
+        ) from None
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise ConfigurationError(
+            f"{DATABASE_URL_VARIABLE} {shown!r} uses {parsed.drivername!r}, which this tool "
+            f"does not support; {_ACCEPTED}"
+        )
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigurationError(
+            f"{DATABASE_URL_VARIABLE} {shown!r} has port {port}; a port is 1 to 65535"
+        )
+    if is_sqlite(parsed) and _in_memory(parsed):
+        raise ConfigurationError(
+            f"{DATABASE_URL_VARIABLE} {shown!r} is an in-memory SQLite database, which every "
+            "process and connection sees empty and which vanishes with it; name a file: "
+            "sqlite+aiosqlite:///path/to/entsoe.sqlite3"
+        )
+    return parsed
+
+
+def _in_memory(url: URL) -> bool:
+    database = url.database or ""
+    return (
+        database in ("", ":memory:")
+        or database.startswith("file::memory:")
+        or url.query.get("mode") == "memory"
+    )
+
+
 def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
     """An async engine for ``url``, configured for how this application uses the database.
 
     Parameters are hidden from error messages: a failed bulk insert would otherwise print
     hundreds of thousands of values.
     """
+    url = check_database_url(url)
     options.setdefault("hide_parameters", True)
+    options.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
     if is_sqlite(url):
+        options.setdefault("pool_size", SQLITE_POOL_SIZE)
+        options.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **options)
         _configure_sqlite(engine)
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **options)
+
+
+def is_pool_exhausted(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) is a wait for a pooled connection that ran out.
+
+    The database is up then, only busy: worth telling apart from one that is unreachable.
+    """
+    seen: BaseException | None = error
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        if isinstance(seen, PoolTimeout):
+            return True
+        visited.add(id(seen))
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

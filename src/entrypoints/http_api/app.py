@@ -30,6 +30,7 @@ from litestar.openapi.spec.enums import OpenAPIType
 from entrypoints.bootstrap import application
 from entrypoints.http_api import backfills, data, health
 from entrypoints.http_api.auth import SECURITY_SCHEME, BearerAuth
+from entrypoints.http_api.json_body import MAX_BODY_BYTES
 from entrypoints.http_api.problems import handle
 from entrypoints.http_api.runs import BackgroundRuns
 from entrypoints.http_api.runtime import Runtime, runtime
@@ -92,6 +93,7 @@ def create_app(settings: Settings) -> Litestar:
             ),
         ),
         state=State({"auth": auth}),
+        request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
     _document(app)

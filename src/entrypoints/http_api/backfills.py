@@ -16,6 +16,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from entrypoints.http_api.auth import SECURITY, require_token
 from entrypoints.http_api.bodies import BackfillBody, JobBody
+from entrypoints.http_api.json_body import check_json_body
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
 from entrypoints.inputs import parse_instant
@@ -49,8 +50,9 @@ def _accepted(request: Request[Any, Any, Any], report: JobReport) -> Response[Jo
     summary="Start a backfill",
     description="Plans and persists a job for areas x datasets over [start, end) and runs it "
     "in the background. Answers 202 with the job and its address in Location.",
-    responses=problem_responses(401, 403, 422, 503),
+    responses=problem_responses(401, 403, 413, 415, 422, 503),
     response_headers=_LOCATION,
+    before_request=check_json_body,
     **_MUTATING,
 )
 async def start_backfill(

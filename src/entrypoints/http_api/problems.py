@@ -4,10 +4,12 @@ One table says which error becomes which status. Invalid input is 422 whoever no
 (Litestar's parameter validation or the core's catalogues); an unknown job 404; a transition
 the state machines forbid, or a job changed by someone else meanwhile, 409. 503 means the
 server cannot do it now: the database is unavailable, or no market data source is
-configured. 502 is a failure of the market data source reaching a request; no route waits on
-the source today (backfills fetch in the background, where such failures are recorded on the
-chunk), but should one ever let it through it is trouble at the gateway, not a 500. Anything
-else is a 500 with no detail, logged in full.
+configured. A database that is up but has no connection free within the pool's wait is not
+unavailable but busy: 503 too, with Retry-After and a detail that says so. 502 is a failure
+of the market data source reaching a request; no route waits on the source today (backfills
+fetch in the background, where such failures are recorded on the chunk), but should one ever
+let it through it is trouble at the gateway, not a 500. Anything else is a 500 with no
+detail, logged in full.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
+from adapters.sqlalchemy.engine import is_pool_exhausted
 from entrypoints.http_api.bodies import Problem
+from entrypoints.http_api.json_body import MAX_BODY_BYTES
 from entsoe_core.errors import (
     IllegalTransition,
     InvalidRequest,
@@ -59,6 +63,13 @@ _KINDS: tuple[tuple[type[BaseException], _Kind], ...] = (
     (StorageError, _Kind(503, "database-unavailable", "Database unavailable")),
     (SourceUnavailable, _Kind(503, "source-unavailable", "No market data source")),
     (SourceError, _Kind(502, "source-error", "Market data source failed")),
+)
+
+_BUSY = _Kind(503, "server-busy", "Server busy")
+_BUSY_RETRY_AFTER_SECONDS = 10
+_BUSY_DETAIL = (
+    "the server is busy: every database connection stayed in use while this request waited "
+    f"its turn; nothing was changed. Try again in {_BUSY_RETRY_AFTER_SECONDS} seconds"
 )
 
 _DATABASE_DETAIL = (
@@ -118,13 +129,19 @@ def _describe(
         if errors:
             detail += ": " + "; ".join(f"{e.get('key')}: {e.get('message')}" for e in errors)
         return _VALIDATION, detail, {}, errors
+    if isinstance(error, StorageError) and is_pool_exhausted(error):
+        log.warning("busy answering %s %s: %s", request.method, request.url.path, error)
+        return _BUSY, _BUSY_DETAIL, {"Retry-After": str(_BUSY_RETRY_AFTER_SECONDS)}, None
     if kind is not None and isinstance(error, StorageError):
         log.error("database error answering %s %s: %s", request.method, request.url.path, error)
         return kind, _DATABASE_DETAIL, {}, None
     if kind is not None:
         return kind, str(error), {}, None
     if isinstance(error, HTTPException):
-        return _http_kind(error), error.detail, dict(error.headers or {}), None
+        detail = error.detail
+        if error.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+            detail = f"the body is larger than {MAX_BODY_BYTES} bytes, more than any request needs"
+        return _http_kind(error), detail, dict(error.headers or {}), None
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
     detail = "the server failed unexpectedly; the server log has the details"
     return _Kind(500, "internal-error", "Internal server error"), detail, {}, None
@@ -135,8 +152,12 @@ _DESCRIPTIONS = {
     403: "Mutating routes are disabled: the server has no ENTSOE_HTTP_TOKEN.",
     404: "No job with this id.",
     409: "The job's state does not allow this (for example cancelling a completed job).",
-    422: "Invalid input: a parameter, a field, an area, a dataset, a period or a cursor.",
-    503: "The database is unavailable, or no market data source is configured.",
+    413: "The body is larger than any valid request (1 MiB).",
+    415: "The body is not JSON (Content-Type: application/json, UTF-8).",
+    422: "Invalid input: a parameter, a field, an area, a dataset, a period or a cursor; a "
+    "body that is not UTF-8, not JSON, or nested too deeply.",
+    503: "The database is unavailable, the server is busy (with Retry-After), or no market "
+    "data source is configured.",
 }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from entrypoints.http_api.access_log import logging_config
 from entrypoints.http_api.app import create_app
 from entrypoints.settings import Settings
 
@@ -56,6 +57,8 @@ class ApiServer:
             create_app(settings),
             lifespan="on",
             log_level=log_level,
+            # Query strings are logged with the values of token-like parameters redacted.
+            log_config=logging_config(),
             server_header=False,
             # Trust X-Forwarded-For/-Proto from a proxy on this host only (FORWARDED_ALLOW_IPS
             # widens it), so redirects and Location headers name the public address.

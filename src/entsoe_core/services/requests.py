@@ -13,9 +13,15 @@ from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkStatus
-from entsoe_core.timeline import Interval, IntervalSet, add_months
+from entsoe_core.timeline import Interval, IntervalSet, add_months, utc
 
-__all__ = ["BackfillRequest", "CoverageReport", "JobReport"]
+__all__ = ["EARLIEST", "LATEST", "BackfillRequest", "CoverageReport", "JobReport"]
+
+# The range any request may ask about. ENTSO-E publishes nothing before 2014; the bound far in
+# the future keeps calendar arithmetic (a period plus its years, a month past its end) inside
+# the years a datetime can hold, so a typo such as 9999 is an error and not an overflow.
+EARLIEST = utc(2014, 1, 1)
+LATEST = utc(2100, 1, 1)
 
 
 @attrs.frozen
@@ -48,6 +54,8 @@ class BackfillRequest:
                 f"no dataset given; name at least one of {', '.join(DATASETS.keys)}"
             )
         period = Interval.of(start, end)
+        _check_in_range("start", period.start)
+        _check_in_range("end", period.end)
         if period.end > add_months(period.start, 12 * max_years):
             raise InvalidRequest(
                 f"the period {period} is longer than the configured maximum of {max_years} "
@@ -64,6 +72,14 @@ class BackfillRequest:
 
     def targets(self) -> list[tuple[str, AreaKey]]:
         return [(d, a) for a in self.areas for d in self.datasets]
+
+
+def _check_in_range(name: str, instant: datetime) -> None:
+    if not EARLIEST <= instant <= LATEST:
+        raise InvalidRequest(
+            f"{name} {instant.isoformat()} is outside the range this tool accepts, "
+            f"{EARLIEST.date()} to {LATEST.date()} (ENTSO-E data starts in 2014)"
+        )
 
 
 @attrs.frozen

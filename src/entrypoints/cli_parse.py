@@ -13,8 +13,9 @@ import click
 
 from adapters.entsoe_http.parser import Acknowledgement, iter_parsed
 from adapters.entsoe_http.rows import ROW_FIELDS, iter_rows
-from entsoe_core.errors import SourceError
+from entsoe_core.errors import DocumentFault, SourceError
 from entsoe_core.observations import Series
+from entsoe_core.validation import check_series
 
 
 @click.command("parse")
@@ -31,7 +32,9 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
     """Parse saved ENTSO-E documents (XML or ZIP) and print one observation per line.
 
     An acknowledgement ("No matching data found", or an error) prints no rows; what it said
-    goes to stderr. A file that cannot be read or parsed is one line on stderr and exit code 2.
+    goes to stderr. A file that cannot be read or parsed, or whose series break a rule that
+    needs no request (a dataset of the catalogue, a resolution it allows, finite values), is
+    one line on stderr and exit code 2.
     """
     write = _row_writer(sys.stdout, output_format)
     failed = False
@@ -39,11 +42,12 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
         try:
             # Whole files at a time, so a file that breaks half-way prints nothing.
             items = list(iter_parsed(Path(name), label=name))
+            series = [item for item in items if isinstance(item, Series)]
+            check_series(series)
         except (OSError, SourceError) as error:
             click.echo(f"entsoe parse: {_reason(name, error)}", err=True)
             failed = True
             continue
-        series = [item for item in items if isinstance(item, Series)]
         for item in items:
             if isinstance(item, Acknowledgement):
                 click.echo(
@@ -60,6 +64,8 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
 def _reason(name: str, error: Exception) -> str:
     if isinstance(error, OSError):
         return f"{name}: cannot read it: {error.strerror or error}"
+    if isinstance(error, DocumentFault):
+        return f"{name}: {error}"
     return str(error)
 
 

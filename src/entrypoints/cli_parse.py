@@ -42,10 +42,15 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
         try:
             # Whole files at a time, so a file that breaks half-way prints nothing.
             items = list(iter_parsed(Path(name), label=name))
-            series = [item for item in items if isinstance(item, Series)]
-            check_series(series)
         except (OSError, SourceError) as error:
             click.echo(f"entsoe parse: {_reason(name, error)}", err=True)
+            failed = True
+            continue
+        series = [item for item in items if isinstance(item, Series)]
+        try:
+            check_series(series)
+        except DocumentFault as fault:
+            click.echo(f"entsoe parse: {name}: {fault}", err=True)
             failed = True
             continue
         for item in items:
@@ -64,8 +69,6 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
 def _reason(name: str, error: Exception) -> str:
     if isinstance(error, OSError):
         return f"{name}: cannot read it: {error.strerror or error}"
-    if isinstance(error, DocumentFault):
-        return f"{name}: {error}"
     return str(error)
 
 

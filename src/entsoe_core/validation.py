@@ -30,6 +30,7 @@ fetch it themselves.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -47,6 +48,8 @@ from entsoe_core.timeline import Interval, floor_to_day
 __all__ = ["FiledSeries", "accepted_interval", "check_answer", "check_series", "file_series"]
 
 _DAY = timedelta(days=1)
+
+log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -86,6 +89,7 @@ def check_answer(chunk: Chunk, answer: SourceAnswer) -> SourceAnswer:
     dataset = DATASETS.get(chunk.dataset)
     accepted = accepted_interval(dataset, chunk.interval)
     kept = []
+    left_out = 0
     for number, series in enumerate(answer.series, 1):
         _check_identity(dataset, series, number)
         _check_domains(dataset, chunk.area, series, number)
@@ -96,8 +100,11 @@ def check_answer(chunk: Chunk, answer: SourceAnswer) -> SourceAnswer:
             kept.append(series)
             continue
         inside = tuple(p for p in series.points if chunk.interval.contains(p.timestamp))
+        left_out += len(series.points) - len(inside)
         if inside:
             kept.append(attrs.evolve(series, points=inside))
+    if left_out:
+        log.debug("left out %d points of the whole days answering %s", left_out, chunk)
     return ChunkData(tuple(kept))
 
 
@@ -105,8 +112,8 @@ def accepted_interval(dataset: Dataset, interval: Interval) -> Interval:
     """Where the points of an answer to ``interval`` may lie.
 
     The interval itself; for whole-day datasets, widened by a whole UTC day on each side of
-    the UTC days it touches, which holds every delivery day that overlaps it in any European
-    time zone (local days start between UTC-1 and UTC+3 and last 23 to 25 hours).
+    the UTC days it touches, which holds every local delivery day (23 to 25 hours long, in any
+    time zone of the platform) that overlaps the interval.
     """
     if not dataset.whole_days:
         return interval

@@ -507,7 +507,7 @@ def test_a_backfill_fails_the_chunk_writes_nothing_and_keeps_the_neighbours(
     assert "Traceback" not in result.stderr, result.explain()
     assert "chunks 0/1 done, 1 failed" in result.stdout, result.explain()
     (error,) = [line for line in result.stdout.splitlines() if "last error: " in line]
-    assert holds_one(error, case.refused), result.explain()
+    assert holds_one(error, case.refused), f"{case.what}: {result.explain()}"
     assert SECRET not in result.stdout + result.stderr
     assert data(store.url) == before
     assert stored_around(store, case.dataset, day) == published_around(store, case.dataset, day)
@@ -528,7 +528,7 @@ def test_parse_says_what_is_wrong_with_exit_2(case: Case, tmp_path: Path) -> Non
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"entsoe parse: {path}"), line
-    assert holds_one(line, case.alone), line
+    assert holds_one(line, case.alone), f"{case.what}: {line}"
     assert SECRET not in result.stderr
 
 
@@ -577,3 +577,17 @@ def test_whole_price_days_are_kept_only_inside_the_day_asked_for(store: Store) -
     assert len(inside) == 23
     stored = stored_around(store, PRICES, day)
     assert stored == sorted_rows(published_around(store, PRICES, day) + inside)
+
+
+def test_import_writes_nothing_of_a_run_that_holds_one_bad_file(store: Store) -> None:
+    day = HOSTILE_DAYS["nan"]
+    good, bad = store.folder / "good.xml", store.folder / "bad.xml"
+    good.write_text(real_load(day))
+    bad.write_text(first_quantity(real_load(day), "NaN"))
+    before = data(store.url)
+
+    result = store.cli("import", str(good), str(bad))
+
+    assert result.code == 2, result.explain()
+    assert f"entsoe: {bad}: document fault (finite values)" in result.stderr
+    assert data(store.url) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -189,10 +190,14 @@ PRICES = SeriesKey("A44", "", "A62", in_domain=NL, out_domain=NL, resolution="PT
 PRICE_CHUNK = Chunk("day_ahead_prices", AreaKey(NL), Interval(utc(2024, 1, 1, 6), utc(2024, 1, 2)))
 
 
-def test_whole_delivery_days_of_prices_are_trimmed_to_the_chunk() -> None:
+def test_whole_delivery_days_of_prices_are_trimmed_to_the_chunk(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # NL delivery days 2024-01-01 and 2024-01-02 (CET): 23:00Z to 23:00Z.
     days = tuple(Point(utc(2023, 12, 31, 23) + timedelta(hours=h), float(h)) for h in range(48))
-    answer = check_answer(PRICE_CHUNK, ChunkData((Series(PRICES, days),)))
+    with caplog.at_level(logging.DEBUG, logger="entsoe_core.validation"):
+        answer = check_answer(PRICE_CHUNK, ChunkData((Series(PRICES, days),)))
+    assert f"left out 30 points of the whole days answering {PRICE_CHUNK}" in caplog.text
     assert isinstance(answer, ChunkData)
     (kept,) = answer.series
     assert [p.timestamp for p in kept.points] == [

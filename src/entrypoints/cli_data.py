@@ -20,21 +20,24 @@ from entrypoints.bootstrap import application
 from entrypoints.cli_parse import _row_writer
 from entrypoints.cli_support import INSTANT, fail, run
 from entsoe_core.areas import AreaKey
-from entsoe_core.errors import InvalidRequest, SourceError, UnstorableData
-from entsoe_core.observations import Series, dataset_for, filing_area
+from entsoe_core.errors import InvalidRequest, SourceError
+from entsoe_core.observations import Series
 from entsoe_core.services.requests import BackfillRequest
+from entsoe_core.validation import file_series
 from entsoe_core.versions import UpsertResult
 
 PAGE = 50_000
 
 
 def _filed(path: Path) -> Iterator[tuple[str, AreaKey, Series] | Acknowledgement]:
+    number = 0
     for item in iter_parsed(path, label=str(path)):
         if isinstance(item, Acknowledgement):
             yield item
             continue
-        dataset = dataset_for(item.key)
-        yield dataset.key, filing_area(dataset, item.key), item
+        number += 1
+        filed = file_series(item, number)
+        yield filed.dataset.key, filed.area, filed.series
 
 
 @click.command("import")
@@ -51,7 +54,9 @@ def import_(files: tuple[Path, ...]) -> None:
     Idempotent and version-aware: importing a file twice changes nothing, and a value is never
     replaced by one from an older document version (a lower revision, or the same revision
     created earlier); the report counts the values kept that way. Every file is checked
-    before anything is written; one bad file means nothing is imported.
+    before anything is written (it must parse, and every series must keep the rules that need
+    no request: a dataset of the catalogue, a resolution it allows, finite values); one bad
+    file means nothing is imported.
     """
     for path in files:
         try:
@@ -60,7 +65,7 @@ def import_(files: tuple[Path, ...]) -> None:
                     click.echo(f"{path}: acknowledgement, nothing to import: {item.text}", err=True)
         except OSError as error:
             fail(f"{path}: cannot read it: {error.strerror or error}")
-        except (SourceError, UnstorableData) as error:
+        except SourceError as error:
             fail(f"{path}: {error}; nothing was imported")
 
     async def main() -> UpsertResult:

@@ -14,8 +14,9 @@ import click
 from adapters.entsoe_http.parser import DEFAULT_MAX_MEMBER_BYTES, Acknowledgement, iter_parsed
 from adapters.entsoe_http.rows import ROW_FIELDS, iter_rows
 from adapters.entsoe_http.safe_xml import read_capped
-from entsoe_core.errors import SourceError
+from entsoe_core.errors import DocumentFault, SourceError
 from entsoe_core.observations import Series
+from entsoe_core.validation import check_series
 
 
 @click.command("parse")
@@ -33,7 +34,9 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
 
     FILE may be `-` (or /dev/stdin, or any pipe) to read a document from standard input.
     An acknowledgement ("No matching data found", or an error) prints no rows; what it said
-    goes to stderr. A file that cannot be read or parsed is one line on stderr and exit code 2.
+    goes to stderr. A file that cannot be read or parsed, or whose series break a rule that
+    needs no request (a dataset of the catalogue, a resolution it allows, finite values), is
+    one line on stderr and exit code 2.
     """
     write = _row_writer(sys.stdout, output_format)
     failed = False
@@ -46,6 +49,12 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
             failed = True
             continue
         series = [item for item in items if isinstance(item, Series)]
+        try:
+            check_series(series)
+        except DocumentFault as fault:
+            click.echo(f"entsoe parse: {_label(name)}: {fault}", err=True)
+            failed = True
+            continue
         for item in items:
             if isinstance(item, Acknowledgement):
                 click.echo(

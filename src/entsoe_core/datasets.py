@@ -1,8 +1,9 @@
 """What can be fetched: the dataset catalogue.
 
 A :class:`Dataset` says which document the API returns for it, which domain parameters the
-request takes, the longest period one request may ask for, and how far into the future the
-data is published (forecasts are published ahead of the instants they describe).
+request takes, the longest period one request may ask for, how far into the future the data is
+published (forecasts are published ahead of the instants they describe), which resolutions its
+series come in, and whether the API answers it in whole delivery days.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ __all__ = ["DATASETS", "Dataset", "DatasetCatalogue", "DomainParameter"]
 # The Transparency Platform publishes from the first delivery day of 2015 (CET), which
 # starts at 2014-12-31T23:00Z; nothing is asked for before that.
 PLATFORM_START = utc(2014, 12, 31, 23)
+
+# What the API publishes each dataset in (the recorded answers and the API guide): sub-daily
+# data in quarter hours, half hours or hours depending on the area and the year; the forecasts
+# ahead of the week, month and year in days, weeks and weeks; the forecast margin in years.
+SUB_DAILY = ("PT15M", "PT30M", "PT60M")
 
 
 class DomainParameter(enum.Enum):
@@ -46,6 +52,10 @@ class Dataset:
     max_request_months: int = 12
     publication_horizon: timedelta = timedelta(0)
     available_from: datetime = PLATFORM_START
+    resolutions: tuple[str, ...] = SUB_DAILY
+    """The resolutions its series may have; an answer in any other is a document fault."""
+    whole_days: bool = False
+    """Whether the API answers whole delivery days, reaching past the interval asked for."""
 
     @property
     def is_border(self) -> bool:
@@ -104,6 +114,7 @@ _CATALOGUE = (
         "A31",
         DomainParameter.OUT_BIDDING_ZONE,
         publication_horizon=14 * _DAY,
+        resolutions=("P1D",),
     ),
     Dataset(
         "month_ahead_total_load_forecast",
@@ -112,6 +123,7 @@ _CATALOGUE = (
         "A32",
         DomainParameter.OUT_BIDDING_ZONE,
         publication_horizon=62 * _DAY,
+        resolutions=("P7D",),
     ),
     Dataset(
         "year_ahead_total_load_forecast",
@@ -120,6 +132,7 @@ _CATALOGUE = (
         "A33",
         DomainParameter.OUT_BIDDING_ZONE,
         publication_horizon=400 * _DAY,
+        resolutions=("P7D",),
     ),
     Dataset(
         "year_ahead_forecast_margin",
@@ -128,6 +141,7 @@ _CATALOGUE = (
         "A33",
         DomainParameter.OUT_BIDDING_ZONE,
         publication_horizon=400 * _DAY,
+        resolutions=("P1Y",),
     ),
     Dataset(
         "actual_generation_per_type",
@@ -159,6 +173,7 @@ _CATALOGUE = (
         None,
         DomainParameter.IN_AND_OUT_SAME,
         publication_horizon=2 * _DAY,
+        whole_days=True,
     ),
     Dataset(
         "cross_border_physical_flows",

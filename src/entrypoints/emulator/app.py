@@ -18,7 +18,13 @@ from urllib.parse import parse_qsl, urlsplit
 import attrs
 
 from entrypoints.emulator.documents import acknowledgement, html_page, market_document
-from entrypoints.emulator.faults import Fault, FaultPlan, FaultSettings
+from entrypoints.emulator.faults import (
+    CraftedAnswer,
+    CraftedAnswers,
+    Fault,
+    FaultPlan,
+    FaultSettings,
+)
 from entrypoints.emulator.limits import RequestLedger
 from entrypoints.emulator.model import DEFAULT_DATA_START, SyntheticModel
 from entsoe_core.areas import AREAS, AreaKey
@@ -87,12 +93,13 @@ class EmulatorApp:
         self.model = SyntheticModel(config.seed)
         self.ledger = RequestLedger(config.rate_limit_per_minute, config.ban_seconds)
         self.plan = FaultPlan(config.seed, config.faults)
+        self.crafted = CraftedAnswers()
         self._served = 0
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
-    def admit(self, method: str, target: str) -> Ticket:
+    def admit(self, method: str, target: str, body: bytes = b"", content_type: str = "") -> Ticket:
         """Account for one request and decide its fate; call in arrival order."""
         parts = urlsplit(target)
         if parts.path == "/_emulator/stats" and method == "GET":
@@ -100,6 +107,8 @@ class EmulatorApp:
         if parts.path == "/_emulator/reset" and method == "POST":
             self.ledger.reset()
             return Ticket(Reply(204, b"", "text/plain"))
+        if parts.path == "/_emulator/answers":
+            return Ticket(self._craft(method, parts.query, body, content_type))
         if parts.path.rstrip("/") != "/api":
             return Ticket(Reply(404, html_page("Not Found"), _HTML))
         banned_until = self.ledger.admit(self.clock())
@@ -126,12 +135,40 @@ class EmulatorApp:
                 api=True,
             )
         query = {name.lower(): value for name, value in parse_qsl(parts.query)}
+        crafted = self.crafted.take(query) if self._authorised(query) else None
+        if crafted is not None:
+            self.ledger.fault("crafted")
+            reply = Reply(200, crafted.body, crafted.content_type)
+            return Ticket(reply, fault=fault, delay=delay, number=number, api=True)
         return Ticket(query=query, fault=fault, delay=delay, number=number, api=True)
+
+    def _authorised(self, query: Mapping[str, str]) -> bool:
+        given = query.get("securitytoken", "")
+        return bool(given) and hmac.compare_digest(given.encode(), self.config.token.encode())
+
+    def _craft(self, method: str, query: str, body: bytes, content_type: str) -> Reply:
+        """``POST /_emulator/answers?NAME=VALUE…[&times=N]``: answer the next N API requests
+        carrying those parameters with the posted body; ``DELETE`` forgets every one."""
+        if method == "DELETE":
+            self.crafted.clear()
+            return Reply(204, b"", "text/plain")
+        if method != "POST":
+            return Reply(405, html_page("Method Not Allowed"), _HTML)
+        match = {name.lower(): value for name, value in parse_qsl(query)}
+        times = match.pop("times", "1")
+        if not match or not times.isdigit() or int(times) < 1:
+            text = "give the query parameters to match, and times as a whole number from 1"
+            return Reply(400, html_page(text), _HTML)
+        self.crafted.add(
+            CraftedAnswer(
+                tuple(sorted(match.items())), body, content_type or _XML, times=int(times)
+            )
+        )
+        return Reply(204, b"", "text/plain")
 
     def answer(self, query: Mapping[str, str], number: int = 0) -> Reply:
         """The API's answer to an admitted GET /api with ``query`` (names lower-cased)."""
-        given = query.get("securitytoken", "")
-        if not given or not hmac.compare_digest(given.encode(), self.config.token.encode()):
+        if not self._authorised(query):
             return Reply(401, html_page("Unauthorized"), _HTML)
         now = self.now()
         request_id = f"{self.config.seed}|{number}|" + "&".join(

@@ -1,17 +1,21 @@
-"""Seeded fault injection: 503s, dropped connections, truncated bodies, slow answers.
+"""Fault injection: seeded 503s, dropped connections, truncated bodies and slow answers, and
+crafted answers on demand.
 
 The fate of the n-th served request is a pure function of the seed and n, so two runs that send
-the same requests meet the same faults.
+the same requests meet the same faults. A crafted answer plays a broken or hostile server: the
+next requests that carry given query parameters get given bytes instead of synthetic data.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import threading
+from collections.abc import Mapping
 
 import attrs
 
-__all__ = ["Fault", "FaultPlan", "FaultSettings"]
+__all__ = ["CraftedAnswer", "CraftedAnswers", "Fault", "FaultPlan", "FaultSettings"]
 
 
 class Fault(enum.Enum):
@@ -76,3 +80,48 @@ class FaultPlan:
         if self._draw("slow", number) < self.settings.slow:
             return self.settings.slow_seconds
         return 0.0
+
+
+@attrs.frozen
+class CraftedAnswer:
+    """Bytes to answer the next ``times`` API requests that match, in place of synthetic data.
+
+    A request matches when it carries every parameter of ``match`` (names lower-cased) with
+    exactly that value; the security token is checked as for any request.
+    """
+
+    match: tuple[tuple[str, str], ...]
+    body: bytes
+    content_type: str = "text/xml"
+    times: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+
+    def matches(self, query: Mapping[str, str]) -> bool:
+        return all(query.get(name) == value for name, value in self.match)
+
+
+class CraftedAnswers:
+    """Crafted answers waiting for their requests, the first posted served first. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[CraftedAnswer] = []
+
+    def add(self, answer: CraftedAnswer) -> None:
+        with self._lock:
+            self._waiting.append(answer)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._waiting.clear()
+
+    def take(self, query: Mapping[str, str]) -> CraftedAnswer | None:
+        """The first waiting answer ``query`` matches, used up once; None if none does."""
+        with self._lock:
+            for index, waiting in enumerate(self._waiting):
+                if waiting.matches(query):
+                    if waiting.times == 1:
+                        del self._waiting[index]
+                    else:
+                        self._waiting[index] = attrs.evolve(waiting, times=waiting.times - 1)
+                    return waiting
+        return None

@@ -42,6 +42,8 @@ class _Request:
     method: str
     target: str
     keep_alive: bool
+    body: bytes = b""
+    content_type: str = ""
 
 
 async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
@@ -66,13 +68,12 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
                 raise _BadRequest
             headers[name.strip().lower()] = value.strip()
         length = int(headers.get("content-length", "0") or "0")
-        if length:
-            await reader.readexactly(length)
+        body = await reader.readexactly(length) if length else b""
     except (ValueError, asyncio.LimitOverrunError) as error:
         raise _BadRequest from error
     connection = headers.get("connection", "").lower()
     keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
-    return _Request(method, target, keep_alive)
+    return _Request(method, target, keep_alive, body, headers.get("content-type", ""))
 
 
 def _head(reply: Reply, *, keep_alive: bool) -> bytes:
@@ -172,7 +173,9 @@ class EmulatorServer:
                 return
             if request is None:
                 return
-            ticket = self.app.admit(request.method, request.target)
+            ticket = self.app.admit(
+                request.method, request.target, request.body, request.content_type
+            )
             if ticket.delay:
                 ledger.fault("slow")
                 await asyncio.sleep(ticket.delay)

@@ -50,6 +50,7 @@ from entsoe_core.progress import (
 from entsoe_core.services.requests import BackfillRequest, CoverageReport, JobReport
 from entsoe_core.services.retry import RetryPolicy
 from entsoe_core.timeline import IntervalSet
+from entsoe_core.validation import check_answer
 from entsoe_core.versions import UpsertResult
 
 __all__ = ["BackfillService", "ChunkListener", "RunLimits"]
@@ -377,7 +378,9 @@ class BackfillService:
                 requests += 1
                 attempts += 1
                 try:
-                    answer = await self._source.fetch(chunk.chunk)
+                    # Checked before any unit of work opens: a document fault (a permanent
+                    # error) fails the chunk, and nothing of the answer is written.
+                    answer = check_answer(chunk.chunk, await self._source.fetch(chunk.chunk))
                 except RateLimited as error:
                     attempts -= 1
                     rate_waits += 1

@@ -1,0 +1,240 @@
+"""The rules an answer must keep before anything of it is stored.
+
+The source is not trusted: a broken or hostile server can answer a request for one thing with
+another, with values that are not numbers, or with points far outside what was asked for.
+Every series is checked before a unit of work opens, and an answer that breaks a rule is a
+:class:`~entsoe_core.errors.DocumentFault`: nothing of it is written.
+
+Rules that need no request hold for any document, wherever it comes from (``entsoe parse``
+and ``entsoe import`` apply them, see :func:`file_series`):
+
+- *known dataset*: the document and process type are those of a dataset of the catalogue, and
+  the series names the domains that dataset files it under;
+- *resolution*: the resolution is one the catalogue allows for that dataset;
+- *finite values*: every value is a finite number (no NaN, no infinity).
+
+Rules of a request hold for the answer to one chunk (see :func:`check_answer`):
+
+- *document type* and *process type*: those of the chunk's dataset;
+- *domain*: the domains are the chunk's area, in the domain parameter the dataset takes; the
+  two directions of a border are distinct;
+- *resolution* and *finite values*, as above;
+- *inside the request*: every point lies inside the chunk's interval.
+
+One exception, and the only trimming: the API answers day-ahead prices (datasets with
+``whole_days``) in whole delivery days, so an answer reaches past the chunk's edges by design.
+For those, points inside the chunk's interval widened to whole days are accepted, and only the
+points inside the chunk itself are kept; the rest belongs to the neighbouring chunks, which
+fetch it themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import attrs
+
+from entsoe_core.areas import AreaKey
+from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
+from entsoe_core.errors import DocumentFault, UnstorableData
+from entsoe_core.observations import Series, SeriesKey, dataset_for, filing_area
+from entsoe_core.plan import Chunk
+from entsoe_core.ports import ChunkData, SourceAnswer
+from entsoe_core.timeline import Interval, floor_to_day
+
+__all__ = ["FiledSeries", "accepted_interval", "check_answer", "check_series", "file_series"]
+
+_DAY = timedelta(days=1)
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class FiledSeries:
+    """A series that keeps the rules needing no request, and where it is filed."""
+
+    dataset: Dataset
+    area: AreaKey
+    series: Series
+
+
+def file_series(series: Series, number: int) -> FiledSeries:
+    """Check the rules that need no request; ``number`` is the series' place (from 1)."""
+    try:
+        dataset = dataset_for(series.key)
+        area = filing_area(dataset, series.key)
+    except UnstorableData as error:
+        raise _fault("known dataset", number, series.key, str(error)) from None
+    _check_resolution(dataset, series, number)
+    _check_values(series, number)
+    return FiledSeries(dataset, area, series)
+
+
+def check_series(series: Sequence[Series]) -> tuple[FiledSeries, ...]:
+    """:func:`file_series` for every series of a document, in order."""
+    return tuple(file_series(one, number) for number, one in enumerate(series, 1))
+
+
+def check_answer(chunk: Chunk, answer: SourceAnswer) -> SourceAnswer:
+    """The answer to store for ``chunk``, after checking every rule of the request.
+
+    Raises :class:`~entsoe_core.errors.DocumentFault` on the first broken rule. Returns the
+    answer itself, except for whole-day datasets, whose points outside the chunk are left out.
+    """
+    if not isinstance(answer, ChunkData):
+        return answer
+    dataset = DATASETS.get(chunk.dataset)
+    accepted = accepted_interval(dataset, chunk.interval)
+    kept = []
+    left_out = 0
+    for number, series in enumerate(answer.series, 1):
+        _check_identity(dataset, series, number)
+        _check_domains(dataset, chunk.area, series, number)
+        _check_resolution(dataset, series, number)
+        _check_values(series, number)
+        _check_inside(accepted, chunk.interval, series, number)
+        if accepted == chunk.interval:
+            kept.append(series)
+            continue
+        inside = tuple(p for p in series.points if chunk.interval.contains(p.timestamp))
+        left_out += len(series.points) - len(inside)
+        if inside:
+            kept.append(attrs.evolve(series, points=inside))
+    if left_out:
+        log.debug("left out %d points of the whole days answering %s", left_out, chunk)
+    return ChunkData(tuple(kept))
+
+
+def accepted_interval(dataset: Dataset, interval: Interval) -> Interval:
+    """Where the points of an answer to ``interval`` may lie.
+
+    The interval itself; for whole-day datasets, widened by a whole UTC day on each side of
+    the UTC days it touches, which holds every local delivery day (23 to 25 hours long, in any
+    time zone of the platform) that overlaps the interval.
+    """
+    if not dataset.whole_days:
+        return interval
+    first_day = floor_to_day(interval.start)
+    last_day = floor_to_day(interval.end - timedelta.resolution)
+    return Interval(first_day - _DAY, last_day + 2 * _DAY)
+
+
+def _check_identity(dataset: Dataset, series: Series, number: int) -> None:
+    key = series.key
+    if key.document_type != dataset.document_type:
+        raise _fault(
+            "document type",
+            number,
+            key,
+            f"document type {key.document_type or '(none)'}; the request was for "
+            f"{dataset.key}, which is document type {dataset.document_type}",
+        )
+    if dataset.process_type is not None and key.process_type != dataset.process_type:
+        raise _fault(
+            "process type",
+            number,
+            key,
+            f"process type {key.process_type or '(none)'}; the request was for "
+            f"{dataset.key}, which is {dataset.document_type} with process type "
+            f"{dataset.process_type}",
+        )
+
+
+def _check_domains(dataset: Dataset, area: AreaKey, series: Series, number: int) -> None:
+    into, out = series.key.in_domain, series.key.out_domain
+    code = area.code
+    domain = dataset.domain
+    if domain is DomainParameter.BORDER:
+        matches = out == code and into == area.to_code
+    elif domain is DomainParameter.IN_AND_OUT_SAME:
+        matches = into == out == code
+    elif domain is DomainParameter.OUT_BIDDING_ZONE:
+        matches = out == code and into in ("", code)
+    else:
+        # A generation document's consumption series (a pumped-storage plant pumping) names
+        # the area as its out domain alone.
+        matches = (into == code and out in ("", code)) or (into == "" and out == code)
+    if not matches:
+        raise _fault(
+            "domain",
+            number,
+            series.key,
+            f"in_Domain {into or '(none)'} and out_Domain {out or '(none)'}; the request was "
+            f"for {_requested_domains(domain, area)}",
+        )
+
+
+def _requested_domains(domain: DomainParameter, area: AreaKey) -> str:
+    if domain is DomainParameter.BORDER:
+        return f"out_Domain {area.code} and in_Domain {area.to_code} (the border {area})"
+    if domain is DomainParameter.IN_AND_OUT_SAME:
+        return f"in_Domain and out_Domain {area.code}"
+    return f"{domain.value} {area.code}"
+
+
+def _check_resolution(dataset: Dataset, series: Series, number: int) -> None:
+    resolution = series.key.resolution
+    if resolution not in dataset.resolutions:
+        raise _fault(
+            "resolution",
+            number,
+            series.key,
+            f"resolution {resolution or '(none)'}; {dataset.key} comes in "
+            f"{', '.join(dataset.resolutions)}",
+        )
+
+
+def _check_values(series: Series, number: int) -> None:
+    for timestamp, value in series.points:
+        if not math.isfinite(value):
+            raise _fault(
+                "finite values",
+                number,
+                series.key,
+                f"value {value!r} at {_instant(timestamp)}; every value must be a finite number",
+            )
+
+
+def _check_inside(accepted: Interval, asked: Interval, series: Series, number: int) -> None:
+    if not series.points:
+        return
+    # Points are in time order unless a document is broken: look at all of them only then.
+    if accepted.contains(min(series.points).timestamp) and accepted.contains(
+        max(series.points).timestamp
+    ):
+        return
+    outside = next(p.timestamp for p in series.points if not accepted.contains(p.timestamp))
+    widened = "" if accepted == asked else f" (whole delivery days: {accepted})"
+    raise _fault(
+        "inside the request",
+        number,
+        series.key,
+        f"a point at {_instant(outside)}, outside the interval asked for {asked}{widened}",
+    )
+
+
+def _fault(rule: str, number: int, key: SeriesKey, detail: str) -> DocumentFault:
+    return DocumentFault(f"document fault ({rule}) in series {number} [{_describe(key)}]: {detail}")
+
+
+def _describe(key: SeriesKey) -> str:
+    kind = f"{key.document_type}/{key.process_type}" if key.process_type else key.document_type
+    parts = [kind or "no document type"]
+    for label, value in (
+        ("business type", key.business_type),
+        ("psr type", key.psr_type),
+        ("in", key.in_domain),
+        ("out", key.out_domain),
+        ("position", key.classification_position),
+        ("resolution", key.resolution),
+    ):
+        if value:
+            parts.append(f"{label} {value}")
+    return ", ".join(parts)
+
+
+def _instant(instant: datetime) -> str:
+    return instant.isoformat()

@@ -461,8 +461,9 @@ async def test_a_429_in_a_run_is_one_ban_and_one_more_send_after_it(
     async with EntsoeHttpSource(
         server.url, TOKEN, clock=fake_clock, limiter=limiter, resend_wait=0.001
     ) as real:
-        # A lease longer than the ban: nobody takes the chunk over while its lane waits.
-        limits = RunLimits(lease=timedelta(hours=1))
+        # One lane, and a lease longer than the ban: with the fake clock, idle lanes would
+        # move time on while the request is on the wire, and take the chunk over.
+        limits = RunLimits(max_requests_in_flight=1, lease=timedelta(hours=1))
         service = BackfillService(
             MemoryUnitOfWorkFactory(), real, fake_clock, limiter, limits=limits
         )

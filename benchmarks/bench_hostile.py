@@ -37,7 +37,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from adapters.entsoe_http import Acknowledgement, parse_document
+from adapters.entsoe_xml import Acknowledgement, parse_document
 from entsoe_core.errors import SourceError
 
 FIXTURE = (

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from adapters.entsoe_http import Acknowledgement, iter_parsed, parse_document
+from adapters.entsoe_xml import Acknowledgement, iter_parsed, parse_document
 
 FIXTURE = (
     Path(__file__).resolve().parents[2]

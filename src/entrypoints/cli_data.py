@@ -14,11 +14,11 @@ from typing import TextIO
 
 import click
 
-from adapters.entsoe_http.parser import Acknowledgement, iter_parsed
-from adapters.entsoe_http.rows import row
+from adapters.entsoe_xml.parser import Acknowledgement, iter_parsed
 from entrypoints.bootstrap import application
 from entrypoints.cli_parse import _row_writer
 from entrypoints.cli_support import INSTANT, fail, run
+from entrypoints.wire import row
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import InvalidRequest, SourceError
 from entsoe_core.observations import Series

@@ -11,9 +11,9 @@ from typing import TextIO
 
 import click
 
-from adapters.entsoe_http.parser import DEFAULT_MAX_MEMBER_BYTES, Acknowledgement, iter_parsed
-from adapters.entsoe_http.rows import ROW_FIELDS, iter_rows
-from adapters.entsoe_http.safe_xml import read_capped
+from adapters.entsoe_xml.parser import DEFAULT_MAX_MEMBER_BYTES, Acknowledgement, iter_parsed
+from adapters.entsoe_xml.safe_xml import read_capped
+from entrypoints.wire import ROW_FIELDS, iter_rows
 from entsoe_core.errors import DocumentFault, SourceError
 from entsoe_core.observations import Series
 from entsoe_core.validation import check_series

@@ -28,11 +28,11 @@ import attrs
 import httpx
 import sqlalchemy as sa
 
-from adapters.entsoe_http.rows import iter_rows
 from adapters.sqlalchemy import create_engine
 from entrypoints.emulator import SyntheticModel
 from entrypoints.emulator.app import DEFAULT_TOKEN
 from entrypoints.emulator.model import DEFAULT_DATA_START
+from entrypoints.wire import iter_rows
 from entsoe_core.areas import AREAS
 from entsoe_core.datasets import DATASETS
 from entsoe_core.timeline import Interval

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.entsoe_http.rows import ROW_FIELDS
+from entrypoints.wire import ROW_FIELDS
 from tests.e2e.harness import (
     Cli,
     Emulator,

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from adapters.entsoe_http.parser import parse_document
+from adapters.entsoe_xml.parser import parse_document
 from entrypoints.emulator import (
     EmulatorConfig,
     EmulatorServer,

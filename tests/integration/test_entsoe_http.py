@@ -12,13 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.entsoe_http import (
-    BodyTooLarge,
-    EntsoeHttpSource,
-    MalformedDocument,
-    UnsafeDocument,
-    parse_document,
-)
+from adapters.entsoe_http import EntsoeHttpSource
+from adapters.entsoe_xml import BodyTooLarge, MalformedDocument, UnsafeDocument, parse_document
 from adapters.fakes import FakeClock
 from adapters.memory import MemoryRateLimiter, MemoryUnitOfWorkFactory
 from entsoe_core.areas import AreaKey

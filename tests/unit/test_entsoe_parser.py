@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from adapters.entsoe_http import (
+from adapters.entsoe_xml import (
     Acknowledgement,
     BodyTooLarge,
     MalformedDocument,
@@ -19,9 +19,9 @@ from adapters.entsoe_http import (
     iter_parsed,
     parse_document,
 )
-from adapters.entsoe_http.resolution import Resolution
-from adapters.entsoe_http.rows import iter_rows
-from adapters.entsoe_http.safe_xml import SAFE_OPTIONS
+from adapters.entsoe_xml.resolution import Resolution
+from adapters.entsoe_xml.safe_xml import SAFE_OPTIONS
+from entrypoints.wire import iter_rows
 from entsoe_core.errors import DocumentFault, PermanentSourceError, TransientSourceError
 from entsoe_core.observations import Point, Series
 from entsoe_core.timeline import utc

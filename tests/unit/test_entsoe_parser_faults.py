@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.entsoe_http import Acknowledgement, BodyTooLarge, parse_document
-from adapters.entsoe_http.parser import MAX_PERIOD_STEPS
+from adapters.entsoe_xml import Acknowledgement, BodyTooLarge, parse_document
+from adapters.entsoe_xml.parser import MAX_PERIOD_STEPS
 from entsoe_core.errors import DocumentFault, PermanentSourceError, TransientSourceError
 from entsoe_core.observations import Point
 from entsoe_core.timeline import utc

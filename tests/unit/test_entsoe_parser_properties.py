@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.entsoe_http import Acknowledgement, parse_document
+from adapters.entsoe_xml import Acknowledgement, parse_document
 from entsoe_core.errors import DocumentFault
 from entsoe_core.observations import Point
 from tests.unit.entsoe_documents import DocumentSpec, PeriodSpec, SeriesSpec, render

@@ -9,12 +9,7 @@ import zipfile
 
 import pytest
 
-from adapters.entsoe_http import (
-    BodyTooLarge,
-    MalformedDocument,
-    UnsupportedDocument,
-    parse_document,
-)
+from adapters.entsoe_xml import BodyTooLarge, MalformedDocument, UnsupportedDocument, parse_document
 from tests.unit.entsoe_documents import FIXTURES, zipped
 
 CAP = 16 * 2**20

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from adapters.entsoe_http.parser import Acknowledgement, parse_document
+from adapters.entsoe_xml.parser import Acknowledgement, parse_document
 from entrypoints.emulator.model import SyntheticModel
 from entsoe_core.areas import AREAS, AreaKey
 from entsoe_core.datasets import DATASETS

@@ -35,6 +35,8 @@ from typing import Final, NoReturn, Self
 import httpx
 import stamina
 
+from adapters.entsoe_xml.errors import BodyTooLarge
+from adapters.entsoe_xml.parser import Acknowledgement, parse_document
 from entsoe_core import __version__
 from entsoe_core.errors import (
     ConfigurationError,
@@ -46,9 +48,7 @@ from entsoe_core.errors import (
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ChunkData, ClockPort, NoData, RateLimiterPort, SourceAnswer
 
-from .errors import BodyTooLarge
 from .params import request_params
-from .parser import Acknowledgement, parse_document
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_BODY_BYTES", "EntsoeHttpSource"]
 

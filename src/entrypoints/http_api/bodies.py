@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from adapters.entsoe_http.rows import row
+from entrypoints.wire import row
 from entsoe_core.areas import AREAS
 from entsoe_core.observations import Observation
 from entsoe_core.services.requests import CoverageReport, JobReport

@@ -12,12 +12,12 @@ from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 
-from adapters.entsoe_http.rows import ROW_FIELDS, row
 from entrypoints.http_api.bodies import CoverageBody, ObservationRow, ObservationsPage
 from entrypoints.http_api.cursor import decode_cursor, encode_cursor
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
 from entrypoints.inputs import parse_instant, split_names
+from entrypoints.wire import ROW_FIELDS, row
 from entsoe_core.observations import Observation
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.timeline import add_months, floor_to_day

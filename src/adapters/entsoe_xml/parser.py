@@ -137,11 +137,11 @@ def parse_document(
 ) -> tuple[Series, ...] | Acknowledgement:
     """Every series of a document (or of every document of a ZIP), or its acknowledgement.
 
-    Raises :class:`~adapters.entsoe_http.errors.MalformedDocument` (not XML, or cut short),
+    Raises :class:`~adapters.entsoe_xml.errors.MalformedDocument` (not XML, or cut short),
     :class:`~entsoe_core.errors.DocumentFault` (well-formed, but breaking a rule of its
-    structure), :class:`~adapters.entsoe_http.errors.UnsupportedDocument` (another kind of
-    document), :class:`~adapters.entsoe_http.errors.UnsafeDocument` (a DTD) or
-    :class:`~adapters.entsoe_http.errors.BodyTooLarge` (ZIP members unpacking past the cap, or
+    structure), :class:`~adapters.entsoe_xml.errors.UnsupportedDocument` (another kind of
+    document), :class:`~adapters.entsoe_xml.errors.UnsafeDocument` (a DTD) or
+    :class:`~adapters.entsoe_xml.errors.BodyTooLarge` (ZIP members unpacking past the cap, or
     A03 curves leaving out more points than the cap holds in memory).
     """
     series: list[Series] = []

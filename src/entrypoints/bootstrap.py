@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import timedelta
 
 import attrs
 import punq
@@ -27,12 +26,12 @@ from adapters.sqlalchemy import (
 from adapters.sqlalchemy.engine import check_database_url
 from adapters.system import SystemClock
 from entrypoints.settings import Settings, load_settings
-from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.errors import ConfigurationError
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ClockPort, MarketDataSourcePort, RateLimiterPort, SourceAnswer
 from entsoe_core.services.backfill import BackfillService
 from entsoe_core.services.gapfill import GapFillService
+from entsoe_core.services.reads import ReadService
 
 __all__ = ["Application", "application"]
 
@@ -56,6 +55,7 @@ class Application:
     uow: SqlUnitOfWorkFactory
     backfill: BackfillService
     gap_fill: GapFillService
+    reads: ReadService
     container: punq.Container
 
 
@@ -92,8 +92,18 @@ def build_container(
             container.resolve(RateLimiterPort),
             retry=tuning.retry,
             limits=tuning.limits,
-            recheck=RecheckPolicy(no_data_settle=timedelta(days=tuning.no_data_recheck_days)),
+            recheck=tuning.recheck,
             max_years=tuning.history_years,
+        ),
+        scope=punq.Scope.singleton,
+    )
+    container.register(
+        ReadService,
+        factory=lambda: ReadService(
+            uow,
+            clock,
+            history_years=tuning.history_years,
+            recheck=tuning.recheck,
         ),
         scope=punq.Scope.singleton,
     )
@@ -152,5 +162,6 @@ async def application(
             uow=container.resolve(SqlUnitOfWorkFactory),
             backfill=container.resolve(BackfillService),
             gap_fill=container.resolve(GapFillService),
+            reads=container.resolve(ReadService),
             container=container,
         )

@@ -16,13 +16,11 @@ import click
 
 from adapters.entsoe_xml.parser import Acknowledgement, iter_parsed
 from entrypoints.bootstrap import application
-from entrypoints.cli_parse import _row_writer
 from entrypoints.cli_support import INSTANT, fail, run
-from entrypoints.wire import row
+from entrypoints.wire import ROW_FORMATS, observation_rows, row_format_for, row_writer
 from entsoe_core.areas import AreaKey
-from entsoe_core.errors import InvalidRequest, SourceError
+from entsoe_core.errors import SourceError
 from entsoe_core.observations import Series
-from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.validation import file_series
 from entsoe_core.versions import UpsertResult
 
@@ -95,9 +93,9 @@ def import_(files: tuple[Path, ...]) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["csv", "jsonl"]),
-    default="csv",
-    show_default=True,
+    type=click.Choice(ROW_FORMATS),
+    default=None,
+    help="jsonl or csv; by default csv for an -o file named *.csv, jsonl otherwise.",
 )
 @click.option(
     "-o",
@@ -107,38 +105,29 @@ def import_(files: tuple[Path, ...]) -> None:
     help="Write to this file instead of stdout.",
 )
 def export(
-    area: str, dataset: str, start: datetime, end: datetime, output_format: str, output: Path | None
+    area: str,
+    dataset: str,
+    start: datetime,
+    end: datetime,
+    output_format: str | None,
+    output: Path | None,
 ) -> None:
     """Stored observations in [START, END), in the shape of `entsoe parse` output.
 
     With -o, the rows go to a temporary file beside FILE, which replaces FILE only once every
     row is written: a failed export leaves an existing FILE as it was.
     """
-    request = _checked(area, dataset, start, end)
+    row_format = output_format or row_format_for(output)
 
     async def main(out: TextIO) -> int:
         count = 0
         async with application() as app:
-            write = None
-            after = None
-            while True:
-                async with app.uow() as uow:
-                    page = await uow.store.read(
-                        request.datasets[0],
-                        request.areas[0],
-                        request.period,
-                        after=after,
-                        limit=PAGE,
-                    )
-                # The header waits for the first page, so that an export failing before it
-                # reads anything prints nothing at all.
-                write = write or _row_writer(out, output_format)
-                for o in page:
-                    write(row(o.key, o.curve_type, o.timestamp, o.value))
-                count += len(page)
-                if len(page) < PAGE:
-                    return count
-                after = (page[-1].timestamp, page[-1].key)
+            request = app.reads.request([area], [dataset], start, end)
+            write = row_writer(out, row_format)
+            async for page in app.reads.pages(request, size=PAGE):
+                write(observation_rows(page.observations))
+                count += len(page.observations)
+        return count
 
     if output is None:
         count = run(main(sys.stdout))
@@ -180,10 +169,3 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
-
-
-def _checked(area: str, dataset: str, start: datetime, end: datetime) -> BackfillRequest:
-    try:
-        return BackfillRequest.parse([area], [dataset], start, end, max_years=100)
-    except InvalidRequest as error:
-        fail(str(error))

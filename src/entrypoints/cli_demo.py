@@ -71,7 +71,7 @@ def demo(areas: str, datasets: str, year: int | None) -> None:
                         f"{r.covered.total.days} days",
                         f"{r.gaps.total.days} days",
                     )
-                    for r in await app.backfill.analyze(request)
+                    for r in await app.reads.coverage(request)
                 ]
                 return report, summary
 

@@ -4,7 +4,7 @@ worker."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import attrs
 import click
@@ -14,16 +14,15 @@ from entrypoints.cli_support import (
     INSTANT,
     ChunkProgressView,
     describe,
-    echo_json,
     run,
     split_option,
 )
 from entrypoints.settings import load_settings
+from entrypoints.wire import CoverageBody, JobBody, json_text
 from entsoe_core.areas import AREAS
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import ChunkStatus, JobStatus
 from entsoe_core.services.requests import BackfillRequest, JobReport
-from entsoe_core.timeline import Interval, add_months, floor_to_day
 
 SPANS = click.Choice([s.value for s in ChunkSpan])
 
@@ -150,7 +149,8 @@ def status(job_id: str | None, as_json: bool) -> None:
 
     reports = run(main())
     if as_json:
-        echo_json(reports[0].as_dict() if job_id else [r.as_dict() for r in reports])
+        bodies = [JobBody.of(r) for r in reports]
+        click.echo(json_text(bodies[0] if job_id else bodies))
         return
     if not reports:
         click.echo("no unfinished jobs")
@@ -169,7 +169,7 @@ def jobs(as_json: bool) -> None:
 
     reports = run(main())
     if as_json:
-        echo_json([r.as_dict() for r in reports])
+        click.echo(json_text([JobBody.of(r) for r in reports]))
         return
     if not reports:
         click.echo("no jobs yet; start one with `entsoe backfill`")
@@ -200,50 +200,32 @@ def coverage(
 ) -> None:
     """Covered and missing intervals of areas x datasets."""
 
-    async def main() -> list[dict[str, object]]:
+    async def main() -> list[CoverageBody]:
         async with application() as app:
-            now = app.clock.now()
-            end_at = end or floor_to_day(now) + timedelta(days=1)
-            start_at = start or add_months(
-                floor_to_day(now), -12 * app.settings.backfill.history_years
-            )
-            request = BackfillRequest.parse(
-                split_option(areas), split_option(datasets), start_at, end_at, max_years=10
-            )
-            reports = await app.backfill.analyze(request)
-            return [
-                {
-                    "dataset": r.dataset,
-                    "area": str(r.area),
-                    "area_label": AREAS.label(r.area),
-                    "start": r.period.start.isoformat(),
-                    "end": r.period.end.isoformat(),
-                    "covered": [_span(i) for i in r.covered],
-                    "no_data": [_span(i) for i in r.no_data],
-                    "missing": [_span(i) for i in r.gaps],
-                }
-                for r in reports
-            ]
+            request = app.reads.request(split_option(areas), split_option(datasets), start, end)
+            return [CoverageBody.of(report) for report in await app.reads.coverage(request)]
 
     reports = run(main())
     if as_json:
-        echo_json(reports)
+        click.echo(json_text(reports))
         return
     for report in reports:
         click.echo(
-            f"{report['dataset']} {report['area_label']} [{report['start']}, {report['end']})"
+            f"{report.dataset} {report.area_label} "
+            f"[{report.start.isoformat()}, {report.end.isoformat()})"
         )
-        for label in ("covered", "no_data", "missing"):
-            spans = report[label]
-            assert isinstance(spans, list)
+        for label, spans in (
+            ("covered", report.covered),
+            ("no data", report.no_data),
+            ("missing", report.missing),
+        ):
             click.echo(
-                f"  {label.replace('_', ' ')}: "
-                + (", ".join(f"{s['start']}..{s['end']}" for s in spans) or "none")
+                f"  {label}: "
+                + (
+                    ", ".join(f"{s.start.isoformat()}..{s.end.isoformat()}" for s in spans)
+                    or "none"
+                )
             )
-
-
-def _span(interval: Interval) -> dict[str, str]:
-    return {"start": interval.start.isoformat(), "end": interval.end.isoformat()}
 
 
 @click.command("fill-gaps")

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
 import click
 
 from adapters.entsoe_xml.parser import DEFAULT_MAX_MEMBER_BYTES, Acknowledgement, iter_parsed
 from adapters.entsoe_xml.safe_xml import read_capped
-from entrypoints.wire import ROW_FIELDS, iter_rows
+from entrypoints.wire import DEFAULT_ROW_FORMAT, ROW_FORMATS, iter_rows, row_writer
 from entsoe_core.errors import DocumentFault, SourceError
 from entsoe_core.observations import Series
 from entsoe_core.validation import check_series
@@ -24,8 +20,8 @@ from entsoe_core.validation import check_series
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["jsonl", "csv"]),
-    default="jsonl",
+    type=click.Choice(ROW_FORMATS),
+    default=DEFAULT_ROW_FORMAT,
     show_default=True,
     help="jsonl: one JSON object per line; csv: a header, then rows.",
 )
@@ -38,7 +34,7 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
     needs no request (a dataset of the catalogue, a resolution it allows, finite values), is
     one line on stderr and exit code 2.
     """
-    write = _row_writer(sys.stdout, output_format)
+    write = row_writer(sys.stdout, output_format)
     failed = False
     for name in files:
         try:
@@ -62,8 +58,7 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
                     f"(reason {item.reason_code}): {item.text}",
                     err=True,
                 )
-        for row in iter_rows(series):
-            write(row)
+        write(iter_rows(series))
     if failed:
         raise SystemExit(2)
 
@@ -82,11 +77,3 @@ def _reason(name: str, error: Exception) -> str:
     if isinstance(error, OSError):
         return f"{_label(name)}: cannot read it: {error.strerror or error}"
     return str(error)
-
-
-def _row_writer(out: TextIO, output_format: str) -> Callable[[dict[str, str | float]], object]:
-    if output_format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(ROW_FIELDS)
-        return lambda row: writer.writerow([row[field] for field in ROW_FIELDS])
-    return lambda row: out.write(json.dumps(row, sort_keys=True) + "\n")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
@@ -100,21 +99,20 @@ async def _with_signals(main: Coroutine[Any, Any, T]) -> T:
             loop.remove_signal_handler(signal.SIGTERM)
 
 
-def echo_json(value: object) -> None:
-    click.echo(json.dumps(value, indent=2, sort_keys=True))
-
-
 def describe(report: JobReport) -> str:
-    data = report.as_dict()
-    chunks = data["chunks"]
-    assert isinstance(chunks, dict)
+    counts = report.counts
     parts = [
         f"job {report.job.id} {report.job.status.value}",
-        f"chunks {chunks['done']}/{report.counts.total} done",
+        f"chunks {counts[ChunkStatus.DONE]}/{counts.total} done",
     ]
-    for status in ("failed", "pending", "in_flight", "cancelled"):
-        if chunks[status]:
-            parts.append(f"{chunks[status]} {status.replace('_', ' ')}")
+    for status in (
+        ChunkStatus.FAILED,
+        ChunkStatus.PENDING,
+        ChunkStatus.IN_FLIGHT,
+        ChunkStatus.CANCELLED,
+    ):
+        if counts[status]:
+            parts.append(f"{counts[status]} {status.value.replace('_', ' ')}")
     parts.append(f"{report.counts.points_written} points")
     if report.counts.points_kept:
         parts.append(f"{report.counts.points_kept} kept (stored values are newer)")

@@ -17,6 +17,7 @@ import attrs
 import cattrs
 
 from entsoe_core.areas import AREAS
+from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import ConfigurationError, InvalidRequest
 from entsoe_core.plan import ChunkSpan
@@ -89,6 +90,10 @@ class BackfillSettings:
             max_concurrent_areas=self.max_concurrent_areas,
             lease=timedelta(seconds=self.lease_seconds),
         )
+
+    @property
+    def recheck(self) -> RecheckPolicy:
+        return RecheckPolicy(no_data_settle=timedelta(days=self.no_data_recheck_days))
 
     @property
     def retry(self) -> RetryPolicy:

@@ -1,14 +1,52 @@
-"""Series as flat rows: the shape of ``entsoe parse`` output and of the recorded fixtures."""
+"""What leaves the application, in one place: the shapes of jobs, coverage and observations,
+and the CSV and JSONL writers.
+
+The CLI and the HTTP API both render through this module, so ``entsoe status --json`` prints
+the HTTP API's job body, ``entsoe coverage --json`` its coverage body, and ``entsoe parse``,
+``entsoe export`` and ``GET /observations`` the same rows. The bodies are msgspec structs, so
+that Litestar validates and documents them; each is built from a service's result by a named
+classmethod.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
-from typing import Final
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Final, Literal, TextIO
 
-from entsoe_core.observations import Series, SeriesKey
+import msgspec
 
-__all__ = ["ROW_FIELDS", "iter_rows", "row"]
+from entsoe_core.areas import AREAS
+from entsoe_core.observations import Observation, Series, SeriesKey
+from entsoe_core.progress import ChunkStatus
+from entsoe_core.services.requests import CoverageReport, JobReport
+from entsoe_core.timeline import Interval
+
+__all__ = [
+    "DEFAULT_ROW_FORMAT",
+    "ROW_FIELDS",
+    "ROW_FORMATS",
+    "ChunkCountsBody",
+    "CoverageBody",
+    "IntervalBody",
+    "JobBody",
+    "ObservationRow",
+    "ObservationsPage",
+    "Row",
+    "iter_rows",
+    "json_text",
+    "observation_rows",
+    "row",
+    "row_format_for",
+    "row_writer",
+]
+
+# -- rows: entsoe parse, entsoe export, GET /observations ----------------------------------
+
+Row = dict[str, str | float]
 
 ROW_FIELDS: Final = (
     "business_type",
@@ -25,10 +63,12 @@ ROW_FIELDS: Final = (
 )
 """The fields of a row, in the (sorted) order they are written."""
 
+RowFormat = Literal["jsonl", "csv"]
+ROW_FORMATS: Final[tuple[RowFormat, ...]] = ("jsonl", "csv")
+DEFAULT_ROW_FORMAT: Final[RowFormat] = "jsonl"
 
-def row(
-    key: SeriesKey, curve_type: str, timestamp: datetime, value: float
-) -> dict[str, str | float]:
+
+def row(key: SeriesKey, curve_type: str, timestamp: datetime, value: float) -> Row:
     """One observation as a row: the series' key fields, the UTC timestamp with ``Z``, the value."""
     return {
         "business_type": key.business_type,
@@ -45,8 +85,193 @@ def row(
     }
 
 
-def iter_rows(series: Iterable[Series]) -> Iterator[dict[str, str | float]]:
+def iter_rows(series: Iterable[Series]) -> Iterator[Row]:
     """One row per point of every series, series by series."""
     for one in series:
         for point in one.points:
             yield row(one.key, one.curve_type, point.timestamp, point.value)
+
+
+def observation_rows(observations: Iterable[Observation]) -> Iterator[Row]:
+    """Stored observations as rows, in the order given."""
+    return (row(o.key, o.curve_type, o.timestamp, o.value) for o in observations)
+
+
+def row_format_for(output: Path | None) -> RowFormat:
+    """The format a file's name asks for (``.csv``), else the default, JSONL."""
+    if output is not None and output.suffix.lower() == ".csv":
+        return "csv"
+    return DEFAULT_ROW_FORMAT
+
+
+def row_writer(out: TextIO, row_format: str) -> Callable[[Iterable[Row]], None]:
+    """A writer of rows to ``out``: CSV with its header first, or one JSON object a line.
+
+    The CSV header is written by the first call, so that nothing is written before the first
+    rows are in hand (a read that fails early leaves the output empty).
+    """
+    if row_format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        started = False
+
+        def write_csv(rows: Iterable[Row]) -> None:
+            nonlocal started
+            if not started:
+                writer.writerow(ROW_FIELDS)
+                started = True
+            writer.writerows([r[field] for field in ROW_FIELDS] for r in rows)
+
+        return write_csv
+    if row_format == "jsonl":
+
+        def write_jsonl(rows: Iterable[Row]) -> None:
+            out.writelines(json.dumps(r, sort_keys=True) + "\n" for r in rows)
+
+        return write_jsonl
+    raise ValueError(f"unknown row format {row_format!r}; one of {', '.join(ROW_FORMATS)}")
+
+
+class ObservationRow(msgspec.Struct, frozen=True):
+    """One stored observation, with the fields (and names) of ``entsoe parse`` rows."""
+
+    business_type: str
+    classification_position: str
+    curve_type: str
+    document_type: str
+    in_domain: str
+    out_domain: str
+    process_type: str
+    psr_type: str
+    resolution: str
+    timestamp: str
+    value: float
+
+    @classmethod
+    def of(cls, observation: Observation) -> ObservationRow:
+        return msgspec.convert(
+            row(observation.key, observation.curve_type, observation.timestamp, observation.value),
+            cls,
+        )
+
+
+class ObservationsPage(msgspec.Struct, frozen=True):
+    """One page of observations; ``next_cursor`` is null on the last page."""
+
+    items: list[ObservationRow]
+    next_cursor: str | None
+
+
+# -- jobs: entsoe status --json, entsoe jobs --json, /backfills -----------------------------
+
+JobKindName = Literal["backfill", "gap_fill"]
+JobStatusName = Literal["pending", "in_progress", "completed", "failed", "cancelled"]
+
+
+class ChunkCountsBody(msgspec.Struct, frozen=True):
+    """A job's chunks by status."""
+
+    pending: int
+    in_flight: int
+    done: int
+    failed: int
+    cancelled: int
+
+
+class JobBody(msgspec.Struct, frozen=True):
+    """A backfill job and its counters."""
+
+    id: str
+    kind: JobKindName
+    status: JobStatusName
+    running: bool
+    areas: list[str]
+    datasets: list[str]
+    start: datetime
+    end: datetime
+    created_at: datetime
+    chunks: ChunkCountsBody
+    chunks_total: int
+    points_written: int
+    points_kept: int
+    requests: int
+    elapsed_seconds: float | None
+    eta_seconds: float | None
+    last_error: str | None
+
+    @classmethod
+    def of(cls, report: JobReport) -> JobBody:
+        job, counts = report.job, report.counts
+        return cls(
+            id=job.id,
+            kind=job.kind.value,
+            status=job.status.value,
+            running=report.running,
+            areas=list(job.areas),
+            datasets=list(job.datasets),
+            start=job.period.start,
+            end=job.period.end,
+            created_at=job.created_at,
+            chunks=ChunkCountsBody(
+                pending=counts[ChunkStatus.PENDING],
+                in_flight=counts[ChunkStatus.IN_FLIGHT],
+                done=counts[ChunkStatus.DONE],
+                failed=counts[ChunkStatus.FAILED],
+                cancelled=counts[ChunkStatus.CANCELLED],
+            ),
+            chunks_total=counts.total,
+            points_written=counts.points_written,
+            points_kept=counts.points_kept,
+            requests=counts.requests,
+            elapsed_seconds=_seconds(report.elapsed),
+            eta_seconds=_seconds(report.eta),
+            last_error=report.last_error,
+        )
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds(), 3)
+
+
+# -- coverage: entsoe coverage --json, GET /coverage ----------------------------------------
+
+
+class IntervalBody(msgspec.Struct, frozen=True):
+    """A half-open interval ``[start, end)`` of UTC instants."""
+
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, interval: Interval) -> IntervalBody:
+        return cls(interval.start, interval.end)
+
+
+class CoverageBody(msgspec.Struct, frozen=True):
+    """What is covered, answered "no data", and missing, for one (dataset, area)."""
+
+    dataset: str
+    area: str
+    area_label: str
+    start: datetime
+    end: datetime
+    covered: list[IntervalBody]
+    no_data: list[IntervalBody]
+    missing: list[IntervalBody]
+
+    @classmethod
+    def of(cls, report: CoverageReport) -> CoverageBody:
+        return cls(
+            dataset=report.dataset,
+            area=str(report.area),
+            area_label=AREAS.label(report.area),
+            start=report.period.start,
+            end=report.period.end,
+            covered=[IntervalBody.of(i) for i in report.covered],
+            no_data=[IntervalBody.of(i) for i in report.no_data],
+            missing=[IntervalBody.of(i) for i in report.gaps],
+        )
+
+
+def json_text(body: object) -> str:
+    """A body (a struct, or a list of them) as indented JSON, as the CLI prints it."""
+    return msgspec.json.format(msgspec.json.encode(body), indent=2).decode()

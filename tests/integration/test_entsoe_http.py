@@ -16,6 +16,7 @@ from adapters.entsoe_http import EntsoeHttpSource
 from adapters.entsoe_xml import BodyTooLarge, MalformedDocument, UnsafeDocument, parse_document
 from adapters.fakes import FakeClock
 from adapters.memory import MemoryRateLimiter, MemoryUnitOfWorkFactory
+from entrypoints.wire import JobBody
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import (
     ConfigurationError,
@@ -573,5 +574,5 @@ async def test_the_token_does_not_reach_the_progress_rows(server: ScriptedServer
     assert all(errors)
     assert any("HTTP 400" in e for e in errors)
     assert any("HTTP 503" in e for e in errors)
-    for text in [*errors, report.last_error or "", str(report.as_dict())]:
+    for text in [*errors, report.last_error or "", str(JobBody.of(report))]:
         assert TOKEN not in text

@@ -15,11 +15,12 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from entrypoints.http_api.auth import SECURITY, require_token
-from entrypoints.http_api.bodies import BackfillBody, JobBody
+from entrypoints.http_api.bodies import BackfillBody
 from entrypoints.http_api.json_body import check_json_body
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
 from entrypoints.inputs import parse_instant
+from entrypoints.wire import JobBody
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import JobStatus
 from entsoe_core.services.requests import BackfillRequest, JobReport

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from litestar import Response, get
@@ -12,15 +10,18 @@ from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 
-from entrypoints.http_api.bodies import CoverageBody, ObservationRow, ObservationsPage
 from entrypoints.http_api.cursor import decode_cursor, encode_cursor
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
 from entrypoints.inputs import parse_instant, split_names
-from entrypoints.wire import ROW_FIELDS, row
+from entrypoints.wire import (
+    CoverageBody,
+    ObservationRow,
+    ObservationsPage,
+    observation_rows,
+    row_writer,
+)
 from entsoe_core.observations import Observation
-from entsoe_core.services.requests import BackfillRequest
-from entsoe_core.timeline import add_months, floor_to_day
 
 __all__ = ["CSV_MEDIA_TYPE", "MAX_LIMIT", "NEXT_CURSOR_HEADER", "ROUTES"]
 
@@ -51,18 +52,14 @@ async def coverage(
     start: OptionalInstant = None,
     end: OptionalInstant = None,
 ) -> list[CoverageBody]:
-    app = runtime.application
-    today = floor_to_day(app.clock.now())
-    request = BackfillRequest.parse(
+    reads = runtime.application.reads
+    request = reads.request(
         split_names(area),
         split_names(dataset),
-        parse_instant(start, "start")
-        if start
-        else add_months(today, -12 * app.settings.backfill.history_years),
-        parse_instant(end, "end") if end else today + timedelta(days=1),
-        max_years=100,
+        parse_instant(start, "start") if start else None,
+        parse_instant(end, "end") if end else None,
     )
-    return [CoverageBody.of(report) for report in await app.backfill.analyze(request)]
+    return [CoverageBody.of(report) for report in await reads.coverage(request)]
 
 
 @get(
@@ -116,33 +113,28 @@ async def observations(
         str | None, QueryParameter(max_length=4096, description="next_cursor of the previous page.")
     ] = None,
 ) -> Response[ObservationsPage]:
-    request = BackfillRequest.parse(
-        [area], [dataset], parse_instant(start, "start"), parse_instant(end, "end"), max_years=100
+    reads = runtime.application.reads
+    request = reads.request(
+        [area], [dataset], parse_instant(start, "start"), parse_instant(end, "end")
     )
-    after = decode_cursor(cursor) if cursor else None
-    async with runtime.application.uow() as uow:
-        # One more than asked tells whether another page follows without an empty last page.
-        found = await uow.store.read(
-            request.datasets[0], request.areas[0], request.period, after=after, limit=limit + 1
-        )
-    page = found[:limit]
-    next_cursor = encode_cursor(page[-1]) if len(found) > limit else None
+    page = await reads.observations(
+        request, after=decode_cursor(cursor) if cursor else None, limit=limit
+    )
+    next_cursor = encode_cursor(page.observations[-1]) if page.more else None
     headers = {NEXT_CURSOR_HEADER: next_cursor} if next_cursor else {}
     if output == "csv":
         # Typed as the JSON page so that the document shows it; CSV is added in app._document.
-        text: Response[Any] = Response(_csv(page), media_type=CSV_MEDIA_TYPE, headers=headers)
+        text: Response[Any] = Response(
+            _csv(page.observations), media_type=CSV_MEDIA_TYPE, headers=headers
+        )
         return text
-    items = [ObservationRow.of(o) for o in page]
+    items = [ObservationRow.of(o) for o in page.observations]
     return Response(ObservationsPage(items, next_cursor), headers=headers)
 
 
-def _csv(page: list[Observation]) -> str:
+def _csv(observations: tuple[Observation, ...]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(ROW_FIELDS)
-    for o in page:
-        fields = row(o.key, o.curve_type, o.timestamp, o.value)
-        writer.writerow([fields[name] for name in ROW_FIELDS])
+    row_writer(out, "csv")(observation_rows(observations))
     return out.getvalue()
 
 

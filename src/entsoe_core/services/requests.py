@@ -129,27 +129,3 @@ class JobReport:
         if not done or not remaining or self.elapsed is None or self.job.finished_at:
             return None
         return self.elapsed / done * remaining
-
-    def as_dict(self) -> dict[str, object]:
-        def seconds(value: timedelta | None) -> float | None:
-            return None if value is None else round(value.total_seconds(), 3)
-
-        return {
-            "id": self.job.id,
-            "kind": self.job.kind.value,
-            "status": self.job.status.value,
-            "running": self.running,
-            "areas": list(self.job.areas),
-            "datasets": list(self.job.datasets),
-            "start": self.job.period.start.isoformat(),
-            "end": self.job.period.end.isoformat(),
-            "created_at": self.job.created_at.isoformat(),
-            "chunks": {s.value: self.counts[s] for s in ChunkStatus},
-            "chunks_total": self.counts.total,
-            "points_written": self.counts.points_written,
-            "points_kept": self.counts.points_kept,
-            "requests": self.counts.requests,
-            "elapsed_seconds": seconds(self.elapsed),
-            "eta_seconds": seconds(self.eta),
-            "last_error": self.last_error,
-        }

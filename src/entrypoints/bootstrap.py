@@ -17,6 +17,7 @@ import punq
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.entsoe_http import EntsoeHttpSource
+from adapters.entsoe_xml import read_saved
 from adapters.sqlalchemy import (
     SchemaGate,
     SqlRateLimiter,
@@ -31,6 +32,7 @@ from entsoe_core.plan import Chunk
 from entsoe_core.ports import ClockPort, MarketDataSourcePort, RateLimiterPort, SourceAnswer
 from entsoe_core.services.backfill import BackfillService
 from entsoe_core.services.gapfill import GapFillService
+from entsoe_core.services.importing import ImportService
 from entsoe_core.services.reads import ReadService
 
 __all__ = ["Application", "application"]
@@ -56,6 +58,7 @@ class Application:
     backfill: BackfillService
     gap_fill: GapFillService
     reads: ReadService
+    imports: ImportService
     container: punq.Container
 
 
@@ -106,6 +109,9 @@ def build_container(
             recheck=tuning.recheck,
         ),
         scope=punq.Scope.singleton,
+    )
+    container.register(
+        ImportService, factory=lambda: ImportService(uow, read_saved), scope=punq.Scope.singleton
     )
     container.register(
         GapFillService,
@@ -163,5 +169,6 @@ async def application(
             backfill=container.resolve(BackfillService),
             gap_fill=container.resolve(GapFillService),
             reads=container.resolve(ReadService),
+            imports=container.resolve(ImportService),
             container=container,
         )

@@ -14,28 +14,12 @@ from typing import TextIO
 
 import click
 
-from adapters.entsoe_xml.parser import Acknowledgement, iter_parsed
 from entrypoints.bootstrap import application
 from entrypoints.cli_support import INSTANT, fail, run
 from entrypoints.wire import ROW_FORMATS, observation_rows, row_format_for, row_writer
-from entsoe_core.areas import AreaKey
-from entsoe_core.errors import SourceError
-from entsoe_core.observations import Series
-from entsoe_core.validation import file_series
-from entsoe_core.versions import UpsertResult
+from entsoe_core.services.importing import ImportReport
 
 PAGE = 50_000
-
-
-def _filed(path: Path) -> Iterator[tuple[str, AreaKey, Series] | Acknowledgement]:
-    number = 0
-    for item in iter_parsed(path, label=str(path)):
-        if isinstance(item, Acknowledgement):
-            yield item
-            continue
-        number += 1
-        filed = file_series(item, number)
-        yield filed.dataset.key, filed.area, filed.series
 
 
 @click.command("import")
@@ -44,44 +28,30 @@ def _filed(path: Path) -> Iterator[tuple[str, AreaKey, Series] | Acknowledgement
     nargs=-1,
     required=True,
     metavar="FILE...",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
 )
 def import_(files: tuple[Path, ...]) -> None:
     """Load saved ENTSO-E documents (XML or ZIP) into the store.
 
     Idempotent and version-aware: importing a file twice changes nothing, and a value is never
     replaced by one from an older document version (a lower revision, or the same revision
-    created earlier); the report counts the values kept that way. Every file is checked
-    before anything is written (it must parse, and every series must keep the rules that need
-    no request: a dataset of the catalogue, a resolution it allows, finite values); one bad
-    file means nothing is imported.
+    created earlier); the report counts the values kept that way. The whole import is one
+    transaction and every file is read once: a file that cannot be read or parsed, or whose
+    series break a rule that needs no request (a dataset of the catalogue, a resolution it
+    allows, finite values), means nothing is imported. FILE may be `-` for standard input.
     """
-    for path in files:
-        try:
-            for item in _filed(path):
-                if isinstance(item, Acknowledgement):
-                    click.echo(f"{path}: acknowledgement, nothing to import: {item.text}", err=True)
-        except OSError as error:
-            fail(f"{path}: cannot read it: {error.strerror or error}")
-        except SourceError as error:
-            fail(f"{path}: {error}; nothing was imported")
 
-    async def main() -> UpsertResult:
-        async with application() as app, app.uow() as uow:
-            stored = UpsertResult()
-            for path in files:
-                for item in _filed(path):
-                    if isinstance(item, Acknowledgement):
-                        continue
-                    dataset, area, series = item
-                    stored += await uow.store.upsert(dataset, area, [series])
-            await uow.commit()
-            return stored
+    async def main() -> ImportReport:
+        async with application() as app:
+            return await app.imports.import_files([str(path) for path in files])
 
-    stored = run(main())
+    report = run(main())
+    for name, text in report.acknowledgements:
+        click.echo(f"{name}: acknowledgement, nothing to import: {text}", err=True)
+    stored = report.stored
     click.echo(
-        f"imported {len(files)} file(s): {stored.points} points read, {stored.written} written, "
-        f"{stored.kept_newer} kept (stored values are newer)"
+        f"imported {report.files} file(s): {stored.points} points read, {stored.written} "
+        f"written, {stored.kept_newer} kept (stored values are newer)"
     )
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from adapters.entsoe_xml.parser import DEFAULT_MAX_MEMBER_BYTES, Acknowledgement, iter_parsed
-from adapters.entsoe_xml.safe_xml import read_capped
+from adapters.entsoe_xml import read_saved, saved_label
 from entrypoints.wire import DEFAULT_ROW_FORMAT, ROW_FORMATS, iter_rows, row_writer
-from entsoe_core.errors import DocumentFault, SourceError
+from entsoe_core.errors import DocumentFault, InvalidRequest, SourceError
 from entsoe_core.observations import Series
+from entsoe_core.ports import Acknowledged
 from entsoe_core.validation import check_series
 
 
@@ -38,42 +37,27 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
     failed = False
     for name in files:
         try:
-            # Whole files at a time, so a file that breaks half-way prints nothing.
-            items = list(iter_parsed(_source(name), label=_label(name)))
-        except (OSError, SourceError) as error:
-            click.echo(f"entsoe parse: {_reason(name, error)}", err=True)
+            # Whole files at a time, so a file that breaks half-way prints nothing. The parser's
+            # errors name the file.
+            items = list(read_saved(name))
+        except (InvalidRequest, SourceError) as error:
+            click.echo(f"entsoe parse: {error}", err=True)
             failed = True
             continue
         series = [item for item in items if isinstance(item, Series)]
         try:
             check_series(series)
         except DocumentFault as fault:
-            click.echo(f"entsoe parse: {_label(name)}: {fault}", err=True)
+            click.echo(f"entsoe parse: {saved_label(name)}: {fault}", err=True)
             failed = True
             continue
         for item in items:
-            if isinstance(item, Acknowledgement):
+            if isinstance(item, Acknowledged):
                 click.echo(
-                    f"{_label(name)}: acknowledgement, no observations "
+                    f"{saved_label(name)}: acknowledgement, no observations "
                     f"(reason {item.reason_code}): {item.text}",
                     err=True,
                 )
         write(iter_rows(series))
     if failed:
         raise SystemExit(2)
-
-
-def _source(name: str) -> bytes | Path:
-    if name == "-":
-        return read_capped(sys.stdin.buffer, DEFAULT_MAX_MEMBER_BYTES, _label(name))
-    return Path(name)
-
-
-def _label(name: str) -> str:
-    return "standard input" if name == "-" else name
-
-
-def _reason(name: str, error: Exception) -> str:
-    if isinstance(error, OSError):
-        return f"{_label(name)}: cannot read it: {error.strerror or error}"
-    return str(error)

@@ -7,7 +7,7 @@ Adapters implement these: ``adapters.memory`` (the reference twin), ``adapters.s
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -24,9 +24,11 @@ from entsoe_core.versions import UpsertResult
 
 __all__ = [
     "AbstractUnitOfWork",
+    "Acknowledged",
     "BackfillProgressPort",
     "ChunkData",
     "ClockPort",
+    "DocumentReaderPort",
     "EnergyStorePort",
     "MarketDataSourcePort",
     "NoData",
@@ -65,6 +67,26 @@ class NoData:
 
 
 SourceAnswer = ChunkData | NoData
+
+
+@attrs.frozen
+class Acknowledged:
+    """A saved document that holds an acknowledgement instead of series: what it said."""
+
+    reason_code: str
+    text: str
+
+
+class DocumentReaderPort(Protocol):
+    """Reads a saved document (a file name, or ``-`` for standard input).
+
+    Yields its series, or what an acknowledgement said; raises a
+    :class:`~entsoe_core.errors.SourceError` for a document it cannot read or that breaks a
+    rule of its structure, and an :class:`~entsoe_core.errors.InvalidRequest` for a file that
+    cannot be opened.
+    """
+
+    def __call__(self, name: str) -> Iterable[Series | Acknowledged]: ...
 
 
 class MarketDataSourcePort(Protocol):

@@ -84,8 +84,9 @@ def test_backfill_stores_exactly_what_the_emulator_publishes(cli: Cli, emulator:
     assert report["points_written"] == expected_points
     assert report["requests"] == 8
     assert report["last_error"] is None
-    assert report["start"] == START.isoformat()
-    assert report["end"] == END.isoformat()
+    # The HTTP API's job body: instants in RFC 3339 with Z.
+    assert report["start"] == START.isoformat().replace("+00:00", "Z")
+    assert report["end"] == END.isoformat().replace("+00:00", "Z")
     assert report["datasets"] == ["actual_total_load", "day_ahead_prices"]
     text = app("status", job_id).ok().stdout
     assert text.startswith(f"job {job_id} completed, chunks 8/8 done, {expected_points} points")
@@ -132,15 +133,15 @@ def test_coverage_shows_what_is_covered_and_what_is_missing(cli: Cli, emulator: 
         ("actual_total_load", "DE_LU"),
     ]
     for report in reports:
-        assert report["start"] == "2023-12-01T00:00:00+00:00"
-        assert report["end"] == "2024-04-01T00:00:00+00:00"
+        assert report["start"] == "2023-12-01T00:00:00Z"
+        assert report["end"] == "2024-04-01T00:00:00Z"
         assert report["covered"] == [
-            {"start": "2024-01-01T00:00:00+00:00", "end": "2024-03-01T00:00:00+00:00"}
+            {"start": "2024-01-01T00:00:00Z", "end": "2024-03-01T00:00:00Z"}
         ]
         assert report["no_data"] == []
         assert report["missing"] == [
-            {"start": "2023-12-01T00:00:00+00:00", "end": "2024-01-01T00:00:00+00:00"},
-            {"start": "2024-03-01T00:00:00+00:00", "end": "2024-04-01T00:00:00+00:00"},
+            {"start": "2023-12-01T00:00:00Z", "end": "2024-01-01T00:00:00Z"},
+            {"start": "2024-03-01T00:00:00Z", "end": "2024-04-01T00:00:00Z"},
         ]
 
     text = app("coverage", "--area", "NL", "--dataset", "day_ahead_prices", *window).ok()
@@ -186,10 +187,10 @@ def test_coverage_records_no_data_answers(cli: Cli, tmp_path: Path) -> None:
             "--json",
         ).json()
         assert report["no_data"] == [
-            {"start": "2024-01-01T00:00:00+00:00", "end": "2024-02-01T00:00:00+00:00"}
+            {"start": "2024-01-01T00:00:00Z", "end": "2024-02-01T00:00:00Z"}
         ]
         assert report["covered"] == [
-            {"start": "2024-01-01T00:00:00+00:00", "end": "2024-03-01T00:00:00+00:00"}
+            {"start": "2024-01-01T00:00:00Z", "end": "2024-03-01T00:00:00Z"}
         ]
         assert report["missing"] == []
         rows = late.rows("actual_total_load", "NL", START, END)

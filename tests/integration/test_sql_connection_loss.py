@@ -135,6 +135,12 @@ async def test_a_refusal_of_the_data_is_not_transient(uow: SqlUnitOfWorkFactory)
         (asyncpg.CannotConnectNowError("the database system is starting up"), True),
         (asyncpg.ConnectionDoesNotExistError("connection was closed in the middle"), True),
         (ConnectionResetError(104, "Connection reset by peer"), True),
+        (
+            asyncpg.InternalClientError(
+                "cannot switch to state 15; another operation (2) is in progress"
+            ),
+            True,
+        ),
         (asyncpg.InterfaceError("cannot call Connection.execute(): connection is closed"), True),
         (asyncpg.UniqueViolationError("duplicate key value"), False),
         (

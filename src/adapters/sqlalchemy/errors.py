@@ -24,6 +24,7 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (
     SQLAlchemyError,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     sqlite3.Error,
     OSError,
 )
@@ -37,6 +38,10 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,
+    # The protocol is still taking in an error the server sent outside any query (the notice
+    # of its termination) when the next statement starts: "cannot switch to state …; another
+    # operation (2) is in progress". Seen on asyncpg used directly, before the socket closes.
+    asyncpg.InternalClientError,
     # Refused, reset, aborted or broken sockets, and connect time-outs.
     ConnectionError,
     TimeoutError,

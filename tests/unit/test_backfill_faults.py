@@ -212,6 +212,33 @@ async def test_a_lost_request_budget_is_taken_again(clock: FakeClock) -> None:
     assert report.counts.requests == 3
 
 
+async def test_a_source_that_loses_the_shared_budget_is_asked_again(clock: FakeClock) -> None:
+    # The HTTP source takes from the budget itself to re-send; that can lose the database too.
+    class LosingBudgetOnce(ScriptedMarketDataSource):
+        lost = False
+
+        async def fetch(self, chunk: Chunk) -> SourceAnswer:
+            if chunk.interval.start == FEBRUARY and not self.lost:
+                self.lost = True
+                self.requests.append(chunk)
+                raise TransientStorageError(
+                    "could not take a request from the shared request budget: the database "
+                    "connection was lost (scripted)"
+                )
+            return await super().fetch(chunk)
+
+    uow = FlakyUnitOfWorkFactory(lambda _: False)
+    source = LosingBudgetOnce(clock)
+    report = await service_on(uow, source, clock).start(three_months())
+
+    february = next(
+        c for c in await chunks_of(uow, report.job.id) if c.chunk.interval.start == FEBRUARY
+    )
+    assert report.job.status is JobStatus.COMPLETED
+    assert len(source.requests) == 4
+    assert (february.requests, february.attempts) == (2, 1)
+
+
 async def test_a_database_out_of_reach_too_long_ends_the_run_and_hands_the_chunks_back(
     clock: FakeClock,
 ) -> None:

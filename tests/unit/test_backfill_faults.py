@@ -4,6 +4,7 @@ its chunks handed back."""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from datetime import timedelta
@@ -139,6 +140,20 @@ async def test_an_unexpected_error_fails_its_chunk_and_the_others_go_on(
     assert report.running is False
     assert report.counts[ChunkStatus.IN_FLIGHT] == 0
     assert len(source.requests) == 3
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+async def test_an_unexpected_error_is_one_log_line_with_its_traceback_only_when_verbose(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture, verbose: bool
+) -> None:
+    caplog.set_level(logging.INFO if verbose else logging.WARNING)
+    uow = FlakyUnitOfWorkFactory(lambda _: False)
+
+    await service_on(uow, Crashing(clock, OverflowError("x")), clock).start(three_months())
+
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.getMessage().endswith("failed: unexpected error: OverflowError: x")
+    assert bool(record.exc_info) is verbose
 
 
 async def test_an_unexpected_error_is_retried_on_resume_like_any_failure(

@@ -419,8 +419,11 @@ class BackfillService:
             except Exception as error:
                 # None of the failures planned for: a bug, a parser overflow, a database that
                 # refuses the data. The chunk fails with it, and the other chunks go on.
-                log.exception("chunk %s failed on an unexpected error", tally.chunk.chunk)
-                return await self._persist(self._fail_tally, tally, _unexpected(error))
+                # One line in the log; the traceback too when the log is verbose.
+                reason = _unexpected(error)
+                where = log.isEnabledFor(logging.INFO)
+                log.error("chunk %s failed: %s", tally.chunk.chunk, reason, exc_info=where)
+                return await self._persist(self._fail_tally, tally, reason)
         except LeaseLost as error:
             log.warning("chunk %s abandoned: %s", claimed.id, error)
             return None

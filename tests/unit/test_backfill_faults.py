@@ -17,6 +17,7 @@ from adapters.fakes import (
     Moment,
     ScriptedMarketDataSource,
 )
+from adapters.memory import MemoryDatabase, MemoryUnitOfWork
 from entsoe_core.errors import StorageError, TransientStorageError
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import SourceAnswer, UnitOfWorkFactory
@@ -311,3 +312,36 @@ async def test_recording_an_unexpected_error_is_tried_again_when_the_connection_
     assert february.last_error == "unexpected error: RuntimeError: bug"
     assert report.job.status is JobStatus.FAILED
     assert report.running is False
+
+
+async def test_a_chunk_whose_failure_the_database_refuses_is_handed_back(clock: FakeClock) -> None:
+    database = MemoryDatabase()
+    refusing = False
+
+    class RefusingCommits(MemoryUnitOfWork):
+        async def commit(self) -> None:
+            nonlocal refusing
+            if refusing:  # the failure's record, once
+                refusing = False
+                raise StorageError("could not commit: disk I/O error")
+            await super().commit()
+
+    class CrashThenRefuse(Crashing):
+        async def fetch(self, chunk: Chunk) -> SourceAnswer:
+            nonlocal refusing
+            refusing = chunk.interval.start == FEBRUARY
+            return await super().fetch(chunk)
+
+    def uow() -> MemoryUnitOfWork:
+        return RefusingCommits(database)
+
+    source = CrashThenRefuse(clock, RuntimeError("bug"))
+    service = service_on(uow, source, clock, max_requests_in_flight=1)
+    job = await service.create(three_months())
+    with pytest.raises(StorageError, match="disk I/O error"):
+        await service.run(job.id)
+
+    chunks = {c.chunk.interval.start: c for c in await chunks_of(uow, job.id)}
+    assert chunks[FEBRUARY].status is ChunkStatus.PENDING
+    assert chunks[FEBRUARY].lease_owner is None
+    assert ChunkStatus.IN_FLIGHT not in {c.status for c in chunks.values()}

@@ -427,9 +427,10 @@ class BackfillService:
         except LeaseLost as error:
             log.warning("chunk %s abandoned: %s", claimed.id, error)
             return None
-        except BaseException:
-            # Cancelled, or the database stayed out of reach: the chunk goes back at once
-            # rather than staying in flight until its lease expires.
+        except (asyncio.CancelledError, Exception):
+            # Cancelled, the database out of reach for too long, or the failure could not be
+            # recorded: the chunk goes back at once rather than staying in flight until its
+            # lease expires.
             await asyncio.shield(self._give_back(tally.chunk))
             raise
 

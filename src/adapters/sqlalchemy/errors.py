@@ -75,6 +75,6 @@ def storage_errors(doing: str) -> Iterator[None]:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if is_connection_lost(error):
             raise TransientStorageError(
-                f"could not {doing}: the database connection was lost: {detail}"
+                f"could not {doing}: the database connection was lost or refused: {detail}"
             ) from error
         raise StorageError(f"could not {doing}: {detail}") from error

@@ -7,17 +7,26 @@ failover or a restart of the server would.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.fakes import FakeClock
+from adapters.fakes import FakeClock, ScriptedMarketDataSource
 from adapters.sqlalchemy import SqlRateLimiter, SqlUnitOfWorkFactory, create_engine
 from adapters.sqlalchemy.errors import is_connection_lost, storage_errors
+from adapters.system import SystemClock
 from entsoe_core.errors import StorageError, TransientStorageError
-from entsoe_core.progress import JobStatus
+from entsoe_core.plan import Chunk, ChunkSpan
+from entsoe_core.ports import SourceAnswer
+from entsoe_core.progress import ChunkStatus, JobStatus
+from entsoe_core.services.backfill import BackfillService, RunLimits
+from entsoe_core.services.requests import BackfillRequest
+from entsoe_core.services.retry import RetryPolicy
+from entsoe_core.timeline import Interval, utc
 from tests.integration.contract.builders import NOW, chunks_of, job
 from tests.integration.databases import asyncpg_dsn
 
@@ -157,3 +166,102 @@ def test_lost_connections_are_told_from_other_database_errors(error: Exception, 
         raise error
     assert isinstance(raised.value, TransientStorageError) is lost
     assert str(raised.value).startswith("could not do something: ")
+
+
+class CuttableLink:
+    """A TCP relay on loopback to PostgreSQL that can be cut (connections reset, new ones
+    refused) and restored on the same port, as a server restart or a network fault looks."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self._target = (target_host, target_port)
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.StreamWriter] = set()
+        self.port = 0
+        self.cuts = 0
+
+    async def open(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        self.cuts += 1
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+        for writer in list(self._pipes):
+            writer.transport.abort()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self._target)
+        self._pipes.update((writer, upstream_writer))
+
+        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except ConnectionError:
+                pass
+            finally:
+                sink.transport.abort()
+                self._pipes.discard(sink)
+
+        await asyncio.gather(pump(reader, upstream_writer), pump(upstream_reader, writer))
+
+
+async def test_a_run_waits_for_the_database_to_come_back_and_ends_complete(
+    postgres_engine: AsyncEngine, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = make_url(postgres_url)
+    link = CuttableLink(url.host or "127.0.0.1", url.port or 5432)
+    await link.open()
+    engine = create_engine(url.set(host="127.0.0.1", port=link.port))
+    clock = SystemClock()
+    outage: list[asyncio.Task[None]] = []
+
+    class CutOnce(ScriptedMarketDataSource):
+        """Cuts the link while the third chunk is fetched; it comes back a second later."""
+
+        async def fetch(self, chunk: Chunk) -> SourceAnswer:
+            answer = await super().fetch(chunk)
+            if len(self.requests) == 3:
+                await link.cut()
+                outage.append(asyncio.create_task(reopen_later()))
+            return answer
+
+    async def reopen_later() -> None:
+        await asyncio.sleep(1.0)
+        await link.open()
+
+    source = CutOnce(clock)
+    service = BackfillService(
+        SqlUnitOfWorkFactory(engine),
+        source,
+        clock,
+        SqlRateLimiter(engine, clock, per_minute=60_000, burst=100),
+        retry=RetryPolicy(base_seconds=0.05, max_seconds=0.5, storage_outage_seconds=30),
+        limits=RunLimits(max_requests_in_flight=2),
+    )
+    request = BackfillRequest.parse(
+        ["NL"], ["actual_total_load"], utc(2024, 1, 1), utc(2024, 1, 7), span=ChunkSpan.DAY
+    )
+    try:
+        with caplog.at_level(logging.WARNING, logger="entsoe_core.services.backfill"):
+            report = await service.start(request)
+    finally:
+        await engine.dispose()
+        await asyncio.gather(*outage)
+
+    assert link.cuts == 1
+    retries = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
+    # The chunk fetched as the link went down found new connections refused until it came back.
+    assert any(m.startswith("could not begin a transaction") for m in retries), retries
+    assert report.job.status is JobStatus.COMPLETED
+    assert report.counts[ChunkStatus.DONE] == 6
+    assert report.counts[ChunkStatus.IN_FLIGHT] == 0
+    assert len(source.requests) == 6
+    async with SqlUnitOfWorkFactory(postgres_engine)() as unit:
+        stored = await unit.store.read(
+            "actual_total_load", request.areas[0], Interval(utc(2024, 1, 1), utc(2024, 1, 7))
+        )
+    assert len(stored) == 2 * 24 * 6

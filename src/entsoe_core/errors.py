@@ -48,6 +48,15 @@ class StorageError(EntsoeBackfillError):
     """The database refused an operation; the transaction was rolled back."""
 
 
+class TransientStorageError(StorageError):
+    """The connection to the database was lost or could not be made; worth retrying.
+
+    The server terminated it, restarted, or refused or reset the connection while it comes
+    back. The transaction was rolled back; the same unit of work may be tried again on a new
+    connection.
+    """
+
+
 class UnstorableData(EntsoeBackfillError):
     """A document holds something the store cannot represent: an error, never a silent skip."""
 

@@ -4,6 +4,13 @@ Each chunk runs the same way, whoever runs it (``entsoe backfill``, ``entsoe res
 the HTTP API): claim it with a lease in a short transaction; fetch it with no transaction open,
 retrying transient failures with backoff and obeying rate limits; then one unit of work
 upserts its observations, records its coverage entry and moves its progress row, and commits.
+
+No chunk is left in flight by what goes wrong. An unexpected error in a chunk (a bug, a parser
+overflow, a database refusal) fails that chunk with the error recorded on it, and the other
+chunks go on. A lost database connection is transient: each database step of a chunk (claim,
+lease renewal, rate budget, commit) is tried again on a new connection, with backoff, for as
+long as the retry policy waits for the database; past that the run ends and hands its chunks
+back to the pending pool.
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ import logging
 import random
 import uuid
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from datetime import datetime, timedelta
+from typing import ParamSpec, TypeVar
 
 import attrs
 
@@ -26,7 +34,9 @@ from entsoe_core.errors import (
     LeaseLost,
     PermanentSourceError,
     RateLimited,
+    StorageError,
     TransientSourceError,
+    TransientStorageError,
     UnstorableData,
 )
 from entsoe_core.plan import BackfillPlan, ChunkPolicy
@@ -56,6 +66,9 @@ from entsoe_core.versions import UpsertResult
 __all__ = ["BackfillService", "ChunkListener", "RunLimits"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 ChunkListener = Callable[[ChunkProgress], None]
 """Called with each chunk's final state (done or failed) as soon as it is committed."""
@@ -170,9 +183,9 @@ class BackfillService:
 
     async def run(self, job_id: str, on_chunk: ChunkListener | None = None) -> JobReport:
         """Run every chunk of a job that is not done, failed ones included (resume)."""
-        await self._activate(job_id)
+        await self._persist(self._activate, job_id)
         await self._work(job_id, on_chunk, follow=False)
-        return await self.status(job_id)
+        return await self._persist(self.status, job_id)
 
     resume = run
 
@@ -264,10 +277,37 @@ class BackfillService:
 
     async def _settle(self, job_id: str) -> None:
         # A concurrent settle by another worker may win the version race; then all is well.
-        with contextlib.suppress(LeaseLost):
+        # With the database out of reach, the next reader settles the job (status() does).
+        with contextlib.suppress(LeaseLost, TransientStorageError):
             async with self._uow() as uow:
                 await self._settle_in(uow, await uow.progress.get_job(job_id))
                 await uow.commit()
+
+    async def _persist(
+        self, operation: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run one database step of a run, again on a new connection while the database is lost.
+
+        The waits between tries follow the retry policy, through the clock, for at most its
+        ``storage_outage_seconds``; then the :class:`TransientStorageError` stands.
+        """
+        failures = 0
+        give_up_at: datetime | None = None
+        while True:
+            try:
+                return await operation(*args, **kwargs)
+            except TransientStorageError as error:
+                now = self._clock.now()
+                if give_up_at is None:
+                    give_up_at = now + timedelta(seconds=self._retry.storage_outage_seconds)
+                if now >= give_up_at:
+                    raise
+                failures += 1
+                wait = min(
+                    self._retry.delay(failures, self._rng), (give_up_at - now).total_seconds()
+                )
+                log.warning("%s; trying again in %.1f s", error, wait)
+                await self._clock.sleep(wait)
 
     # -- the run loop -------------------------------------------------------------------
 
@@ -283,9 +323,9 @@ class BackfillService:
 
         async def lane() -> None:
             while stop is None or not stop.is_set():
-                claimed = await self._claim(job_id)
+                claimed = await self._persist(self._claim, job_id)
                 if claimed is None:
-                    if not follow and not await self._others_still_running(job_id):
+                    if not follow and not await self._persist(self._others_still_running, job_id):
                         return
                     await self._clock.sleep(self._limits.idle_poll_seconds)
                     continue
@@ -334,7 +374,10 @@ class BackfillService:
         try:
             return await asyncio.shield(claiming)
         except asyncio.CancelledError:
-            claimed = await claiming
+            claimed = None
+            # A claim that failed meanwhile left nothing to hand back.
+            with contextlib.suppress(StorageError):
+                claimed = await claiming
             if claimed is not None:
                 self._release_area(claimed.chunk.area)
                 await self._give_back(claimed)
@@ -364,48 +407,80 @@ class BackfillService:
             del self._active_areas[area]
 
     async def _execute(self, claimed: ChunkProgress) -> ChunkProgress | None:
-        """Fetch and commit one chunk; ``None`` if the chunk was lost to another worker."""
-        chunk = claimed
-        requests = attempts = rate_waits = 0
+        """Fetch and commit one chunk; ``None`` if the chunk was lost to another worker.
+
+        The chunk leaves here done, failed with its error recorded (an unexpected one too),
+        or, when the run is cancelled or cannot go on, handed back to the pending pool.
+        """
+        tally = _Tally(claimed)
         try:
-            while True:
-                await self._limiter.acquire()
-                if requests or self._lease_aging(chunk):
-                    # Waiting (backoff, a ban, the budget) may have outlived the lease: renew
-                    # it, or learn that another lane or worker took the chunk over, before
-                    # spending a request on it.
-                    chunk = await self._renew(chunk)
-                requests += 1
-                attempts += 1
-                try:
-                    # Checked before any unit of work opens: a document fault (a permanent
-                    # error) fails the chunk, and nothing of the answer is written.
-                    answer = check_answer(chunk.chunk, await self._source.fetch(chunk.chunk))
-                except RateLimited as error:
-                    attempts -= 1
-                    rate_waits += 1
-                    await self._limiter.ban_until(error.until)
-                    if rate_waits > self._retry.max_rate_limit_waits:
-                        return await self._fail(chunk, f"still {error}", requests, attempts)
-                    continue
-                except TransientSourceError as error:
-                    if attempts >= self._retry.attempts:
-                        reason = f"gave up after {attempts} attempts: {error}"
-                        return await self._fail(chunk, reason, requests, attempts)
-                    await self._clock.sleep(self._retry.delay(attempts, self._rng))
-                    continue
-                except PermanentSourceError as error:
-                    return await self._fail(chunk, str(error), requests, attempts)
-                try:
-                    return await self._commit(chunk, answer, requests, attempts)
-                except UnstorableData as error:
-                    return await self._fail(chunk, f"cannot store: {error}", requests, attempts)
+            try:
+                return await self._fetch_and_commit(tally)
+            except (LeaseLost, TransientStorageError):
+                raise
+            except Exception as error:
+                # None of the failures planned for: a bug, a parser overflow, a database that
+                # refuses the data. The chunk fails with it, and the other chunks go on.
+                # One line in the log; the traceback too when the log is verbose.
+                reason = _unexpected(error)
+                where = log.isEnabledFor(logging.INFO)
+                log.error("chunk %s failed: %s", tally.chunk.chunk, reason, exc_info=where)
+                return await self._persist(self._fail_tally, tally, reason)
         except LeaseLost as error:
             log.warning("chunk %s abandoned: %s", claimed.id, error)
             return None
-        except asyncio.CancelledError:
-            await asyncio.shield(self._give_back(chunk))
+        except (asyncio.CancelledError, Exception):
+            # Cancelled, the database out of reach for too long, or the failure could not be
+            # recorded: the chunk goes back at once rather than staying in flight until its
+            # lease expires.
+            await asyncio.shield(self._give_back(tally.chunk))
             raise
+
+    async def _fetch_and_commit(self, tally: _Tally) -> ChunkProgress:
+        while True:
+            await self._persist(self._limiter.acquire)
+            if tally.requests or self._lease_aging(tally.chunk):
+                # Waiting (backoff, a ban, the budget) may have outlived the lease: renew it,
+                # or learn that another lane or worker took the chunk over, before spending a
+                # request on it.
+                tally.chunk = await self._persist(self._renew, tally.chunk)
+            tally.requests += 1
+            tally.attempts += 1
+            try:
+                # Checked before any unit of work opens: a document fault (a permanent error)
+                # fails the chunk, and nothing of the answer is written.
+                answer = check_answer(
+                    tally.chunk.chunk, await self._source.fetch(tally.chunk.chunk)
+                )
+            except RateLimited as error:
+                tally.attempts -= 1
+                tally.rate_waits += 1
+                await self._persist(self._limiter.ban_until, error.until)
+                if tally.rate_waits > self._retry.max_rate_limit_waits:
+                    return await self._persist(self._fail_tally, tally, f"still {error}")
+                continue
+            except TransientSourceError as error:
+                if tally.attempts >= self._retry.attempts:
+                    reason = f"gave up after {tally.attempts} attempts: {error}"
+                    return await self._persist(self._fail_tally, tally, reason)
+                await self._clock.sleep(self._retry.delay(tally.attempts, self._rng))
+                continue
+            except PermanentSourceError as error:
+                return await self._persist(self._fail_tally, tally, str(error))
+            except TransientStorageError as error:
+                # The source lost the database while taking a token for a re-send. Not the
+                # chunk's fault: the next round takes a token again, and that
+                # waits for the database as long as the retry policy allows.
+                tally.attempts -= 1
+                log.warning("chunk %s: %s", tally.chunk.chunk, error)
+                await self._clock.sleep(self._retry.delay(1, self._rng))
+                continue
+            try:
+                return await self._persist(
+                    self._commit, tally.chunk, answer, tally.requests, tally.attempts
+                )
+            except UnstorableData as error:
+                return await self._persist(self._fail_tally, tally, f"cannot store: {error}")
 
     def _lease_aging(self, chunk: ChunkProgress) -> bool:
         expires = chunk.lease_expires_at
@@ -456,6 +531,9 @@ class BackfillService:
             await uow.commit()
         return done
 
+    async def _fail_tally(self, tally: _Tally, reason: str) -> ChunkProgress:
+        return await self._fail(tally.chunk, reason, tally.requests, tally.attempts)
+
     async def _fail(
         self, chunk: ChunkProgress, reason: str, requests: int, attempts: int
     ) -> ChunkProgress:
@@ -466,3 +544,20 @@ class BackfillService:
             await uow.commit()
         log.info("chunk %s failed: %s", chunk.chunk, reason)
         return failed
+
+
+@attrs.define
+class _Tally:
+    """One chunk's run so far: the chunk as last stored, and what was spent on it."""
+
+    chunk: ChunkProgress
+    requests: int = 0
+    attempts: int = 0
+    rate_waits: int = 0
+
+
+def _unexpected(error: Exception) -> str:
+    """What a chunk records of an error nobody planned for."""
+    if isinstance(error, StorageError):
+        return f"database error: {error}"
+    return f"unexpected error: {type(error).__name__}: {error}"

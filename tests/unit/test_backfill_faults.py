@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from entsoe_core.services.ratelimit import TokenBucket
 
 from adapters.fakes import (
     FakeClock,
@@ -18,7 +17,7 @@ from adapters.fakes import (
     Moment,
     ScriptedMarketDataSource,
 )
-from adapters.memory import MemoryDatabase, MemoryUnitOfWork
+from adapters.memory import MemoryDatabase, MemoryRateLimiter, MemoryUnitOfWork
 from entsoe_core.errors import StorageError, TransientStorageError
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import SourceAnswer, UnitOfWorkFactory
@@ -51,7 +50,7 @@ class Crashing(ScriptedMarketDataSource):
         return await super().fetch(chunk)
 
 
-class FlakyBudget(TokenBucket):
+class FlakyBudget(MemoryRateLimiter):
     """A request budget kept in a database whose connection is lost on the first ``losses``."""
 
     def __init__(self, clock: FakeClock, losses: int) -> None:
@@ -72,14 +71,14 @@ def service_on(
     uow: UnitOfWorkFactory,
     source: ScriptedMarketDataSource,
     clock: FakeClock,
-    limiter: TokenBucket | None = None,
+    limiter: MemoryRateLimiter | None = None,
     max_requests_in_flight: int = 2,
 ) -> BackfillService:
     return BackfillService(
         uow,
         source,
         clock,
-        limiter or TokenBucket(clock),
+        limiter or MemoryRateLimiter(clock),
         retry=RetryPolicy(
             attempts=3,
             base_seconds=1,

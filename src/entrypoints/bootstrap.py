@@ -34,6 +34,7 @@ from entsoe_core.services.backfill import BackfillService
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.importing import ImportService
 from entsoe_core.services.reads import ReadService
+from entsoe_core.services.reports import JobReports
 
 __all__ = ["Application", "application"]
 
@@ -56,6 +57,7 @@ class Application:
     clock: ClockPort
     uow: SqlUnitOfWorkFactory
     backfill: BackfillService
+    reports: JobReports
     gap_fill: GapFillService
     reads: ReadService
     imports: ImportService
@@ -167,6 +169,7 @@ async def application(
             clock=clock,
             uow=container.resolve(SqlUnitOfWorkFactory),
             backfill=container.resolve(BackfillService),
+            reports=container.resolve(BackfillService).reports,
             gap_fill=container.resolve(GapFillService),
             reads=container.resolve(ReadService),
             imports=container.resolve(ImportService),

@@ -28,7 +28,7 @@ SPANS = click.Choice([s.value for s in ChunkSpan])
 
 
 async def _run_job(app: Application, job_id: str, *, resume: bool) -> JobReport:
-    before = await app.backfill.status(job_id)
+    before = await app.reports.status(job_id)
     view = ChunkProgressView(
         total=before.counts.total, done=before.counts[ChunkStatus.DONE], label=f"job {job_id}"
     )
@@ -112,7 +112,7 @@ def resume(job_id: str) -> None:
     async def main() -> JobReport:
         # An unknown, cancelled or completed job is reported before the token is asked for.
         async with application() as app:
-            before = await app.backfill.status(job_id)
+            before = await app.reports.status(job_id)
             if not before.job.check_resumable():
                 return before
         async with application(fetching=True) as app:
@@ -142,8 +142,8 @@ def status(job_id: str | None, as_json: bool) -> None:
     async def main() -> list[JobReport]:
         async with application() as app:
             if job_id:
-                return [await app.backfill.status(job_id)]
-            return await app.backfill.list_jobs(
+                return [await app.reports.status(job_id)]
+            return await app.reports.list_jobs(
                 (JobStatus.PENDING, JobStatus.IN_PROGRESS, JobStatus.FAILED)
             )
 
@@ -165,7 +165,7 @@ def jobs(as_json: bool) -> None:
 
     async def main() -> list[JobReport]:
         async with application() as app:
-            return await app.backfill.list_jobs()
+            return await app.reports.list_jobs()
 
     reports = run(main())
     if as_json:

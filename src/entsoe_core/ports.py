@@ -7,7 +7,7 @@ Adapters implement these: ``adapters.memory`` (the reference twin), ``adapters.s
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -16,6 +16,7 @@ import attrs
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
+from entsoe_core.errors import StorageError
 from entsoe_core.observations import Observation, Series, SeriesKey
 from entsoe_core.plan import Chunk
 from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkProgress, ChunkStatus, JobStatus
@@ -37,6 +38,7 @@ __all__ = [
     "SourceAnswer",
     "UnitOfWorkFactory",
     "UpsertResult",
+    "refuse_commit_when_reading",
 ]
 
 
@@ -229,6 +231,9 @@ class AbstractUnitOfWork(abc.ABC):
 
     store: EnergyStorePort
     progress: BackfillProgressPort
+    reading: bool = False
+    """A unit of work that only reads: it cannot commit, and on SQLite it does not take the
+    write lock, so reads answer while a writer holds it."""
 
     async def __aenter__(self) -> Self:
         await self._begin()
@@ -253,4 +258,13 @@ class AbstractUnitOfWork(abc.ABC):
         """Discard whatever was not committed; harmless after a commit."""
 
 
-UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh unit of work per call; ``reading=True`` for one that only reads."""
+
+    def __call__(self, *, reading: bool = False) -> AbstractUnitOfWork: ...
+
+
+def refuse_commit_when_reading(uow: AbstractUnitOfWork) -> None:
+    """What every adapter's commit checks first: a reading unit of work has nothing to commit."""
+    if uow.reading:
+        raise StorageError("a unit of work opened for reading cannot commit; open one for writing")

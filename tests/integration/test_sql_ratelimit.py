@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.fakes import FakeClock
-from adapters.sqlalchemy import SqlRateLimiter
+from adapters.sqlalchemy import SqlRateLimiter, upgrade
 from tests.integration.contract.builders import NOW
 from tests.integration.databases import open_engine, sqlite_url
 
@@ -36,6 +36,9 @@ async def engines(
         if request.param == "sqlite"
         else request.getfixturevalue("postgres_url")
     )
+    # The schema first, as `entsoe db upgrade` makes it: what is under test is the budget the
+    # limiters share, not several processes creating a fresh SQLite file at the same moment.
+    await upgrade(url)
     async with AsyncExitStack() as stack:
         yield [await stack.enter_async_context(open_engine(url)) for _ in range(LIMITERS)]
 

@@ -331,8 +331,8 @@ async def test_a_chunk_whose_failure_the_database_refuses_is_handed_back(clock: 
             refusing = chunk.interval.start == FEBRUARY
             return await super().fetch(chunk)
 
-    def uow() -> MemoryUnitOfWork:
-        return RefusingCommits(database)
+    def uow(*, reading: bool = False) -> MemoryUnitOfWork:
+        return RefusingCommits(database, reading=reading)
 
     source = CrashThenRefuse(clock, RuntimeError("bug"))
     service = service_on(uow, source, clock, max_requests_in_flight=1)

@@ -222,9 +222,9 @@ async def test_list_resumable_finds_interrupted_and_failed_jobs(
     service = make_service(uow, ScriptedMarketDataSource(clock), clock)
     created = await service.create(request(months=1))
     await service.activate(created.id)
-    resumable = {r.job.id for r in await service.list_resumable()}
+    resumable = {r.job.id for r in await service.reports.list_resumable()}
     assert created.id in resumable
-    assert {r.job.id for r in await service.list_active()} == {created.id}
+    assert {r.job.id for r in await service.reports.list_active()} == {created.id}
 
 
 def test_requests_refuse_bad_input() -> None:
@@ -306,8 +306,8 @@ async def test_a_run_cancelled_while_claiming_hands_the_chunk_back(
                 reached.set()
                 await gate.wait()
 
-    def factory() -> MemoryUnitOfWork:
-        return GatedCommits(database)
+    def factory(*, reading: bool = False) -> MemoryUnitOfWork:
+        return GatedCommits(database, reading=reading)
 
     service = make_service(factory, source, clock, max_requests_in_flight=1)
     job = await service.create(request(months=1))

@@ -29,9 +29,15 @@ class FlakyUnitOfWork(MemoryUnitOfWork):
     """
 
     def __init__(
-        self, database: MemoryDatabase, number: int, lose: LossRule, lost: list[Moment]
+        self,
+        database: MemoryDatabase,
+        number: int,
+        lose: LossRule,
+        lost: list[Moment],
+        *,
+        reading: bool = False,
     ) -> None:
-        super().__init__(database)
+        super().__init__(database, reading=reading)
         self._number = number
         self._lose = lose
         self._lost = lost
@@ -70,6 +76,6 @@ class FlakyUnitOfWorkFactory:
         self.made = 0
         self.lost: list[Moment] = []
 
-    def __call__(self) -> FlakyUnitOfWork:
+    def __call__(self, *, reading: bool = False) -> FlakyUnitOfWork:
         self.made += 1
-        return FlakyUnitOfWork(self.database, self.made, self._lose, self.lost)
+        return FlakyUnitOfWork(self.database, self.made, self._lose, self.lost, reading=reading)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from adapters.memory.database import MemoryDatabase, OverlayTable
 from adapters.memory.progress import MemoryBackfillProgress
 from adapters.memory.store import MemoryEnergyStore
-from entsoe_core.ports import AbstractUnitOfWork
+from entsoe_core.ports import AbstractUnitOfWork, refuse_commit_when_reading
 
 
 class MemoryUnitOfWork(AbstractUnitOfWork):
     """One transaction over a :class:`MemoryDatabase`; one at a time per database."""
 
-    def __init__(self, database: MemoryDatabase) -> None:
+    def __init__(self, database: MemoryDatabase, *, reading: bool = False) -> None:
         self.database = database
+        self.reading = reading
         self.committed = False
         self._tables = (
             OverlayTable(database.observations),
@@ -31,6 +32,7 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
         self.committed = False
 
     async def commit(self) -> None:
+        refuse_commit_when_reading(self)
         for table in self._tables:
             table.commit()
         self.committed = True
@@ -49,5 +51,5 @@ class MemoryUnitOfWorkFactory:
     def __init__(self, database: MemoryDatabase | None = None) -> None:
         self.database = database or MemoryDatabase()
 
-    def __call__(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.database)
+    def __call__(self, *, reading: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.database, reading=reading)

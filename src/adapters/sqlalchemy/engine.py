@@ -5,7 +5,9 @@ readers do not block the writer, a busy timeout so a second writer waits instead
 foreign keys (off by default), and a transaction that really begins when the unit of work
 begins. The sqlite3 driver defers BEGIN until the first write, so two workers could both read
 "pending" and both claim the same chunk; we take the driver's BEGIN away and emit
-``BEGIN IMMEDIATE`` ourselves, which takes the write lock up front.
+``BEGIN IMMEDIATE`` ourselves, which takes the write lock up front. A transaction that only
+reads (execution option ``READING``) begins deferred: under WAL it reads a snapshot beside the
+writer and never waits for its lock.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///entsoe.sqlite3"
 DATABASE_URL_VARIABLE = "ENTSOE_DATABASE_URL"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+READING = "entsoe_reading"
+"""Execution option of a connection whose transaction only reads: on SQLite it begins deferred."""
 
 # Connections per engine, and how long a caller waits in line for one. SQLite runs one
 # transaction at a time (BEGIN IMMEDIATE), so connections beyond a few only add contenders to
@@ -168,4 +173,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READING):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

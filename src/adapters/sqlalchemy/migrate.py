@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sqlalchemy.engine import create_engine, display_url
+from adapters.sqlalchemy.engine import READING, create_engine, display_url
 from adapters.sqlalchemy.errors import storage_errors
 from entsoe_core.errors import StorageError
 
@@ -102,6 +102,8 @@ async def check_schema(engine: AsyncEngine) -> None:
     """Make sure the schema is current; give a fresh SQLite file its schema."""
     with storage_errors(f"open {display_url(engine.url)}"):
         async with engine.connect() as connection:
+            # Looking takes no write lock (a deferred transaction on SQLite).
+            await connection.execution_options(**{READING: True})
             fresh, current = await connection.run_sync(_inspect)
     head = head_revision()
     if current == head:

@@ -1,8 +1,10 @@
 """The SQL unit of work: one connection and one transaction over store and progress.
 
 ``async with uow:`` takes a connection from the engine's pool and begins a transaction (on
-SQLite, ``BEGIN IMMEDIATE``: the write lock is taken there and then). The store and the
-progress tables work on that connection and only flush; :meth:`SqlUnitOfWork.commit` commits
+SQLite, ``BEGIN IMMEDIATE``: the write lock is taken there and then). A unit of work made with
+``reading=True`` begins a deferred transaction on SQLite instead, which reads a snapshot beside
+a writer (WAL) without waiting for its lock, and a ``READ ONLY`` one on PostgreSQL. The store
+and the progress tables work on that connection and only flush; :meth:`SqlUnitOfWork.commit` commits
 and hands the connection back, and leaving the block without committing rolls back.
 """
 
@@ -14,12 +16,13 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sqlalchemy.engine import READING
 from adapters.sqlalchemy.errors import DATABASE_ERRORS, storage_errors
 from adapters.sqlalchemy.migrate import check_schema
 from adapters.sqlalchemy.progress import SqlBackfillProgress
 from adapters.sqlalchemy.store import SqlEnergyStore
 from entsoe_core.errors import StorageError
-from entsoe_core.ports import AbstractUnitOfWork
+from entsoe_core.ports import AbstractUnitOfWork, refuse_commit_when_reading
 
 __all__ = ["SchemaGate", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -30,9 +33,14 @@ class SqlUnitOfWork(AbstractUnitOfWork):
     """One transaction on one connection of ``engine``."""
 
     def __init__(
-        self, engine: AsyncEngine, ready: Callable[[], Awaitable[None]] | None = None
+        self,
+        engine: AsyncEngine,
+        ready: Callable[[], Awaitable[None]] | None = None,
+        *,
+        reading: bool = False,
     ) -> None:
         self._engine = engine
+        self.reading = reading
         self._ready = ready
         self._connection: AsyncConnection | None = None
         self.committed = False
@@ -53,7 +61,12 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         with storage_errors("begin a transaction"):
             connection = await self._engine.connect()
             try:
+                if self.reading:
+                    # SQLite: a deferred BEGIN, which takes no write lock (see engine.py).
+                    await connection.execution_options(**{READING: True})
                 await connection.begin()
+                if self.reading and connection.dialect.name == "postgresql":
+                    await connection.exec_driver_sql("SET TRANSACTION READ ONLY")
             except BaseException:
                 await connection.close()
                 raise
@@ -61,6 +74,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.committed = False
 
     async def commit(self) -> None:
+        refuse_commit_when_reading(self)
         connection = self._current()
         self._connection = None
         try:
@@ -115,5 +129,5 @@ class SqlUnitOfWorkFactory:
         self.engine = engine
         self._gate = gate or SchemaGate(engine)
 
-    def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self._gate)
+    def __call__(self, *, reading: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self._gate, reading=reading)

@@ -72,7 +72,7 @@ async def start_backfill(
     runtime.require_source()
     job = await app.backfill.create(backfill_request)
     runtime.runs.start(job.id)
-    return _accepted(request, await app.backfill.status(job.id))
+    return _accepted(request, await app.reports.status(job.id))
 
 
 @get(
@@ -89,7 +89,7 @@ async def list_backfills(
     ] = None,
 ) -> list[JobBody]:
     statuses = [JobStatus(s) for s in status] if status else None
-    return [JobBody.of(r) for r in await runtime.application.backfill.list_jobs(statuses)]
+    return [JobBody.of(r) for r in await runtime.application.reports.list_jobs(statuses)]
 
 
 @get(
@@ -100,7 +100,7 @@ async def list_backfills(
     tags=["backfills"],
 )
 async def get_backfill(job_id: JobId, runtime: NamedDependency[Runtime]) -> JobBody:
-    return JobBody.of(await runtime.application.backfill.status(job_id))
+    return JobBody.of(await runtime.application.reports.status(job_id))
 
 
 @post(

@@ -22,7 +22,7 @@ __all__ = ["ROUTES"]
     tags=["health"],
 )
 async def health(runtime: NamedDependency[Runtime]) -> HealthBody:
-    async with runtime.application.uow():
+    async with runtime.application.uow(reading=True):
         pass  # opening a transaction is the check: it reaches the database and its schema
     problem = runtime.source_problem
     return HealthBody(

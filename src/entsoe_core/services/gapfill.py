@@ -77,7 +77,7 @@ class GapFillService:
     async def find_gaps(self) -> dict[tuple[str, AreaKey], IntervalSet]:
         now = self._clock.now()
         found: dict[tuple[str, AreaKey], IntervalSet] = {}
-        async with self._uow() as uow:
+        async with self._uow(reading=True) as uow:
             for dataset, area in self.targets():
                 window = self.window(dataset, area, now)
                 if window is None:

@@ -81,7 +81,7 @@ class ReadService:
     async def coverage(self, request: BackfillRequest) -> list[CoverageReport]:
         """Coverage and gaps of every (dataset, area) of the request."""
         reports = []
-        async with self._uow() as uow:
+        async with self._uow(reading=True) as uow:
             for dataset, area in request.targets():
                 coverage = await uow.store.coverage(dataset, area, request.period)
                 gaps = await uow.store.gaps(dataset, area, request.period, self._recheck)
@@ -93,7 +93,7 @@ class ReadService:
     ) -> ObservationPage:
         """One page of the first (dataset, area) of the request, after ``after``."""
         dataset, area = request.targets()[0]
-        async with self._uow() as uow:
+        async with self._uow(reading=True) as uow:
             # One more than asked tells whether another page follows without an empty last page.
             found = await uow.store.read(
                 dataset, area, request.period, after=after, limit=limit + 1

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from entsoe_core.coverage import CoverageEntry, Outcome
-from entsoe_core.errors import LeaseLost
+from entsoe_core.errors import LeaseLost, StorageError
 from entsoe_core.observations import SeriesKey
 from entsoe_core.ports import UnitOfWorkFactory
 from entsoe_core.progress import ChunkProgress
@@ -130,3 +130,17 @@ async def test_units_of_work_one_after_another_see_each_others_commits(
 
     async with uow_factory() as uow:
         assert len(await uow.store.read(LOAD, NL, MONTH)) == 72
+
+
+async def test_a_reading_unit_of_work_reads_and_cannot_commit(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    claimed = await _claimed_chunk(uow_factory)
+
+    async with uow_factory(reading=True) as uow:
+        assert uow.reading
+        assert await uow.progress.get_chunks("job-a") == [claimed]
+        with pytest.raises(StorageError, match="opened for reading cannot commit"):
+            await uow.commit()
+
+    await _nothing_was_left_behind(uow_factory, claimed)

@@ -1,0 +1,420 @@
+"""The chunk runner: claims chunks, fetches them, and commits or fails each one.
+
+Each chunk runs the same way, whoever runs it (``entsoe backfill``, ``entsoe resume``, a worker,
+the HTTP API): claim it with a lease in a short transaction; fetch it with no transaction open,
+retrying transient failures with backoff and obeying rate limits; check the answer against the
+request; then one unit of work upserts its observations, records its coverage entry and moves
+its progress row, and commits. The runner is the one owner of retries and of bans: the source
+classifies what went wrong, the runner decides what happens next.
+
+No chunk is left in flight by what goes wrong. An unexpected error in a chunk (a bug, a parser
+overflow, a database refusal) fails that chunk with the error recorded on it, and the other
+chunks go on. A lost database connection is transient: each database step of a chunk (claim,
+lease renewal, rate budget, commit) is tried again on a new connection, with backoff, for as
+long as the retry policy waits for the database; past that the run ends and hands its chunks
+back to the pending pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import ParamSpec, TypeVar
+
+import attrs
+
+from entsoe_core.areas import AreaKey
+from entsoe_core.coverage import CoverageEntry, Outcome
+from entsoe_core.errors import (
+    EntsoeBackfillError,
+    LeaseLost,
+    PermanentSourceError,
+    RateLimited,
+    StorageError,
+    TransientSourceError,
+    TransientStorageError,
+    UnstorableData,
+)
+from entsoe_core.ports import (
+    AbstractUnitOfWork,
+    ChunkData,
+    ClockPort,
+    MarketDataSourcePort,
+    RateLimiterPort,
+    SourceAnswer,
+    UnitOfWorkFactory,
+)
+from entsoe_core.progress import BackfillJob, ChunkProgress, ChunkStatus, JobStatus
+from entsoe_core.services.retry import RetryPolicy
+from entsoe_core.validation import check_answer
+from entsoe_core.versions import UpsertResult
+
+__all__ = ["ChunkListener", "ChunkRunner", "RunLimits", "default_owner"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+ChunkListener = Callable[[ChunkProgress], None]
+"""Called with each chunk's final state (done or failed) as soon as it is committed."""
+
+
+@attrs.frozen
+class RunLimits:
+    """Concurrency and lease settings of a run."""
+
+    max_requests_in_flight: int = attrs.field(
+        default=4, validator=attrs.validators.in_(range(1, 65))
+    )
+    max_concurrent_areas: int = attrs.field(
+        default=4, validator=attrs.validators.in_(range(1, 1001))
+    )
+    lease: timedelta = timedelta(minutes=2)
+    idle_poll_seconds: float = 1.0
+
+
+def default_owner() -> str:
+    return f"worker-{uuid.uuid4().hex[:8]}"
+
+
+class ChunkRunner:
+    """Runs the chunks of one job, or (as a worker) of every active job, with bounded
+    concurrency: requests in flight, areas at once, a lease per chunk."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        source: MarketDataSourcePort,
+        clock: ClockPort,
+        limiter: RateLimiterPort,
+        *,
+        retry: RetryPolicy | None = None,
+        limits: RunLimits | None = None,
+        rng: random.Random | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self._uow = uow
+        self._source = source
+        self._clock = clock
+        self._limiter = limiter
+        self._retry = retry or RetryPolicy()
+        self._limits = limits or RunLimits()
+        self._rng = rng or random.Random()
+        self.owner = owner or default_owner()
+        self._claim_lock = asyncio.Lock()
+        self._active_areas: Counter[AreaKey] = Counter()
+
+    async def run_chunks(
+        self,
+        job_id: str | None,
+        on_chunk: ChunkListener | None = None,
+        *,
+        follow: bool = False,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        """Run the chunks of ``job_id`` (every active job's with ``None``) until none is left;
+        with ``follow``, keep polling for new work until ``stop`` is set."""
+        await self._work(job_id, on_chunk, follow=follow, stop=stop)
+
+    async def settle(self, uow: AbstractUnitOfWork, job: BackfillJob) -> BackfillJob:
+        """Store the status the job's chunks give it, in ``uow``; the job as stored."""
+        settled = job.settle(
+            await uow.progress.counts(job.id, self._clock.now()), self._clock.now()
+        )
+        if settled is job:
+            return job
+        return await uow.progress.save_job(settled)
+
+    async def _settle(self, job_id: str) -> None:
+        # A concurrent settle by another worker may win the version race; then all is well.
+        # With the database out of reach, the next reader settles the job (status() does).
+        with contextlib.suppress(LeaseLost, TransientStorageError):
+            async with self._uow() as uow:
+                await self.settle(uow, await uow.progress.get_job(job_id))
+                await uow.commit()
+
+    async def persist(
+        self, operation: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run one database step of a run, again on a new connection while the database is lost.
+
+        The waits between tries follow the retry policy, through the clock, for at most its
+        ``storage_outage_seconds``; then the :class:`TransientStorageError` stands.
+        """
+        failures = 0
+        give_up_at: datetime | None = None
+        while True:
+            try:
+                return await operation(*args, **kwargs)
+            except TransientStorageError as error:
+                now = self._clock.now()
+                if give_up_at is None:
+                    give_up_at = now + timedelta(seconds=self._retry.storage_outage_seconds)
+                if now >= give_up_at:
+                    raise
+                failures += 1
+                wait = min(
+                    self._retry.delay(failures, self._rng), (give_up_at - now).total_seconds()
+                )
+                log.warning("%s; trying again in %.1f s", error, wait)
+                await self._clock.sleep(wait)
+
+    # -- the run loop -------------------------------------------------------------------
+
+    async def _work(
+        self,
+        job_id: str | None,
+        on_chunk: ChunkListener | None,
+        *,
+        follow: bool,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        touched: set[str] = set() if job_id is None else {job_id}
+
+        async def lane() -> None:
+            while stop is None or not stop.is_set():
+                claimed = await self.persist(self._claim, job_id)
+                if claimed is None:
+                    if not follow and not await self.persist(self._others_still_running, job_id):
+                        return
+                    await self._clock.sleep(self._limits.idle_poll_seconds)
+                    continue
+                touched.add(claimed.job_id)
+                try:
+                    finished = await self._execute(claimed)
+                finally:
+                    self._release_area(claimed.chunk.area)
+                if finished is not None and on_chunk is not None:
+                    on_chunk(finished)
+
+        lanes = [asyncio.create_task(lane()) for _ in range(self._limits.max_requests_in_flight)]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
+            # A lane already being cancelled is handing its chunk back; cancelling it again
+            # would abandon the chunk in flight until its lease runs out.
+            for task in lanes:
+                if not task.cancelling():
+                    task.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+            for touched_id in touched:
+                await asyncio.shield(self._settle(touched_id))
+
+    async def _others_still_running(self, job_id: str | None) -> bool:
+        """Whether chunks are still in flight (here or elsewhere) that may yet need taking over.
+
+        For one job: that job's chunks. For a worker (no job): those of every active job.
+        """
+        async with self._uow(reading=True) as uow:
+            if job_id is None:
+                jobs = await uow.progress.list_jobs((JobStatus.IN_PROGRESS,))
+            else:
+                jobs = [await uow.progress.get_job(job_id)]
+            for job in jobs:
+                counts = await uow.progress.counts(job.id, self._clock.now())
+                if job.is_active and counts[ChunkStatus.IN_FLIGHT] > 0:
+                    return True
+        return False
+
+    async def _claim(self, job_id: str | None) -> ChunkProgress | None:
+        # A cancellation must not strike between the claim's commit and the caller learning
+        # of it: the chunk would stay leased to nobody until the lease expires. So the claim
+        # finishes, and a chunk claimed for a cancelled caller is handed back at once.
+        claiming = asyncio.ensure_future(self._claim_once(job_id))
+        try:
+            return await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            claimed = None
+            # A claim that failed meanwhile left nothing to hand back.
+            with contextlib.suppress(StorageError):
+                claimed = await claiming
+            if claimed is not None:
+                self._release_area(claimed.chunk.area)
+                await self._give_back(claimed)
+            raise
+
+    async def _claim_once(self, job_id: str | None) -> ChunkProgress | None:
+        async with self._claim_lock:
+            areas = None
+            if len(self._active_areas) >= self._limits.max_concurrent_areas:
+                areas = set(self._active_areas)
+            async with self._uow() as uow:
+                claimed = await uow.progress.claim_next(
+                    self.owner,
+                    self._clock.now(),
+                    self._limits.lease,
+                    job_id=job_id,
+                    areas=areas,
+                )
+                await uow.commit()
+            if claimed is not None:
+                self._active_areas[claimed.chunk.area] += 1
+            return claimed
+
+    def _release_area(self, area: AreaKey) -> None:
+        self._active_areas[area] -= 1
+        if self._active_areas[area] <= 0:
+            del self._active_areas[area]
+
+    async def _execute(self, claimed: ChunkProgress) -> ChunkProgress | None:
+        """Fetch and commit one chunk; ``None`` if the chunk was lost to another worker.
+
+        The chunk leaves here done, failed with its error recorded (an unexpected one too),
+        or, when the run is cancelled or cannot go on, handed back to the pending pool.
+        """
+        tally = _Tally(claimed)
+        try:
+            try:
+                return await self._fetch_and_commit(tally)
+            except (LeaseLost, TransientStorageError):
+                raise
+            except Exception as error:
+                # None of the failures planned for: a bug, a parser overflow, a database that
+                # refuses the data. The chunk fails with it, and the other chunks go on.
+                # One line in the log; the traceback too when the log is verbose.
+                reason = _unexpected(error)
+                where = log.isEnabledFor(logging.INFO)
+                log.error("chunk %s failed: %s", tally.chunk.chunk, reason, exc_info=where)
+                return await self.persist(self._fail_tally, tally, reason)
+        except LeaseLost as error:
+            log.warning("chunk %s abandoned: %s", claimed.id, error)
+            return None
+        except (asyncio.CancelledError, Exception):
+            # Cancelled, the database out of reach for too long, or the failure could not be
+            # recorded: the chunk goes back at once rather than staying in flight until its
+            # lease expires.
+            await asyncio.shield(self._give_back(tally.chunk))
+            raise
+
+    async def _fetch_and_commit(self, tally: _Tally) -> ChunkProgress:
+        while True:
+            await self.persist(self._limiter.acquire)
+            if tally.requests or self._lease_aging(tally.chunk):
+                # Waiting (backoff, a ban, the budget) may have outlived the lease: renew it,
+                # or learn that another lane or worker took the chunk over, before spending a
+                # request on it.
+                tally.chunk = await self.persist(self._renew, tally.chunk)
+            tally.requests += 1
+            tally.attempts += 1
+            try:
+                # Checked before any unit of work opens: a document fault (a permanent error)
+                # fails the chunk, and nothing of the answer is written.
+                answer = check_answer(
+                    tally.chunk.chunk, await self._source.fetch(tally.chunk.chunk)
+                )
+            except RateLimited as error:
+                tally.attempts -= 1
+                tally.rate_waits += 1
+                await self.persist(self._limiter.ban_until, error.until)
+                if tally.rate_waits > self._retry.max_rate_limit_waits:
+                    return await self.persist(self._fail_tally, tally, f"still {error}")
+                continue
+            except TransientSourceError as error:
+                if tally.attempts >= self._retry.attempts:
+                    reason = f"gave up after {tally.attempts} attempts: {error}"
+                    return await self.persist(self._fail_tally, tally, reason)
+                await self._clock.sleep(self._retry.delay(tally.attempts, self._rng))
+                continue
+            except PermanentSourceError as error:
+                return await self.persist(self._fail_tally, tally, str(error))
+            except TransientStorageError as error:
+                # The source lost the database while taking a token for a re-send. Not the
+                # chunk's fault: the next round takes a token again, and that
+                # waits for the database as long as the retry policy allows.
+                tally.attempts -= 1
+                log.warning("chunk %s: %s", tally.chunk.chunk, error)
+                await self._clock.sleep(self._retry.delay(1, self._rng))
+                continue
+            try:
+                return await self.persist(
+                    self._commit, tally.chunk, answer, tally.requests, tally.attempts
+                )
+            except UnstorableData as error:
+                return await self.persist(self._fail_tally, tally, f"cannot store: {error}")
+
+    def _lease_aging(self, chunk: ChunkProgress) -> bool:
+        expires = chunk.lease_expires_at
+        return expires is None or expires - self._clock.now() < self._limits.lease * 0.75
+
+    async def _renew(self, chunk: ChunkProgress) -> ChunkProgress:
+        async with self._uow() as uow:
+            renewed = await uow.progress.save_chunk(
+                chunk.renew(self._clock.now(), self._limits.lease)
+            )
+            await uow.commit()
+        return renewed
+
+    async def _give_back(self, chunk: ChunkProgress) -> None:
+        """Return an interrupted chunk to the pending pool at once (it keeps no lease).
+
+        The stored row is read again: the interruption may have struck after a lease renewal
+        committed, so the version in hand may be stale. Only a chunk still leased to this
+        service's owner is handed back.
+        """
+        with contextlib.suppress(EntsoeBackfillError):
+            async with self._uow() as uow:
+                for current in await uow.progress.get_chunks(
+                    chunk.job_id, (ChunkStatus.IN_FLIGHT,)
+                ):
+                    if current.id == chunk.id and current.lease_owner == self.owner:
+                        await uow.progress.save_chunk(current.release(self._clock.now()))
+                await uow.commit()
+
+    async def _commit(
+        self, chunk: ChunkProgress, answer: SourceAnswer, requests: int, attempts: int
+    ) -> ChunkProgress:
+        now = self._clock.now()
+        target = chunk.chunk
+        async with self._uow() as uow:
+            stored = UpsertResult()
+            outcome = Outcome.NO_DATA
+            if isinstance(answer, ChunkData):
+                outcome = Outcome.DATA
+                stored = await uow.store.upsert(target.dataset, target.area, answer.series)
+            await uow.store.record_coverage(
+                target.dataset, target.area, CoverageEntry(target.interval, outcome, now)
+            )
+            done = await uow.progress.save_chunk(
+                chunk.complete(stored.written, requests, attempts, now, kept=stored.kept_newer)
+            )
+            await self.settle(uow, await uow.progress.get_job(chunk.job_id))
+            await uow.commit()
+        return done
+
+    async def _fail_tally(self, tally: _Tally, reason: str) -> ChunkProgress:
+        return await self._fail(tally.chunk, reason, tally.requests, tally.attempts)
+
+    async def _fail(
+        self, chunk: ChunkProgress, reason: str, requests: int, attempts: int
+    ) -> ChunkProgress:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            failed = await uow.progress.save_chunk(chunk.fail(reason, requests, attempts, now))
+            await self.settle(uow, await uow.progress.get_job(chunk.job_id))
+            await uow.commit()
+        log.info("chunk %s failed: %s", chunk.chunk, reason)
+        return failed
+
+
+@attrs.define
+class _Tally:
+    """One chunk's run so far: the chunk as last stored, and what was spent on it."""
+
+    chunk: ChunkProgress
+    requests: int = 0
+    attempts: int = 0
+    rate_waits: int = 0
+
+
+def _unexpected(error: Exception) -> str:
+    """What a chunk records of an error nobody planned for."""
+    if isinstance(error, StorageError):
+        return f"database error: {error}"
+    return f"unexpected error: {type(error).__name__}: {error}"

@@ -61,7 +61,6 @@ class Application:
     gap_fill: GapFillService
     reads: ReadService
     imports: ImportService
-    container: punq.Container
 
 
 SourceFactory = Callable[[RateLimiterPort], MarketDataSourcePort]
@@ -173,5 +172,4 @@ async def application(
             gap_fill=container.resolve(GapFillService),
             reads=container.resolve(ReadService),
             imports=container.resolve(ImportService),
-            container=container,
         )

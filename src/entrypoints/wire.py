@@ -160,6 +160,10 @@ class ObservationsPage(msgspec.Struct, frozen=True):
     items: list[ObservationRow]
     next_cursor: str | None
 
+    @classmethod
+    def of(cls, observations: Iterable[Observation], next_cursor: str | None) -> ObservationsPage:
+        return cls([ObservationRow.of(o) for o in observations], next_cursor)
+
 
 # -- jobs: entsoe status --json, entsoe jobs --json, /backfills -----------------------------
 

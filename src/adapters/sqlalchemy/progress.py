@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import storage_errors
 from adapters.sqlalchemy.store import AnyRow, ConnectionSource
@@ -78,14 +79,11 @@ class SqlBackfillProgress:
         return _job_from_row(row)
 
     async def save_job(self, job: BackfillJob) -> BackfillJob:
-        conn = self._connection()
         with storage_errors(f"save job {job.id}"):
-            result = await conn.execute(
-                jobs.update()
-                .where(jobs.c.id == job.id, jobs.c.version == job.version)
-                .values(**_job_values(job), version=job.version + 1)
+            saved = await _fenced_update(
+                self._connection(), jobs, job.id, job.version, _job_values(job)
             )
-        if result.rowcount == 0:
+        if not saved:
             await self.get_job(job.id)
             raise LeaseLost(f"job {job.id} was changed by another process; read it again")
         return attrs.evolve(job, version=job.version + 1)
@@ -200,12 +198,10 @@ class SqlBackfillProgress:
     async def save_chunk(self, chunk: ChunkProgress) -> ChunkProgress:
         conn = self._connection()
         with storage_errors(f"save chunk {chunk.id}"):
-            result = await conn.execute(
-                chunks.update()
-                .where(chunks.c.id == chunk.id, chunks.c.version == chunk.version)
-                .values(**_chunk_values(chunk), version=chunk.version + 1)
+            saved = await _fenced_update(
+                conn, chunks, chunk.id, chunk.version, _chunk_values(chunk)
             )
-            if result.rowcount == 0:
+            if not saved:
                 stored = (
                     await conn.execute(
                         sa.select(chunks.c.lease_owner).where(chunks.c.id == chunk.id)
@@ -218,6 +214,21 @@ class SqlBackfillProgress:
                     f"{stored.lease_owner or 'another worker'}; this result is discarded"
                 )
         return attrs.evolve(chunk, version=chunk.version + 1)
+
+
+async def _fenced_update(
+    conn: AsyncConnection, table: sa.Table, row_id: str, version: int, values: dict[str, Any]
+) -> bool:
+    """Update the row only if it still has ``version``, moving it to the next one.
+
+    ``False`` when the row has moved on (or is gone): someone else saved it since it was read.
+    """
+    result = await conn.execute(
+        table.update()
+        .where(table.c.id == row_id, table.c.version == version)
+        .values(**values, version=version + 1)
+    )
+    return bool(result.rowcount)
 
 
 def _binary(dialect: str, column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:

@@ -16,7 +16,6 @@ from entrypoints.http_api.runtime import Runtime
 from entrypoints.inputs import parse_instant, split_names
 from entrypoints.wire import (
     CoverageBody,
-    ObservationRow,
     ObservationsPage,
     observation_rows,
     row_writer,
@@ -128,8 +127,7 @@ async def observations(
             _csv(page.observations), media_type=CSV_MEDIA_TYPE, headers=headers
         )
         return text
-    items = [ObservationRow.of(o) for o in page.observations]
-    return Response(ObservationsPage(items, next_cursor), headers=headers)
+    return Response(ObservationsPage.of(page.observations, next_cursor), headers=headers)
 
 
 def _csv(observations: tuple[Observation, ...]) -> str:

@@ -90,14 +90,12 @@ def export(
     row_format = output_format or row_format_for(output)
 
     async def main(out: TextIO) -> int:
-        count = 0
         async with application() as app:
             request = app.reads.request([area], [dataset], start, end)
             write = row_writer(out, row_format)
-            async for page in app.reads.pages(request, size=PAGE):
-                write(observation_rows(page.observations))
-                count += len(page.observations)
-        return count
+            return await app.reads.export(
+                request, lambda page: write(observation_rows(page)), page_size=PAGE
+            )
 
     if output is None:
         count = run(main(sys.stdout))

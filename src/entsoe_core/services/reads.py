@@ -7,7 +7,7 @@ commit.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -100,12 +100,22 @@ class ReadService:
             )
         return ObservationPage(tuple(found[:limit]), len(found) > limit)
 
-    async def pages(self, request: BackfillRequest, *, size: int) -> AsyncIterator[ObservationPage]:
-        """Every page of the first (dataset, area) of the request, in order; at least one."""
+    async def export(
+        self,
+        request: BackfillRequest,
+        write: Callable[[Sequence[Observation]], object],
+        *,
+        page_size: int,
+    ) -> int:
+        """Hand every observation of the first (dataset, area) of the request to ``write``,
+        a page at a time and in order (at least one call, an empty page for nothing); the
+        number of observations. Memory holds one page, whatever the period."""
+        count = 0
         after = None
         while True:
-            page = await self.observations(request, after=after, limit=size)
-            yield page
+            page = await self.observations(request, after=after, limit=page_size)
+            write(page.observations)
+            count += len(page.observations)
             after = page.next_after
             if after is None:
-                return
+                return count

@@ -1,0 +1,100 @@
+"""The read service (one window rule, paging) and the import use case (one read per file, all
+or nothing), on the in-memory adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+import pytest
+
+from adapters.fakes import FakeClock
+from adapters.memory import MemoryUnitOfWorkFactory
+from entsoe_core.areas import AREAS
+from entsoe_core.observations import Observation, Point, Series, SeriesKey
+from entsoe_core.ports import Acknowledged
+from entsoe_core.services.importing import ImportRefused, ImportService
+from entsoe_core.services.reads import ReadService
+from entsoe_core.timeline import Interval, utc
+
+NOW = utc(2024, 6, 15, 12)
+NL = AREAS.key("NL")
+LOAD = SeriesKey("A65", "A16", "A04", "", "", NL.code, "", "PT60M")
+
+
+def hours(start_hour: int, count: int, value: float = 1.0) -> Series:
+    start = utc(2024, 1, 1) + timedelta(hours=start_hour)
+    points = tuple(Point(start + timedelta(hours=i), value + i) for i in range(count))
+    return Series(LOAD, points, "MAW", "A01", 1, NOW)
+
+
+class RecordingReader:
+    """Saved documents by name, counting how often each is read."""
+
+    def __init__(self, documents: dict[str, list[Series | Acknowledged]]) -> None:
+        self._documents = documents
+        self.reads: list[str] = []
+
+    def __call__(self, name: str) -> Iterable[Series | Acknowledged]:
+        self.reads.append(name)
+        yield from self._documents[name]
+
+
+def test_the_default_window_runs_from_the_history_years_to_tomorrow() -> None:
+    reads = ReadService(MemoryUnitOfWorkFactory(), FakeClock(NOW), history_years=2)
+
+    assert reads.window() == (utc(2022, 6, 15), utc(2024, 6, 16))
+    assert reads.window(utc(2024, 1, 1)) == (utc(2024, 1, 1), utc(2024, 6, 16))
+    request = reads.request(["NL"], ["actual_total_load"], end=utc(2024, 2, 1))
+    assert (request.period.start, request.period.end) == (utc(2022, 6, 15), utc(2024, 2, 1))
+
+
+async def test_export_hands_over_every_observation_once_a_page_at_a_time() -> None:
+    uow = MemoryUnitOfWorkFactory()
+    imports = ImportService(uow, RecordingReader({"year.xml": [hours(0, 25)]}))
+    await imports.import_files(["year.xml"])
+    reads = ReadService(uow, FakeClock(NOW))
+    pages: list[Sequence[Observation]] = []
+
+    count = await reads.export(
+        reads.request(["NL"], ["actual_total_load"], utc(2024, 1, 1), utc(2024, 1, 3)),
+        pages.append,
+        page_size=10,
+    )
+
+    assert count == 25
+    assert [len(page) for page in pages] == [10, 10, 5]
+    instants = [o.timestamp for page in pages for o in page]
+    assert instants == sorted(set(instants))
+
+
+async def test_an_import_reads_each_file_once_and_stores_all_of_them() -> None:
+    uow = MemoryUnitOfWorkFactory()
+    reader = RecordingReader(
+        {
+            "a.xml": [hours(0, 24)],
+            "ack.xml": [Acknowledged("999", "No matching data found")],
+            "b.xml": [hours(24, 24)],
+        }
+    )
+
+    report = await ImportService(uow, reader).import_files(["a.xml", "ack.xml", "b.xml"])
+
+    assert reader.reads == ["a.xml", "ack.xml", "b.xml"]
+    assert (report.files, report.stored.written, report.stored.kept_newer) == (3, 48, 0)
+    assert report.acknowledgements == (("ack.xml", "No matching data found"),)
+
+
+async def test_one_bad_file_and_nothing_of_the_import_is_stored() -> None:
+    uow = MemoryUnitOfWorkFactory()
+    broken = hours(24, 24, value=float("nan"))
+    reader = RecordingReader({"good.xml": [hours(0, 24)], "bad.xml": [broken]})
+
+    with pytest.raises(ImportRefused, match=r"bad\.xml: .*finite.*; nothing was imported"):
+        await ImportService(uow, reader).import_files(["good.xml", "bad.xml"])
+
+    async with uow(reading=True) as unit:
+        stored = await unit.store.read(
+            "actual_total_load", NL, Interval(utc(2024, 1, 1), utc(2024, 1, 3))
+        )
+    assert stored == []

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.fakes import FakeClock
 from adapters.sqlalchemy import SqlRateLimiter, upgrade
 from tests.integration.contract.builders import NOW
+from tests.integration.contract.test_rate_limiter_contract import busiest_excess
 from tests.integration.databases import open_engine, sqlite_url
 
 PER_MINUTE = 60.0
@@ -43,18 +44,6 @@ async def engines(
         yield [await stack.enter_async_context(open_engine(url)) for _ in range(LIMITERS)]
 
 
-def worst_excess(admissions: list[datetime], per_minute: float, burst: int) -> float:
-    """How far the busiest window exceeds ``burst + rate * window`` (<= 0 when within)."""
-    times = sorted(admissions)
-    rate = per_minute / 60.0
-    worst = float("-inf")
-    for i, first in enumerate(times):
-        for j in range(i, len(times)):
-            window = (times[j] - first).total_seconds()
-            worst = max(worst, (j - i + 1) - (burst + rate * window))
-    return worst
-
-
 async def test_limiters_sharing_a_database_stay_within_one_budget(
     engines: list[AsyncEngine],
 ) -> None:
@@ -73,7 +62,7 @@ async def test_limiters_sharing_a_database_stay_within_one_budget(
     total = LIMITERS * REQUESTS_EACH
     assert len(admissions) == total
     assert sum(limiter.admitted for limiter in limiters) == total
-    assert worst_excess(admissions, PER_MINUTE, BURST) <= 1e-9
+    assert busiest_excess(admissions, PER_MINUTE, BURST) <= 1e-9
     # One shared bucket: everything beyond the burst waits for the refill.
     assert max(admissions) - NOW >= timedelta(seconds=(total - BURST) * 60 / PER_MINUTE)
 
@@ -91,4 +80,4 @@ async def test_the_check_catches_limiters_that_do_not_share(engines: list[AsyncE
             assert limiter.last_admitted_at is not None
             admissions.append(limiter.last_admitted_at)
 
-    assert worst_excess(admissions, PER_MINUTE, BURST) > 0
+    assert busiest_excess(admissions, PER_MINUTE, BURST) > 0

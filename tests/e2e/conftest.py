@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.e2e.harness import Cli, Emulator, base_environment, running_emulator
-
-POSTGRES_URL_VARIABLE = "ENTSOE_TEST_POSTGRES_URL"
-REQUIRE_POSTGRES_VARIABLE = "ENTSOE_TEST_REQUIRE_POSTGRES"
+from tests.integration.databases import asyncpg_dsn, postgres_admin_url
 
 
 @pytest.fixture
@@ -36,22 +33,8 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         yield running
 
 
-def _admin_url() -> str:
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if url:
-        return url
-    message = (
-        f"{POSTGRES_URL_VARIABLE} is not set. Run the tests with scripts/test.sh, or "
-        "`source scripts/postgres.sh; postgres_start` in your shell first."
-    )
-    if os.environ.get(REQUIRE_POSTGRES_VARIABLE) == "1":
-        pytest.fail(f"{REQUIRE_POSTGRES_VARIABLE}=1 demands PostgreSQL: {message}", pytrace=False)
-    pytest.skip(message)
-
-
 async def _admin(admin_url: str, statement: str) -> None:
-    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
+    connection = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
         await connection.execute(statement)
     finally:
@@ -62,7 +45,8 @@ async def _admin(admin_url: str, statement: str) -> None:
 def postgres_url(tmp_path: Path) -> Iterator[str]:
     """A fresh PostgreSQL database for one test, given its schema by `entsoe db upgrade`;
     dropped afterwards."""
-    admin_url = _admin_url()
+    # Never a skip: without PostgreSQL this fails, saying how to start one.
+    admin_url = postgres_admin_url()
     name = f"entsoe_e2e_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)

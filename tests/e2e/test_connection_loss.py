@@ -31,6 +31,7 @@ from tests.e2e.harness import (
     utc,
     wait_for,
 )
+from tests.integration.databases import asyncpg_dsn
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -56,15 +57,11 @@ WHERE EXISTS (SELECT 1 FROM others WHERE state IN ('active', 'idle in transactio
 """
 
 
-def dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def terminate_while_busy(url: str, *, timeout: float = 20.0) -> int:
     """Wait for a busy moment of the database of ``url``, then terminate all its backends."""
 
     async def watch() -> int:
-        admin = await asyncpg.connect(dsn(url))
+        admin = await asyncpg.connect(asyncpg_dsn(url))
         try:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
@@ -85,7 +82,7 @@ def undisturbed_url(postgres_url: str, cli: Cli) -> Iterator[str]:
     name = f"entsoe_e2e_{uuid.uuid4().hex[:12]}"
 
     async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(dsn(postgres_url))
+        connection = await asyncpg.connect(asyncpg_dsn(postgres_url))
         try:
             await connection.execute(statement)
         finally:

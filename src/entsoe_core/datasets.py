@@ -17,7 +17,8 @@ import attrs
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import InvalidRequest
-from entsoe_core.timeline import Interval, add_months, utc
+from entsoe_core.limits import RequestSpan
+from entsoe_core.timeline import Interval, utc
 
 __all__ = ["DATASETS", "Dataset", "DatasetCatalogue", "DomainParameter"]
 
@@ -49,7 +50,8 @@ class Dataset:
     document_type: str
     process_type: str | None
     domain: DomainParameter
-    max_request_months: int = 12
+    max_request_span: RequestSpan = attrs.field(factory=lambda: RequestSpan(months=12))
+    """The longest interval one request may ask for, as the API's limits are known today."""
     publication_horizon: timedelta = timedelta(0)
     available_from: datetime = PLATFORM_START
     resolutions: tuple[str, ...] = SUB_DAILY
@@ -61,12 +63,8 @@ class Dataset:
     def is_border(self) -> bool:
         return self.domain is DomainParameter.BORDER
 
-    def request_limit_end(self, start: datetime) -> datetime:
-        """The latest end one request starting at ``start`` may ask for."""
-        return add_months(start, self.max_request_months)
-
     def within_request_limit(self, interval: Interval) -> bool:
-        return interval.end <= self.request_limit_end(interval.start)
+        return self.max_request_span.fits(interval)
 
     def check_area(self, key: AreaKey) -> None:
         if self.is_border and not key.is_border:
@@ -90,6 +88,9 @@ class Dataset:
 
 
 _DAY = timedelta(days=1)
+# Since September 2026 the API refuses more than one calendar month of actual total load and
+# actual generation per type ("… is larger than maximum allowed period 'P1M' …").
+_ONE_MONTH = RequestSpan(months=1)
 
 _CATALOGUE = (
     Dataset(
@@ -98,6 +99,7 @@ _CATALOGUE = (
         "A65",
         "A16",
         DomainParameter.OUT_BIDDING_ZONE,
+        max_request_span=_ONE_MONTH,
     ),
     Dataset(
         "day_ahead_total_load_forecast",
@@ -149,6 +151,7 @@ _CATALOGUE = (
         "A75",
         "A16",
         DomainParameter.IN_DOMAIN,
+        max_request_span=_ONE_MONTH,
     ),
     Dataset(
         "day_ahead_generation_forecast",

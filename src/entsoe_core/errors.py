@@ -8,6 +8,10 @@ value and what would be accepted; they never carry a security token.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from entsoe_core.limits import RequestSpan
 
 
 class EntsoeBackfillError(Exception):
@@ -84,6 +88,34 @@ class TransientSourceError(SourceError):
 
 class PermanentSourceError(SourceError):
     """Bad request, token rejected, unsupported document: retrying cannot help."""
+
+
+class SourceUnavailable(TransientSourceError):
+    """The source as a whole looks down, not just this request: a maintenance page, "404 page
+    not found" for a query, an HTML page or a ZIP archive where an XML document belongs.
+
+    One such answer is retried like any transient failure; many in a row, across datasets, open
+    the circuit breaker, and chunks wait for the source instead of failing.
+    """
+
+
+class RequestTooLong(PermanentSourceError):
+    """The source refused the interval as longer than it allows for the dataset.
+
+    ``limit`` is the longest period the refusal named ("P1M", "1 year(s)"), or ``None`` when
+    it named none. The chunk is split into requests that fit, never failed for it.
+    """
+
+    def __init__(self, message: str, limit: RequestSpan | None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class TooManyInstances(PermanentSourceError):
+    """The source refused the request as naming too many instances (units, series).
+
+    The chunk is split in time, down to one day; a one-day chunk refused so fails.
+    """
 
 
 class DocumentFault(PermanentSourceError):

@@ -1,30 +1,31 @@
 """Chunks and the backfill plan.
 
 A :class:`Chunk` is one request's worth of work. :class:`BackfillPlan` cuts the gaps of every
-(dataset, area) into chunks along UTC calendar cells (days, months, quarters or years), so that
-planning the same gaps again later yields the same chunks, each chunk stays within the
-dataset's request limit, the chunks are disjoint and cover the gaps exactly, and no two chunks
-could be merged without crossing a cell boundary.
+(dataset, area) into chunks along UTC calendar cells (runs of days, months or years; see
+:mod:`entsoe_core.limits`), the longest that fit the dataset's request limit, what was learned
+from refusals and the user's cap. Planning the same gaps again later yields the same chunks,
+each chunk stays within every limit, the chunks are disjoint and cover the gaps exactly, and no
+two chunks could be merged without crossing a cell boundary.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import attrs
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.datasets import DATASETS, Dataset
-from entsoe_core.errors import InvalidRequest
-from entsoe_core.timeline import Interval, IntervalSet, add_months, floor_to_day
+from entsoe_core.limits import Cell, RequestSpan, cell_fitting
+from entsoe_core.timeline import Interval, IntervalSet
 
 __all__ = ["BackfillPlan", "Chunk", "ChunkPolicy", "ChunkSpan"]
 
 
 class ChunkSpan(enum.Enum):
-    """The calendar cell chunks are cut along; the cell bounds one request."""
+    """A cap on the calendar cell chunks are cut along (the dataset's limit is the other)."""
 
     DAY = "day"
     MONTH = "month"
@@ -32,41 +33,37 @@ class ChunkSpan(enum.Enum):
     YEAR = "year"
 
     @property
-    def months(self) -> int:
-        return {"day": 0, "month": 1, "quarter": 3, "year": 12}[self.value]
-
-    def cell_start(self, instant: datetime) -> datetime:
-        day = floor_to_day(instant)
+    def limit(self) -> RequestSpan:
         if self is ChunkSpan.DAY:
-            return day
-        month = day.month - (day.month - 1) % self.months
-        return day.replace(month=month, day=1)
-
-    def cell_end(self, cell_start: datetime) -> datetime:
-        if self is ChunkSpan.DAY:
-            return cell_start + timedelta(days=1)
-        return add_months(cell_start, self.months)
+            return RequestSpan(days=1)
+        return RequestSpan(months={"month": 1, "quarter": 3, "year": 12}[self.value])
 
 
 @attrs.frozen
 class ChunkPolicy:
-    """How gaps are cut into chunks."""
+    """How gaps are cut into chunks: along the longest calendar cell that fits the dataset's
+    request limit, any limit learned from the source's refusals, and the optional cap."""
 
-    span: ChunkSpan = ChunkSpan.MONTH
+    span: ChunkSpan | None = None
+    learned: Mapping[str, RequestSpan] = attrs.field(factory=dict)
 
-    def check(self, dataset: Dataset) -> None:
-        if self.span.months > dataset.max_request_months:
-            raise InvalidRequest(
-                f"chunk span {self.span.value} is longer than the "
-                f"{dataset.max_request_months}-month request limit of {dataset.key}"
-            )
+    def limits(self, dataset: Dataset) -> list[RequestSpan]:
+        found = [dataset.max_request_span]
+        if dataset.key in self.learned:
+            found.append(self.learned[dataset.key])
+        if self.span is not None:
+            found.append(self.span.limit)
+        return found
 
-    def cut(self, gap: Interval) -> Iterator[Interval]:
-        cursor = gap.start
-        while cursor < gap.end:
-            end = min(self.span.cell_end(self.span.cell_start(cursor)), gap.end)
-            yield Interval(cursor, end)
-            cursor = end
+    def cell(self, dataset: Dataset) -> Cell:
+        return cell_fitting(self.limits(dataset))
+
+    def fits(self, dataset: Dataset, interval: Interval) -> bool:
+        """Whether one request for ``interval`` stays within every limit."""
+        return all(limit.fits(interval) for limit in self.limits(dataset))
+
+    def cut(self, dataset: Dataset, gap: Interval) -> Iterator[Interval]:
+        return self.cell(dataset).cut(gap)
 
 
 @attrs.frozen(order=True)
@@ -96,9 +93,8 @@ class BackfillPlan:
         chunks: list[Chunk] = []
         for (dataset_key, area), intervals in gaps.items():
             dataset = DATASETS.get(dataset_key)
-            policy.check(dataset)
             for gap in intervals:
-                for piece in policy.cut(gap):
+                for piece in policy.cut(dataset, gap):
                     chunks.append(Chunk(dataset_key, area, piece))
         return cls(tuple(sorted(chunks, key=_plan_order)))
 

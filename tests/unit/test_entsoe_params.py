@@ -80,11 +80,21 @@ def test_periods_go_out_in_utc_minutes_widened_to_whole_minutes() -> None:
 
 def test_a_year_is_allowed_and_a_day_more_is_refused() -> None:
     year = Interval(utc(2023, 1, 1), utc(2024, 1, 1))
-    assert request_params(Chunk("actual_total_load", AreaKey(NL), year))["periodEnd"] == (
+    assert request_params(Chunk("day_ahead_prices", AreaKey(NL), year))["periodEnd"] == (
         "202401010000"
     )
     longer = Interval(utc(2023, 1, 1), utc(2024, 1, 2))
-    with pytest.raises(PermanentSourceError, match="12-month request limit"):
+    with pytest.raises(PermanentSourceError, match="P1Y request limit"):
+        request_params(Chunk("day_ahead_prices", AreaKey(NL), longer))
+
+
+def test_a_month_of_actual_load_is_allowed_and_a_day_more_is_refused() -> None:
+    month = Interval(utc(2023, 1, 1), utc(2023, 2, 1))
+    assert request_params(Chunk("actual_total_load", AreaKey(NL), month))["periodEnd"] == (
+        "202302010000"
+    )
+    longer = Interval(utc(2023, 1, 1), utc(2023, 2, 2))
+    with pytest.raises(PermanentSourceError, match="P1M request limit"):
         request_params(Chunk("actual_total_load", AreaKey(NL), longer))
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import Coverage, CoverageEntry, Outcome, RecheckPolicy
 from entsoe_core.datasets import DATASETS
+from entsoe_core.limits import Cell
 from entsoe_core.plan import BackfillPlan, ChunkPolicy, ChunkSpan
 from entsoe_core.timeline import Interval, IntervalSet, utc
 from tests.unit.strategies import intervals
@@ -24,11 +25,11 @@ gap_maps = st.dictionaries(targets, gap_sets, max_size=3)
 spans = st.sampled_from(list(ChunkSpan))
 
 
-def cells_touched(span: ChunkSpan, gap: Interval) -> int:
-    count, cursor = 0, span.cell_start(gap.start)
+def cells_touched(cell: Cell, gap: Interval) -> int:
+    count, cursor = 0, cell.start_of(gap.start)
     while cursor < gap.end:
         count += 1
-        cursor = span.cell_end(cursor)
+        cursor = cell.end_of(cursor)
     return count
 
 
@@ -36,18 +37,22 @@ def cells_touched(span: ChunkSpan, gap: Interval) -> int:
 def test_plan_covers_gaps_exactly_and_minimally(
     gaps: dict[tuple[str, AreaKey], IntervalSet], span: ChunkSpan
 ) -> None:
-    plan = BackfillPlan.build(gaps, ChunkPolicy(span))
+    policy = ChunkPolicy(span)
+    plan = BackfillPlan.build(gaps, policy)
+    total = 0
     for (dataset, area), wanted in gaps.items():
+        cell = policy.cell(DATASETS.get(dataset))
         mine = [c for c in plan if c.dataset == dataset and c.area == area]
         assert IntervalSet.of(c.interval for c in mine) == wanted
         ordered = sorted(c.interval for c in mine)
         assert all(a.end <= b.start for a, b in itertools.pairwise(ordered))
-        assert len(mine) == sum(cells_touched(span, gap) for gap in wanted)
+        assert len(mine) == sum(cells_touched(cell, gap) for gap in wanted)
+        total += len(mine)
         for chunk in mine:
-            cell = span.cell_start(chunk.interval.start)
-            assert chunk.interval.end <= span.cell_end(cell)
+            assert chunk.interval.end <= cell.end_of(cell.start_of(chunk.interval.start))
             assert DATASETS.get(dataset).within_request_limit(chunk.interval)
-    assert len(plan) == sum(sum(cells_touched(span, g) for g in wanted) for wanted in gaps.values())
+            assert span.limit.fits(chunk.interval)
+    assert len(plan) == total
 
 
 @given(gap_maps, spans)

@@ -32,7 +32,7 @@ def request_params(chunk: Chunk) -> dict[str, str]:
     interval = chunk.interval
     if not dataset.within_request_limit(interval):
         raise PermanentSourceError(
-            f"chunk {chunk} is longer than the {dataset.max_request_months}-month request "
+            f"chunk {chunk} is longer than the {dataset.max_request_span} request "
             f"limit of {dataset.key}; plan it in shorter chunks"
         )
     params = {"documentType": dataset.document_type}

@@ -20,12 +20,14 @@ __all__ = [
     "UtcDateTime",
     "chunks",
     "coverage",
+    "dataset_limits",
     "from_micros",
     "jobs",
     "metadata",
     "observations",
     "rate_limits",
     "series",
+    "source_state",
     "to_micros",
 ]
 
@@ -134,6 +136,9 @@ coverage = sa.Table(
     sa.Column("interval_end", UtcDateTime(), nullable=False),
     sa.Column("outcome", sa.Text(), nullable=False),
     sa.Column("fetched_at", UtcDateTime(), nullable=False),
+    sa.Column("holes", sa.Text()),
+    sa.Column("hole_count", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("holes_accepted", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Index("ix_coverage_lookup", "dataset", "area", "interval_start"),
 )
 
@@ -182,6 +187,7 @@ chunks = sa.Table(
     sa.Column("lease_expires_at", UtcDateTime()),
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Column("updated_at", UtcDateTime()),
+    sa.Column("parent_id", sa.Text()),
     sa.UniqueConstraint("job_id", "position", name="uq_backfill_chunks_position"),
     sa.Index("ix_backfill_chunks_status", "status", "job_id"),
 )
@@ -193,4 +199,26 @@ rate_limits = sa.Table(
     sa.Column("tokens", sa.Float(), nullable=False),
     sa.Column("refilled_at", UtcDateTime(), nullable=False),
     sa.Column("banned_until", UtcDateTime()),
+)
+
+dataset_limits = sa.Table(
+    "dataset_limits",
+    metadata,
+    sa.Column("dataset", sa.Text(), primary_key=True),
+    sa.Column("max_span", sa.Text(), nullable=False),
+    sa.Column("learned_at", UtcDateTime(), nullable=False),
+    sa.Column("message", sa.Text(), nullable=False),
+)
+
+source_state = sa.Table(
+    "source_state",
+    metadata,
+    sa.Column("name", sa.Text(), primary_key=True),
+    sa.Column("failures", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("unavailable_since", UtcDateTime()),
+    sa.Column("next_probe_at", UtcDateTime()),
+    sa.Column("probe_seconds", sa.Float(), nullable=False, server_default="0"),
+    sa.Column("last_failure", sa.Text()),
+    sa.Column("last_failure_at", UtcDateTime()),
+    sa.Column("last_success_at", UtcDateTime()),
 )

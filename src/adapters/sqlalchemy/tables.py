@@ -188,6 +188,7 @@ chunks = sa.Table(
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Column("updated_at", UtcDateTime()),
     sa.Column("parent_id", sa.Text()),
+    sa.Column("holes", sa.Integer(), nullable=False, server_default="0"),
     sa.UniqueConstraint("job_id", "position", name="uq_backfill_chunks_position"),
     sa.Index("ix_backfill_chunks_status", "status", "job_id"),
 )

@@ -9,7 +9,8 @@ Create Date: 2026-11-27
 - ``coverage.holes``: the stretches of a fetched interval the answer left out (positions missing
   from a curve, a series cut short), as JSON; ``holes_accepted`` once asking again no longer
   helps and the holes are taken as published. Existing entries have none.
-- ``backfill_chunks.parent_id``: the chunk a chunk was split from, when a refusal split it.
+- ``backfill_chunks.parent_id``: the chunk a chunk was split from, when a refusal split it;
+  ``backfill_chunks.holes``: how many holes the chunk's answer had.
 - ``source_state``: the circuit breaker over the source, shared by every worker: consecutive
   failures that look like an outage, since when the source is unavailable, the next probe.
 """
@@ -49,6 +50,10 @@ def upgrade() -> None:
         sa.Column("holes_accepted", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.add_column("backfill_chunks", sa.Column("parent_id", sa.Text()))
+    op.add_column(
+        "backfill_chunks",
+        sa.Column("holes", sa.Integer(), nullable=False, server_default="0"),
+    )
     op.create_table(
         "source_state",
         sa.Column("name", sa.Text(), primary_key=True),
@@ -65,6 +70,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("source_state")
     with op.batch_alter_table("backfill_chunks") as batch:
+        batch.drop_column("holes")
         batch.drop_column("parent_id")
     with op.batch_alter_table("coverage") as batch:
         batch.drop_column("holes_accepted")

@@ -53,6 +53,8 @@ class RequestSpan:
         years, months, weeks, days = (int(g) if g else 0 for g in found.groups())
         calendar = 12 * years + months
         fixed = 7 * weeks + days
+        if not (calendar or fixed):
+            raise InvalidRequest(f"the period {text!r} is empty; a request limit is positive")
         if calendar and fixed:
             raise InvalidRequest(
                 f"the period {text!r} mixes months and days; a request limit is one or the other"

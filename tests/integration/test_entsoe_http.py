@@ -313,6 +313,14 @@ async def test_too_many_instances_is_its_own_refusal(
         (Reply(200, recorded("html_bad_request.html")), "page instead of an XML.*Bad Request"),
         (Reply(200, b"404 page not found\n"), "page instead of an XML.*404 page not found"),
         (Reply(200, b"Service temporarily unavailable", gzip=True), "page instead of an XML"),
+        (
+            Reply(
+                200,
+                b'<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+                b"Scheduled maintenance</body></html>",
+            ),
+            "page instead of an XML.*Scheduled maintenance",
+        ),
     ],
     ids=[
         "503-maintenance",
@@ -322,6 +330,7 @@ async def test_too_many_instances_is_its_own_refusal(
         "200-recorded-html",
         "200-plain-text",
         "200-gzip-text",
+        "200-xhtml",
     ],
 )
 async def test_outage_signals_are_source_unavailable(

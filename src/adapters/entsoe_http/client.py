@@ -391,7 +391,9 @@ def _is_a_page(body: bytes) -> bool:
     head = body[:512].removeprefix(b"\xef\xbb\xbf").lstrip()
     if not head or head.startswith(_ZIP_MAGIC):
         return False
-    return not head.startswith(b"<") or head.lower().startswith(_PAGE_STARTS)
+    lowered = head.lower()
+    # An XHTML page opens like an XML document; its <html> element gives it away.
+    return not head.startswith(b"<") or lowered.startswith(_PAGE_STARTS) or b"<html" in lowered
 
 
 class _CappedBody:

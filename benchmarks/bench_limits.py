@@ -20,7 +20,7 @@ budget alone takes (requests / budget per minute; target at most 1.1). The areas
 four whose emulated data is hourly, so that the budget, not the volume of data, sets the pace
 (``benchmarks/bench_ingest.py`` measures volume).
 
-Run it from the repository root (about a minute and a half at the default budget)::
+Run it from the repository root (about 70 seconds at the default budget)::
 
     python benchmarks/bench_limits.py
     python benchmarks/bench_limits.py --areas NL DE_LU BE AT --rate 200

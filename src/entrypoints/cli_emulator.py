@@ -12,6 +12,8 @@ import click
 from entrypoints.emulator.app import DEFAULT_TOKEN, EmulatorConfig
 from entrypoints.emulator.faults import FaultSettings
 from entrypoints.emulator.server import EmulatorServer
+from entrypoints.emulator.spans import LimitEra, SpanLimits, parse_limits
+from entrypoints.emulator.switches import OutageKind
 
 __all__ = ["emulator"]
 
@@ -103,6 +105,53 @@ def _utc(value: datetime | None) -> datetime | None:
     help="Share of answers delayed by --slow-seconds.",
 )
 @click.option("--slow-seconds", type=click.FloatRange(min=0), default=5.0, show_default=True)
+@click.option(
+    "--limits",
+    "era",
+    type=click.Choice([era.value for era in LimitEra]),
+    default=LimitEra.CURRENT.value,
+    show_default=True,
+    help="The API's request limits: current (one month for actual_total_load and "
+    "actual_generation_per_type, one year for the rest, as since September 2026) or legacy "
+    "(one year for every dataset).",
+)
+@click.option(
+    "--limit",
+    "limit_overrides",
+    multiple=True,
+    metavar="DATASET=PERIOD",
+    help="Answer at most PERIOD (ISO 8601: P1M, P1Y, P10D) per request of DATASET, refusing "
+    "longer ones as too long. Repeatable.",
+)
+@click.option(
+    "--too-many-instances",
+    "instance_limits",
+    multiple=True,
+    metavar="DATASET=PERIOD",
+    help='Refuse requests of DATASET longer than PERIOD with "The number of instances … '
+    'exceeds the allowed maximum". Repeatable.',
+)
+@click.option(
+    "--cut-series",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Cut every series after its first N points, with HTTP 200 and the rest missing "
+    "(the API did so at 1000).",
+)
+@click.option(
+    "--outage",
+    type=click.Choice([kind.value for kind in OutageKind]),
+    default=None,
+    help='Start down: every API request answered 503 with a "Scheduled maintenance" page, '
+    'or 404 "404 page not found".',
+)
+@click.option(
+    "--outage-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="How long the --outage lasts; default: until DELETE /_emulator/outage.",
+)
 def emulator(
     port: int,
     seed: int,
@@ -116,14 +165,26 @@ def emulator(
     truncate: float,
     slow: float,
     slow_seconds: float,
+    era: str,
+    limit_overrides: tuple[str, ...],
+    instance_limits: tuple[str, ...],
+    cut_series: int | None,
+    outage: str | None,
+    outage_seconds: float | None,
 ) -> None:
     """Answer like the ENTSO-E API with deterministic synthetic data.
 
     Prints the API URL (http://127.0.0.1:PORT/api) on one line, then serves until SIGINT or
-    SIGTERM.
+    SIGTERM. Limits, cut series and outages can be switched while it runs: see
+    /_emulator/limits, /_emulator/instances, /_emulator/cut and /_emulator/outage in docs/cli.md.
     """
+    if outage_seconds is not None and outage is None:
+        raise click.UsageError("--outage-seconds needs --outage maintenance or not-found")
     try:
         faults = FaultSettings(unavailable, drop, truncate, slow, slow_seconds)
+        limits = SpanLimits(
+            LimitEra(era), parse_limits(limit_overrides), parse_limits(instance_limits)
+        )
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     config = EmulatorConfig(
@@ -134,6 +195,10 @@ def emulator(
         ban_seconds=ban_seconds,
         faults=faults,
         now=_utc(fixed_now),
+        limits=limits,
+        cut_series=cut_series,
+        outage=None if outage is None else OutageKind(outage),
+        outage_seconds=outage_seconds,
     )
     asyncio.run(_serve(config, port))
 

@@ -26,6 +26,7 @@ from entrypoints.emulator import (
     running_emulator,
 )
 from entrypoints.emulator.faults import Fault, FaultPlan
+from entrypoints.emulator.spans import LimitEra, SpanLimits
 from entsoe_core.areas import AREAS, AreaKey
 from entsoe_core.datasets import DATASETS, Dataset
 from entsoe_core.observations import Series, SeriesKey
@@ -226,13 +227,16 @@ async def test_a_missing_or_wrong_token_is_401_with_an_html_body(
 async def test_more_than_a_year_is_400_with_an_acknowledgement(
     emulator: EmulatorServer, client: httpx.AsyncClient
 ) -> None:
-    query = params(LOAD, AreaKey(NL), utc(2023, 1, 1), utc(2024, 1, 1, 0, 15))
+    query = params(PRICES, AreaKey(NL), utc(2023, 1, 1), utc(2024, 1, 1, 0, 15))
     answer = await client.get(emulator.base_url, params=query)
     assert answer.status_code == 400
     code, reason = acknowledgement(answer.content)
     assert code == "999"
-    assert "one year" in reason
-    exactly_a_year = params(LOAD, AreaKey(NL), utc(2023, 1, 1), utc(2024, 1, 1))
+    assert reason == (
+        "Provided time interval (2023-01-01T00:00:00Z - 2024-01-01T00:15:00Z) is larger than "
+        "maximum allowed period 'P1Y' for 'ENERGY_PRICES:XML' export."
+    )
+    exactly_a_year = params(PRICES, AreaKey(NL), utc(2023, 1, 1), utc(2024, 1, 1))
     assert (await client.get(emulator.base_url, params=exactly_a_year)).status_code == 200
 
 
@@ -339,29 +343,28 @@ async def test_documents_have_the_shape_of_the_real_ones_and_hold_the_model_valu
     assert parsed(answer.content) == expected
 
 
-async def test_values_do_not_depend_on_the_requested_span(
-    emulator: EmulatorServer, client: httpx.AsyncClient
-) -> None:
+async def test_values_do_not_depend_on_the_requested_span(client: httpx.AsyncClient) -> None:
     area = AreaKey(NL)
-    for dataset, long in (
-        (LOAD, (utc(2023, 1, 1), utc(2024, 1, 1))),
-        (GENERATION, (utc(2023, 7, 1), utc(2023, 8, 1))),
-    ):
-        whole = parsed(
-            (await client.get(emulator.base_url, params=params(dataset, area, *long))).content
-        )
-        day = parsed(
-            (
-                await client.get(
-                    emulator.base_url,
-                    params=params(dataset, area, utc(2023, 7, 9, 22), utc(2023, 7, 10, 22)),
-                )
-            ).content
-        )
-        assert len(day) == 96 * len({key for key, _ in day})
-        assert {k: whole[k] for k in day} == day
-        for (key, timestamp), value in day.items():
-            assert expected_value(SEED, dataset.key, key, timestamp) == value
+    async with running_emulator(config(limits=SpanLimits(LimitEra.LEGACY))) as base_url:
+        for dataset, long in (
+            (LOAD, (utc(2023, 1, 1), utc(2024, 1, 1))),
+            (GENERATION, (utc(2023, 7, 1), utc(2023, 8, 1))),
+        ):
+            whole = parsed(
+                (await client.get(base_url, params=params(dataset, area, *long))).content
+            )
+            day = parsed(
+                (
+                    await client.get(
+                        base_url,
+                        params=params(dataset, area, utc(2023, 7, 9, 22), utc(2023, 7, 10, 22)),
+                    )
+                ).content
+            )
+            assert len(day) == 96 * len({key for key, _ in day})
+            assert {k: whole[k] for k in day} == day
+            for (key, timestamp), value in day.items():
+                assert expected_value(SEED, dataset.key, key, timestamp) == value
 
 
 async def test_series_identity_keeps_generation_and_consumption_and_both_border_directions(

@@ -22,9 +22,13 @@ from entsoe_core.errors import (
     ConfigurationError,
     PermanentSourceError,
     RateLimited,
+    RequestTooLong,
     SourceError,
+    SourceUnavailable,
+    TooManyInstances,
     TransientSourceError,
 )
+from entsoe_core.limits import RequestSpan
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ChunkData, NoData
 from entsoe_core.services.backfill import BackfillService, RunLimits
@@ -236,13 +240,116 @@ async def test_429_without_a_ban_instant_uses_retry_after_or_ten_minutes(
     assert caught.value.until == NOW + wait
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 504])
+@pytest.mark.parametrize("status", [500, 502, 504])
 async def test_server_errors_are_transient(
     source: EntsoeHttpSource, server: ScriptedServer, status: int
 ) -> None:
-    server.script(Reply(status, b"<html><body>Service Unavailable</body></html>"))
-    with pytest.raises(TransientSourceError, match=f"HTTP {status}"):
+    server.script(Reply(status, b"<html><body>Internal Server Error</body></html>"))
+    with pytest.raises(TransientSourceError, match=f"HTTP {status}") as caught:
         await source.fetch(CHUNK)
+    assert not isinstance(caught.value, SourceUnavailable)
+
+
+# -- refusals that split a chunk, and outages --------------------------------------------
+
+MAINTENANCE = (
+    b"<!DOCTYPE html><html><head><title>Scheduled maintenance</title></head><body>"
+    b"<h1>Scheduled maintenance</h1><p>The Transparency Platform is unavailable during "
+    b"scheduled maintenance.</p></body></html>"
+)
+
+TOO_LONG = [
+    (
+        "Provided time interval (2022-02-28T23:00:00Z - 2022-05-30T22:00:00Z) is larger than "
+        "maximum allowed period 'P1M' for 'ACTUAL_TOTAL_LOAD_R3:XML' export.",
+        RequestSpan(months=1),
+    ),
+    (
+        "Provided time interval (2021-12-30T23:00Z[UTC] - 2023-01-01T23:00Z[UTC]) is larger "
+        "than maximum allowed period 'P1Y' for 'ENERGY_PRICES:XML' export.",
+        RequestSpan(months=12),
+    ),
+    ("The amount of requested data exceeds allowed limit. Allowed: 1 year(s)", RequestSpan(12)),
+    ("The amount of requested data exceeds allowed limit.", None),
+]
+
+
+@pytest.mark.parametrize(("text", "limit"), TOO_LONG)
+@pytest.mark.parametrize("status", [400, 200])
+async def test_an_interval_refused_as_too_long_is_request_too_long_with_its_limit(
+    source: EntsoeHttpSource,
+    server: ScriptedServer,
+    status: int,
+    text: str,
+    limit: RequestSpan | None,
+) -> None:
+    server.script(Reply(status, acknowledgement(text)))
+    with pytest.raises(RequestTooLong) as caught:
+        await source.fetch(CHUNK)
+    assert caught.value.limit == limit
+    assert str(CHUNK) in str(caught.value)
+    assert text in str(caught.value)
+
+
+async def test_too_many_instances_is_its_own_refusal(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    text = "The number of instances (149) exceeds the allowed maximum (100)."
+    server.script(Reply(400, acknowledgement(text)))
+    with pytest.raises(TooManyInstances, match=r"HTTP 400.*number of instances \(149\)"):
+        await source.fetch(CHUNK)
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        (Reply(503, MAINTENANCE, {"Content-Type": "text/html"}), "HTTP 503.*Scheduled maintenance"),
+        (Reply(503, b""), "HTTP 503"),
+        (
+            Reply(404, b"404 page not found\n", {"Content-Type": "text/plain; charset=utf-8"}),
+            "HTTP 404.*404 page not found.*ENTSOE_API_URL",
+        ),
+        (Reply(200, MAINTENANCE, {"Content-Type": "text/html"}), "page instead of an XML"),
+        (Reply(200, recorded("html_bad_request.html")), "page instead of an XML.*Bad Request"),
+        (Reply(200, b"404 page not found\n"), "page instead of an XML.*404 page not found"),
+        (Reply(200, b"Service temporarily unavailable", gzip=True), "page instead of an XML"),
+        (
+            Reply(
+                200,
+                b'<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+                b"Scheduled maintenance</body></html>",
+            ),
+            "page instead of an XML.*Scheduled maintenance",
+        ),
+    ],
+    ids=[
+        "503-maintenance",
+        "503-empty",
+        "404",
+        "200-maintenance",
+        "200-recorded-html",
+        "200-plain-text",
+        "200-gzip-text",
+        "200-xhtml",
+    ],
+)
+async def test_outage_signals_are_source_unavailable(
+    source: EntsoeHttpSource, server: ScriptedServer, reply: Reply, said: str
+) -> None:
+    server.script(reply)
+    with pytest.raises(SourceUnavailable, match=said) as caught:
+        await source.fetch(CHUNK)
+    # Callers that retry transient failures keep doing so.
+    assert isinstance(caught.value, TransientSourceError)
+
+
+async def test_an_empty_200_is_a_malformed_document_not_an_outage(
+    source: EntsoeHttpSource, server: ScriptedServer
+) -> None:
+    server.script(Reply(200, b""))
+    with pytest.raises(MalformedDocument, match="empty") as caught:
+        await source.fetch(CHUNK)
+    assert not isinstance(caught.value, SourceUnavailable)
 
 
 async def test_a_hanging_server_is_a_transient_timeout(server: ScriptedServer) -> None:
@@ -511,6 +618,17 @@ async def test_the_token_appears_in_no_log_record_error_or_repr(
         Reply(200, recorded("FR_prices.xml")[:2000]),
         Reply(200, recorded("html_bad_request.html")),
         Reply(200, acknowledgement(f"Unknown token {TOKEN}")),
+        Reply(
+            400,
+            acknowledgement(
+                f"Provided time interval ({TOKEN}) is larger than maximum allowed period 'P1M'"
+            ),
+        ),
+        Reply(
+            400, acknowledgement(f"The number of instances ({TOKEN}) exceeds the allowed maximum")
+        ),
+        Reply(404, echo),
+        Reply(200, echo),
         Reply(mode="hang"),
     )
     errors: list[BaseException] = []
@@ -519,13 +637,14 @@ async def test_the_token_appears_in_no_log_record_error_or_repr(
         server.url, TOKEN, limiter=limiter, timeout=0.3, resend_wait=0.001
     ) as leaky:
         assert TOKEN not in repr(leaky)
-        for _ in range(12):
+        for _ in range(16):
             try:
                 await leaky.fetch(CHUNK)
             except SourceError as error:
                 errors.append(error)
 
-    assert len(errors) == 10
+    assert len(errors) == 14
+    assert {RequestTooLong, TooManyInstances, SourceUnavailable} <= {type(e) for e in errors}
     assert all(seen.query["securityToken"] == TOKEN for seen in server.seen)
     messages = [record.getMessage() for record in caplog.records]
     assert any("HTTP Request: GET" in m for m in messages)

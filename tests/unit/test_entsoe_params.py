@@ -9,7 +9,8 @@ import pytest
 from adapters.entsoe_http.params import request_params
 from entsoe_core.areas import AreaKey
 from entsoe_core.datasets import DATASETS
-from entsoe_core.errors import PermanentSourceError
+from entsoe_core.errors import PermanentSourceError, RequestTooLong
+from entsoe_core.limits import RequestSpan
 from entsoe_core.plan import Chunk
 from entsoe_core.timeline import Interval, utc
 
@@ -96,6 +97,14 @@ def test_a_month_of_actual_load_is_allowed_and_a_day_more_is_refused() -> None:
     longer = Interval(utc(2023, 1, 1), utc(2023, 2, 2))
     with pytest.raises(PermanentSourceError, match="P1M request limit"):
         request_params(Chunk("actual_total_load", AreaKey(NL), longer))
+
+
+def test_a_chunk_over_the_limit_is_refused_as_too_long_with_the_catalogue_limit() -> None:
+    # A job planned before the limit was known is split like a refusal of the API's.
+    year = Interval(utc(2023, 1, 1), utc(2024, 1, 1))
+    with pytest.raises(RequestTooLong) as refused:
+        request_params(Chunk("actual_generation_per_type", AreaKey(NL), year))
+    assert refused.value.limit == RequestSpan(months=1)
 
 
 def test_an_area_of_the_wrong_shape_is_refused_before_sending() -> None:

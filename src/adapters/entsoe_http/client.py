@@ -43,12 +43,14 @@ from entsoe_core.errors import (
     PermanentSourceError,
     RateLimited,
     SourceError,
+    SourceUnavailable,
     TransientSourceError,
 )
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ChunkData, ClockPort, NoData, RateLimiterPort, SourceAnswer
 
 from .params import request_params
+from .refusals import refusal_error
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_BODY_BYTES", "EntsoeHttpSource"]
 
@@ -57,6 +59,8 @@ DEFAULT_MAX_BODY_BYTES: Final = 512 * 1024 * 1024
 DEFAULT_BAN: Final = timedelta(minutes=10)
 
 _BANNED_UNTIL = re.compile(r"banned until '([^']+)'")
+_ZIP_MAGIC = b"PK\x03\x04"
+_PAGE_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
@@ -116,8 +120,13 @@ class EntsoeHttpSource:
 
     Answers :class:`~entsoe_core.ports.ChunkData` or :class:`~entsoe_core.ports.NoData`
     ("No matching data found"); raises :class:`~entsoe_core.errors.RateLimited` (429),
-    :class:`~entsoe_core.errors.TransientSourceError` (5xx, time-outs, resets, truncated or
-    malformed bodies) or :class:`~entsoe_core.errors.PermanentSourceError` (400 with the
+    :class:`~entsoe_core.errors.SourceUnavailable` (503, a 404, a web page or plain text where
+    a document belongs: the source as a whole looks down),
+    :class:`~entsoe_core.errors.TransientSourceError` (other 5xx, time-outs, resets, truncated
+    or malformed bodies), :class:`~entsoe_core.errors.RequestTooLong` (the interval refused as
+    longer than the API allows, with the limit the refusal names) and
+    :class:`~entsoe_core.errors.TooManyInstances`, or
+    :class:`~entsoe_core.errors.PermanentSourceError` (any other 400 with the
     acknowledgement's text, 401/403, unsupported documents, bodies over the cap).
     """
 
@@ -206,8 +215,19 @@ class EntsoeHttpSource:
                 "ENTSOE_API_TOKEN"
             )
         if status == 400:
-            raise PermanentSourceError(
-                f"the ENTSO-E API refused the request for {chunk} (HTTP 400): {self._reason(body)}"
+            raise self._refused(chunk, body)
+        if status == 503:
+            # The platform's maintenance page: the whole source is down, not this request.
+            raise SourceUnavailable(
+                f"the ENTSO-E API is unavailable (HTTP 503) for {chunk}: {self._excerpt(body)}"
+            )
+        if status == 404:
+            # The API has one address and answers every query there; "404 page not found"
+            # for a query is what it answered for days after a migration in 2026.
+            raise SourceUnavailable(
+                f"the ENTSO-E API answered HTTP 404 for {chunk}: {self._excerpt(body)}; the "
+                f"source looks unavailable (if this lasts, check ENTSOE_API_URL "
+                f"{self._base_url!r})"
             )
         if status >= 500:
             raise TransientSourceError(
@@ -288,6 +308,11 @@ class EntsoeHttpSource:
         )
 
     async def _answer(self, chunk: Chunk, body: bytes) -> SourceAnswer:
+        if _is_a_page(body):
+            raise SourceUnavailable(
+                f"the ENTSO-E API answered {chunk} with a page instead of an XML document "
+                f"(HTTP 200): {self._excerpt(body)}; the source looks unavailable"
+            )
         label = f"the answer to {chunk}"
         # Parsing a year of quarter-hours takes a while; keep the event loop free meanwhile.
         parsed = await asyncio.to_thread(
@@ -298,20 +323,32 @@ class EntsoeHttpSource:
         text = self._token.scrub(parsed.text)
         if parsed.no_data:
             return NoData(text)
-        raise PermanentSourceError(
+        message = (
             f"the ENTSO-E API acknowledged the request for {chunk} without data "
             f"(reason {parsed.reason_code}): {text}"
         )
+        raise refusal_error(text, message) or PermanentSourceError(message)
 
-    def _reason(self, body: bytes) -> str:
-        """The acknowledgement's text of an error answer, or what the body says otherwise."""
+    def _refused(self, chunk: Chunk, body: bytes) -> PermanentSourceError:
+        """The error for a 400: what the acknowledgement says, or what the body says otherwise.
+
+        A refusal of the interval as too long, or of too many instances, gets its own error,
+        so that the chunk is asked for again in pieces rather than failed.
+        """
         try:
             parsed = parse_document(body, label="the error answer")
         except SourceError:
-            return self._excerpt(body)
-        if isinstance(parsed, Acknowledgement):
-            return self._token.scrub(f"{parsed.text} (reason {parsed.reason_code})")
-        return self._excerpt(body)
+            parsed = None
+        if not isinstance(parsed, Acknowledgement):
+            return PermanentSourceError(
+                f"the ENTSO-E API refused the request for {chunk} (HTTP 400): {self._excerpt(body)}"
+            )
+        text = self._token.scrub(parsed.text)
+        message = (
+            f"the ENTSO-E API refused the request for {chunk} (HTTP 400): {text} "
+            f"(reason {parsed.reason_code})"
+        )
+        return refusal_error(text, message) or PermanentSourceError(message)
 
     def _excerpt(self, body: bytes, limit: int = 300) -> str:
         text = _SPACE.sub(" ", _TAG.sub(" ", body[: limit * 4].decode("utf-8", "replace")))
@@ -343,6 +380,20 @@ class EntsoeHttpSource:
             if when is not None and when.tzinfo is not None:
                 return when.astimezone(UTC)
         return now + DEFAULT_BAN
+
+
+def _is_a_page(body: bytes) -> bool:
+    """Whether a body is a web page or plain text rather than an XML document or a ZIP archive.
+
+    A maintenance page, a proxy's error page or "404 page not found" served with HTTP 200 is
+    the source being down, not a document to parse. An empty body is left to the parser.
+    """
+    head = body[:512].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not head or head.startswith(_ZIP_MAGIC):
+        return False
+    lowered = head.lower()
+    # An XHTML page opens like an XML document; its <html> element gives it away.
+    return not head.startswith(b"<") or lowered.startswith(_PAGE_STARTS) or b"<html" in lowered
 
 
 class _CappedBody:

@@ -2,7 +2,9 @@
 
 Which domain parameters a dataset takes comes from the catalogue; periods go out in UTC as
 ``yyyyMMddHHmm``. A chunk longer than its dataset's request limit is refused here, before
-anything is sent, because the API would answer it with a 400 anyway.
+anything is sent, because the API would answer it with a 400 anyway; it is refused as too
+long, with the catalogue's limit, so that it is split like a chunk the API refused (a job
+planned before a limit was known holds such chunks).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
-from entsoe_core.errors import InvalidRequest, PermanentSourceError
+from entsoe_core.errors import InvalidRequest, PermanentSourceError, RequestTooLong
 from entsoe_core.plan import Chunk
 
 __all__ = ["api_instant", "request_params"]
@@ -22,7 +24,8 @@ def request_params(chunk: Chunk) -> dict[str, str]:
     """``documentType``, ``processType``, the domain(s) and the period of a chunk's request.
 
     Raises :class:`~entsoe_core.errors.PermanentSourceError` for a chunk no request can serve
-    (an unknown dataset, an area of the wrong shape, a period over the limit).
+    (an unknown dataset, an area of the wrong shape), and its
+    :class:`~entsoe_core.errors.RequestTooLong` for a period over the dataset's limit.
     """
     try:
         dataset = DATASETS.get(chunk.dataset)
@@ -31,9 +34,10 @@ def request_params(chunk: Chunk) -> dict[str, str]:
         raise PermanentSourceError(f"cannot request chunk {chunk}: {error}") from None
     interval = chunk.interval
     if not dataset.within_request_limit(interval):
-        raise PermanentSourceError(
+        raise RequestTooLong(
             f"chunk {chunk} is longer than the {dataset.max_request_span} request "
-            f"limit of {dataset.key}; plan it in shorter chunks"
+            f"limit of {dataset.key}; plan it in shorter chunks",
+            dataset.max_request_span,
         )
     params = {"documentType": dataset.document_type}
     if dataset.process_type is not None:

@@ -1,9 +1,11 @@
 """What the emulator answers, independent of how bytes travel.
 
 :meth:`EmulatorApp.admit` runs on the event loop for every request, in arrival order: it keeps
-the ledger (budget, ban, statistics) and draws the request's fault. :meth:`EmulatorApp.answer`
-builds the answer to an admitted API request; it is pure given the clock and may run in a
-worker thread, since a year of quarter-hourly generation takes a while to render.
+the ledger (budget, ban, statistics), answers while an outage lasts and draws the request's
+fault. :meth:`EmulatorApp.answer` builds the answer to an admitted API request under the
+limits in force (refusing an interval too long for its dataset); it is pure given the clock and
+the switches, and may run in a worker thread, since a year of quarter-hourly generation takes
+a while to render.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-from entrypoints.emulator.documents import acknowledgement, html_page, market_document
+from entrypoints.emulator.control import ROUTES, control
+from entrypoints.emulator.documents import (
+    acknowledgement,
+    document_span,
+    html_page,
+    market_document,
+)
 from entrypoints.emulator.faults import (
     CraftedAnswer,
     CraftedAnswers,
@@ -27,6 +35,16 @@ from entrypoints.emulator.faults import (
 )
 from entrypoints.emulator.limits import RequestLedger
 from entrypoints.emulator.model import DEFAULT_DATA_START, SyntheticModel
+from entrypoints.emulator.replies import HTML, XML, Reply
+from entrypoints.emulator.spans import SpanLimits
+from entrypoints.emulator.switches import (
+    MAINTENANCE_PAGE,
+    NOT_FOUND,
+    Outage,
+    OutageKind,
+    Switches,
+    cut_series,
+)
 from entsoe_core.areas import AREAS, AreaKey
 from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
 from entsoe_core.errors import InvalidRequest
@@ -35,8 +53,7 @@ from entsoe_core.timeline import Interval, ensure_utc
 __all__ = ["EmulatorApp", "EmulatorConfig", "Reply", "Ticket"]
 
 DEFAULT_TOKEN = "emulator-token"  # noqa: S105 - the emulator's own, guards nothing real
-_XML = "text/xml"
-_HTML = "text/html"
+_UNKNOWN_DATASET = "unknown"
 
 
 @attrs.frozen
@@ -53,16 +70,18 @@ class EmulatorConfig:
         default=None, converter=attrs.converters.optional(ensure_utc)
     )
     """A fixed "now" for what is published; None follows the clock."""
-
-
-@attrs.frozen
-class Reply:
-    """One HTTP answer."""
-
-    status: int
-    body: bytes
-    content_type: str
-    headers: tuple[tuple[str, str], ...] = ()
+    limits: SpanLimits = attrs.field(factory=SpanLimits)
+    """The longest interval each dataset answers, and where it refuses too many instances."""
+    cut_series: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.ge(1))
+    )
+    """Cut every series after this many points (HTTP 200, the rest missing); None: whole."""
+    outage: OutageKind | None = None
+    """Start in an outage of this kind; None: up."""
+    outage_seconds: float | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.gt(0))
+    )
+    """How long the outage at start lasts; None: until switched off."""
 
 
 @attrs.frozen
@@ -76,6 +95,8 @@ class Ticket:
     number: int = 0
     api: bool = False
     """Whether the request went to the API (and so belongs in the statistics)."""
+    dataset: str = ""
+    """The key of the dataset the request names, for the statistics."""
 
 
 class _Refusal(Exception):
@@ -94,6 +115,11 @@ class EmulatorApp:
         self.ledger = RequestLedger(config.rate_limit_per_minute, config.ban_seconds)
         self.plan = FaultPlan(config.seed, config.faults)
         self.crafted = CraftedAnswers()
+        outage = None
+        if config.outage is not None:
+            seconds = config.outage_seconds
+            outage = Outage(config.outage, None if seconds is None else clock() + seconds)
+        self.switches = Switches(config.limits, config.cut_series, outage)
         self._served = 0
 
     def now(self) -> datetime:
@@ -109,38 +135,50 @@ class EmulatorApp:
             return Ticket(Reply(204, b"", "text/plain"))
         if parts.path == "/_emulator/answers":
             return Ticket(self._craft(method, parts.query, body, content_type))
+        if parts.path in ROUTES:
+            return Ticket(control(self.switches, method, parts.path, parts.query, self.clock()))
         if parts.path.rstrip("/") != "/api":
-            return Ticket(Reply(404, html_page("Not Found"), _HTML))
-        banned_until = self.ledger.admit(self.clock())
+            return Ticket(Reply(404, html_page("Not Found"), HTML))
+        query = {name.lower(): value for name, value in parse_qsl(parts.query)}
+        dataset = _dataset_key(query)
+        now = self.clock()
+        banned_until = self.ledger.admit(now, dataset)
         if banned_until is not None:
             text = f"Requester banned until '{_iso_ms(banned_until)}'"
-            return Ticket(Reply(429, html_page(text), _HTML), api=True)
+            return Ticket(Reply(429, html_page(text), HTML), api=True, dataset=dataset)
+        outage = self.switches.outage_at(now)
+        if outage is not None:
+            self.ledger.fault("outage")
+            return Ticket(_outage_reply(outage), api=True, dataset=dataset)
         self._served += 1
         number = self._served
         fault = self.plan.fault(number)
         delay = self.plan.delay(number)
         if fault is Fault.UNAVAILABLE:
             return Ticket(
-                Reply(503, html_page("Service Unavailable"), _HTML),
+                Reply(503, html_page("Service Unavailable"), HTML),
                 fault=fault,
                 delay=delay,
                 number=number,
                 api=True,
+                dataset=dataset,
             )
         if method != "GET":
             return Ticket(
-                Reply(405, html_page("Method Not Allowed"), _HTML),
+                Reply(405, html_page("Method Not Allowed"), HTML),
                 delay=delay,
                 number=number,
                 api=True,
+                dataset=dataset,
             )
-        query = {name.lower(): value for name, value in parse_qsl(parts.query)}
         crafted = self.crafted.take(query) if self._authorised(query) else None
         if crafted is not None:
             self.ledger.fault("crafted")
             reply = Reply(200, crafted.body, crafted.content_type)
-            return Ticket(reply, fault=fault, delay=delay, number=number, api=True)
-        return Ticket(query=query, fault=fault, delay=delay, number=number, api=True)
+            return Ticket(reply, fault=fault, delay=delay, number=number, api=True, dataset=dataset)
+        return Ticket(
+            query=query, fault=fault, delay=delay, number=number, api=True, dataset=dataset
+        )
 
     def _authorised(self, query: Mapping[str, str]) -> bool:
         given = query.get("securitytoken", "")
@@ -153,36 +191,33 @@ class EmulatorApp:
             self.crafted.clear()
             return Reply(204, b"", "text/plain")
         if method != "POST":
-            return Reply(405, html_page("Method Not Allowed"), _HTML)
+            return Reply(405, html_page("Method Not Allowed"), HTML)
         match = {name.lower(): value for name, value in parse_qsl(query)}
         times = match.pop("times", "1")
         if not match or not times.isdigit() or int(times) < 1:
             text = "give the query parameters to match, and times as a whole number from 1"
-            return Reply(400, html_page(text), _HTML)
+            return Reply(400, html_page(text), HTML)
         self.crafted.add(
-            CraftedAnswer(
-                tuple(sorted(match.items())), body, content_type or _XML, times=int(times)
-            )
+            CraftedAnswer(tuple(sorted(match.items())), body, content_type or XML, times=int(times))
         )
         return Reply(204, b"", "text/plain")
 
     def answer(self, query: Mapping[str, str], number: int = 0) -> Reply:
         """The API's answer to an admitted GET /api with ``query`` (names lower-cased)."""
         if not self._authorised(query):
-            return Reply(401, html_page("Unauthorized"), _HTML)
+            return Reply(401, html_page("Unauthorized"), HTML)
         now = self.now()
         request_id = f"{self.config.seed}|{number}|" + "&".join(
             f"{k}={v}" for k, v in sorted(query.items()) if k != "securitytoken"
         )
         try:
             dataset, area, requested = _parse(query)
-        except _Refusal as refusal:
-            return Reply(
-                400,
-                acknowledgement(refusal.text, created=now, request_id=request_id),
-                _XML,
-                _disposition("acknowledgement.xml"),
-            )
+        except _Refusal as bad:
+            return _refused(bad.text, now, request_id)
+        switches = self.switches
+        refusal = switches.limits.refusal(dataset, requested)
+        if refusal is not None:
+            return _refused(refusal.text, now, request_id, refusal.outcome)
         series = self.model.published_series(
             dataset,
             area,
@@ -201,15 +236,55 @@ class EmulatorApp:
             return Reply(
                 200,
                 acknowledgement(text, created=now, request_id=request_id),
-                _XML,
+                XML,
                 _disposition("acknowledgement.xml"),
+                outcome="served",
             )
-        body = market_document(dataset, area.code, series, created=now, request_id=request_id)
+        # The document still says it covers what was published, as the API's did when it
+        # cut series short.
+        span = document_span(series, area.code)
+        cut_points = switches.cut_points
+        if cut_points is not None:
+            series, was_cut = cut_series(series, cut_points)
+            if was_cut:
+                self.ledger.fault("cut_series")
+        body = market_document(
+            dataset, area.code, series, created=now, request_id=request_id, span=span
+        )
         name = f"{dataset.title}_{requested.start:%Y%m%d%H%M}-{requested.end:%Y%m%d%H%M}.xml"
-        return Reply(200, body, _XML, _disposition(name))
+        return Reply(200, body, XML, _disposition(name), outcome="served")
 
     def _stats(self) -> bytes:
-        return json.dumps(self.ledger.snapshot(self.clock()), sort_keys=True).encode()
+        now = self.clock()
+        stats = {
+            **self.ledger.snapshot(now),
+            **self.switches.describe(now),
+            "limits": self.switches.limits.describe(),
+        }
+        return json.dumps(stats, sort_keys=True).encode()
+
+
+def _refused(text: str, now: datetime, request_id: str, outcome: str = "") -> Reply:
+    return Reply(
+        400,
+        acknowledgement(text, created=now, request_id=request_id),
+        XML,
+        _disposition("acknowledgement.xml"),
+        outcome=outcome,
+    )
+
+
+def _outage_reply(outage: Outage) -> Reply:
+    if outage.kind is OutageKind.NOT_FOUND:
+        return Reply(404, NOT_FOUND, "text/plain; charset=utf-8")
+    return Reply(503, MAINTENANCE_PAGE, HTML)
+
+
+def _dataset_key(query: Mapping[str, str]) -> str:
+    try:
+        return _dataset(query).key
+    except _Refusal:
+        return _UNKNOWN_DATASET
 
 
 def _disposition(name: str) -> tuple[tuple[str, str], ...]:
@@ -290,11 +365,4 @@ def _parse(query: Mapping[str, str]) -> tuple[Dataset, AreaKey, Interval]:
     start, end = _instant(query, "periodStart"), _instant(query, "periodEnd")
     if end <= start:
         raise _Refusal("periodEnd must be after periodStart.")
-    requested = Interval(start, end)
-    if not dataset.within_request_limit(requested):
-        raise _Refusal(
-            "The amount of requested data exceeds allowed limit: the requested period "
-            f"{_iso(start)}/{_iso(end)} is longer than one year. Ask for at most one year per "
-            "request."
-        )
-    return dataset, area, requested
+    return dataset, area, Interval(start, end)

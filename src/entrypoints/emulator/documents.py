@@ -24,6 +24,7 @@ from entsoe_core.timeline import Interval
 
 __all__ = [
     "acknowledgement",
+    "document_span",
     "html_page",
     "market_document",
 ]
@@ -193,6 +194,12 @@ def _flow_series(mrid: int, series: Series, area_code: str) -> list[str]:
     return lines
 
 
+def document_span(series: Sequence[Series], area_code: str) -> Interval:
+    """From the start of the first Period of ``series`` (non-empty) to the end of the last."""
+    periods = [list(_periods(one, area_code)) for one in series]
+    return Interval(min(p[0][0].start for p in periods), max(p[-1][0].end for p in periods))
+
+
 def market_document(
     dataset: Dataset,
     area_code: str,
@@ -200,11 +207,14 @@ def market_document(
     *,
     created: datetime,
     request_id: str,
+    span: Interval | None = None,
 ) -> bytes:
     """Render ``series`` (non-empty, uncompressed) as the document the API gives for
-    ``dataset``; ``area_code`` is the area whose local days cut the periods."""
+    ``dataset``; ``area_code`` is the area whose local days cut the periods. The document says
+    it covers ``span``, by default what its series cover."""
     periods = [list(_periods(one, area_code)) for one in series]
-    span = Interval(min(p[0][0].start for p in periods), max(p[-1][0].end for p in periods))
+    if span is None:
+        span = document_span(series, area_code)
     mrid = _mrid(request_id)
     document = dataset.document_type
     body: list[str] = []

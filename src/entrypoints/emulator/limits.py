@@ -4,18 +4,23 @@ The budget counts the requests that were served in the last 60 seconds; the requ
 go past it starts a ban, and while the ban lasts every request is answered 429 and none is
 served, whatever else is configured. Refused requests do not count towards the budget, so a
 ban ends when it says it does. The statistics count every request, refused or not, so a test
-can prove that its clients never went past the budget in any 60-second window.
+can prove that its clients never went past the budget in any 60-second window; and per dataset,
+how many requests were served, refused as too long or as too many instances, and by status,
+so that a test can count what its clients asked of each dataset.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from datetime import UTC, datetime
 
-__all__ = ["WINDOW_SECONDS", "RequestLedger"]
+__all__ = ["OUTCOMES", "WINDOW_SECONDS", "RequestLedger"]
 
 WINDOW_SECONDS = 60.0
+OUTCOMES = ("served", "too_long", "too_many_instances")
+"""What becomes of a request that reaches the API's rules: a document (data or "no matching
+data"), or a refusal of the interval as too long or of too many instances."""
 
 
 class RequestLedger:
@@ -38,6 +43,8 @@ class RequestLedger:
         self.max_in_window = 0
         self.by_status: Counter[int] = Counter()
         self.faults: Counter[str] = Counter()
+        self._datasets: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self._dataset_statuses: defaultdict[str, Counter[int]] = defaultdict(Counter)
 
     def reset(self) -> None:
         """Forget every request, the ban and the statistics."""
@@ -49,15 +56,20 @@ class RequestLedger:
             self.max_in_window = 0
             self.by_status.clear()
             self.faults.clear()
+            self._datasets.clear()
+            self._dataset_statuses.clear()
 
-    def admit(self, now: float) -> float | None:
-        """Record a request arriving at ``now`` (epoch seconds).
+    def admit(self, now: float, dataset: str = "") -> float | None:
+        """Record a request arriving at ``now`` (epoch seconds) for ``dataset`` (its key, or
+        ``unknown`` when the request names none the emulator knows).
 
         Returns None when it may be served, or the instant the ban ends when it must be
         refused with 429.
         """
         with self._lock:
             self.total += 1
+            if dataset:
+                self._datasets[dataset]["requests"] += 1
             _trim(self._seen, now)
             self._seen.append(now)
             self.max_in_window = max(self.max_in_window, len(self._seen))
@@ -70,9 +82,15 @@ class RequestLedger:
             self._served.append(now)
             return None
 
-    def answered(self, status: int) -> None:
+    def answered(self, status: int, dataset: str = "", outcome: str = "") -> None:
+        """Count an answer with ``status``, and for ``dataset`` its ``outcome`` (one of
+        :data:`OUTCOMES`, or "" for any other answer)."""
         with self._lock:
             self.by_status[status] += 1
+            if dataset:
+                self._dataset_statuses[dataset][status] += 1
+                if outcome:
+                    self._datasets[dataset][outcome] += 1
 
     def fault(self, name: str) -> None:
         with self._lock:
@@ -93,6 +111,16 @@ class RequestLedger:
                     if banned and self.banned_until is not None
                     else None
                 ),
+                "datasets": {
+                    name: {
+                        "requests": counts["requests"],
+                        **{outcome: counts[outcome] for outcome in OUTCOMES},
+                        "responses_by_status": {
+                            str(k): v for k, v in sorted(self._dataset_statuses[name].items())
+                        },
+                    }
+                    for name, counts in sorted(self._datasets.items())
+                },
             }
 
 

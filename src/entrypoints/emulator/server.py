@@ -187,7 +187,7 @@ class EmulatorServer:
                 reply = await asyncio.to_thread(self.app.answer, ticket.query, ticket.number)
             head = _head(reply, keep_alive=request.keep_alive)
             if ticket.api:
-                ledger.answered(reply.status)
+                ledger.answered(reply.status, ticket.dataset, reply.outcome)
             if ticket.fault is not Fault.NONE:
                 ledger.fault(ticket.fault.value)
             if ticket.fault is Fault.TRUNCATE:

@@ -117,8 +117,11 @@ class BackfillSettings:
 
     @property
     def breaker(self) -> BreakerPolicy:
+        threshold = self.outage_threshold
+        if threshold is None:
+            threshold = min(_OUTAGE_THRESHOLD, self.retry_attempts)
         return BreakerPolicy(
-            threshold=self.outage_threshold or min(_OUTAGE_THRESHOLD, self.retry_attempts),
+            threshold=threshold,
             first_probe_seconds=self.outage_probe_seconds,
             max_probe_seconds=self.outage_probe_max_seconds,
         )

@@ -21,6 +21,7 @@ from adapters.entsoe_xml import read_saved
 from adapters.sqlalchemy import (
     SchemaGate,
     SqlRateLimiter,
+    SqlSourceBreaker,
     SqlUnitOfWorkFactory,
     create_engine,
 )
@@ -29,7 +30,13 @@ from adapters.system import SystemClock
 from entrypoints.settings import Settings, load_settings
 from entsoe_core.errors import ConfigurationError
 from entsoe_core.plan import Chunk
-from entsoe_core.ports import ClockPort, MarketDataSourcePort, RateLimiterPort, SourceAnswer
+from entsoe_core.ports import (
+    ClockPort,
+    MarketDataSourcePort,
+    RateLimiterPort,
+    SourceAnswer,
+    SourceBreakerPort,
+)
 from entsoe_core.services.backfill import BackfillService
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.importing import ImportService
@@ -83,6 +90,10 @@ def build_container(
         engine, clock, tuning.rate_limit_per_minute, tuning.rate_limit_burst, gate=gate
     )
     container.register(RateLimiterPort, instance=limiter)
+    # One circuit breaker over the source for every process on this database, likewise.
+    container.register(
+        SourceBreakerPort, instance=SqlSourceBreaker(engine, clock, tuning.breaker, gate=gate)
+    )
     container.register(
         MarketDataSourcePort,
         instance=source(limiter) if source is not None else SourceNotConfigured(),
@@ -98,6 +109,7 @@ def build_container(
             limits=tuning.limits,
             recheck=tuning.recheck,
             max_years=tuning.history_years,
+            breaker=container.resolve(SourceBreakerPort),
         ),
         scope=punq.Scope.singleton,
     )

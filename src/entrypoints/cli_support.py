@@ -31,6 +31,7 @@ from entsoe_core.errors import (
     UnknownJob,
 )
 from entsoe_core.progress import ChunkProgress, ChunkStatus, JobStatus
+from entsoe_core.services.outage import describe_outage
 from entsoe_core.services.requests import JobReport
 
 T = TypeVar("T")
@@ -126,6 +127,8 @@ def describe(report: JobReport) -> str:
     line = ", ".join(parts)
     if report.last_error:
         line += f"\n  last error: {report.last_error}"
+    if report.outage is not None:
+        line += f"\n  {describe_outage(report.outage)}; the job waits for it"
     return line
 
 

@@ -17,6 +17,7 @@ import attrs
 import cattrs
 
 from entsoe_core.areas import AREAS
+from entsoe_core.breaker import BreakerPolicy
 from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import ConfigurationError, InvalidRequest
@@ -28,6 +29,7 @@ __all__ = ["BackfillSettings", "Secret", "Settings", "load_settings"]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///entsoe.sqlite3"
 DEFAULT_API_URL = "https://web-api.tp.entsoe.eu/api"
+_OUTAGE_THRESHOLD = 3
 
 
 @attrs.frozen(repr=False)
@@ -82,6 +84,28 @@ class BackfillSettings:
     no_data_recheck_days: float = attrs.field(default=7.0, validator=_in_range(0, 365))
     areas: tuple[str, ...] = attrs.field(default=(), validator=_known_areas)
     datasets: tuple[str, ...] = attrs.field(default=(), validator=_known_datasets)
+    outage_threshold: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_in_range(1, 100))
+    )
+    """Outage-like failures in a row that open the breaker; 3 by default, or fewer when
+    ``retry_attempts`` is lower."""
+    outage_probe_seconds: float = attrs.field(default=30.0, validator=_in_range(1, 86400))
+    outage_probe_max_seconds: float = attrs.field(default=1800.0, validator=_in_range(1, 86400))
+
+    def __attrs_post_init__(self) -> None:
+        # A chunk gives up after its attempts; it must meet an open breaker before that, or
+        # an outage would fail the first chunks it reaches.
+        if self.outage_threshold is not None and self.outage_threshold > self.retry_attempts:
+            raise ValueError(
+                f"ENTSOE_OUTAGE_THRESHOLD ({self.outage_threshold}) must not exceed "
+                f"ENTSOE_RETRY_ATTEMPTS ({self.retry_attempts}): chunks would fail before an "
+                "outage of the source is recognised"
+            )
+        if self.outage_probe_max_seconds < self.outage_probe_seconds:
+            raise ValueError(
+                f"ENTSOE_OUTAGE_PROBE_MAX_SECONDS ({self.outage_probe_max_seconds}) must not be "
+                f"below ENTSOE_OUTAGE_PROBE_SECONDS ({self.outage_probe_seconds})"
+            )
 
     @property
     def limits(self) -> RunLimits:
@@ -89,6 +113,17 @@ class BackfillSettings:
             max_requests_in_flight=self.max_requests_in_flight,
             max_concurrent_areas=self.max_concurrent_areas,
             lease=timedelta(seconds=self.lease_seconds),
+        )
+
+    @property
+    def breaker(self) -> BreakerPolicy:
+        threshold = self.outage_threshold
+        if threshold is None:
+            threshold = min(_OUTAGE_THRESHOLD, self.retry_attempts)
+        return BreakerPolicy(
+            threshold=threshold,
+            first_probe_seconds=self.outage_probe_seconds,
+            max_probe_seconds=self.outage_probe_max_seconds,
         )
 
     @property

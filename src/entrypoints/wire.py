@@ -20,6 +20,7 @@ from typing import Final, Literal, TextIO
 import msgspec
 
 from entsoe_core.areas import AREAS
+from entsoe_core.breaker import SourceState
 from entsoe_core.observations import Observation, Series, SeriesKey
 from entsoe_core.progress import ChunkStatus
 from entsoe_core.services.requests import CoverageReport, JobReport
@@ -36,6 +37,7 @@ __all__ = [
     "ObservationRow",
     "ObservationsPage",
     "Row",
+    "SourceOutageBody",
     "iter_rows",
     "json_text",
     "observation_rows",
@@ -181,6 +183,30 @@ class ChunkCountsBody(msgspec.Struct, frozen=True):
     cancelled: int
 
 
+class SourceOutageBody(msgspec.Struct, frozen=True):
+    """The source is unavailable (the circuit breaker is open): nothing is sent but a probe
+    now and then, and waiting chunks stay pending until it answers again."""
+
+    since: datetime | None
+    """The first of the failures in a row that opened the breaker."""
+    failures: int
+    last_failure: str | None
+    last_failure_at: datetime | None
+    next_probe_at: datetime | None
+
+    @classmethod
+    def of(cls, state: SourceState | None) -> SourceOutageBody | None:
+        if state is None:
+            return None
+        return cls(
+            since=state.failing_since,
+            failures=state.failures,
+            last_failure=state.last_failure,
+            last_failure_at=state.last_failure_at,
+            next_probe_at=state.next_probe_at,
+        )
+
+
 class JobBody(msgspec.Struct, frozen=True):
     """A backfill job and its counters."""
 
@@ -201,6 +227,8 @@ class JobBody(msgspec.Struct, frozen=True):
     elapsed_seconds: float | None
     eta_seconds: float | None
     last_error: str | None
+    source_outage: SourceOutageBody | None
+    """While the job waits for an unavailable source; null otherwise."""
 
     @classmethod
     def of(cls, report: JobReport) -> JobBody:
@@ -229,6 +257,7 @@ class JobBody(msgspec.Struct, frozen=True):
             elapsed_seconds=_seconds(report.elapsed),
             eta_seconds=_seconds(report.eta),
             last_error=report.last_error,
+            source_outage=SourceOutageBody.of(report.outage),
         )
 
 

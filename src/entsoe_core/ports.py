@@ -15,6 +15,7 @@ from typing import Protocol, Self
 import attrs
 
 from entsoe_core.areas import AreaKey
+from entsoe_core.breaker import SourceChange, SourceState
 from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
 from entsoe_core.errors import StorageError
 from entsoe_core.observations import Observation, Series, SeriesKey
@@ -36,6 +37,7 @@ __all__ = [
     "ObservationCursor",
     "RateLimiterPort",
     "SourceAnswer",
+    "SourceBreakerPort",
     "UnitOfWorkFactory",
     "UpsertResult",
     "refuse_commit_when_reading",
@@ -112,6 +114,31 @@ class RateLimiterPort(Protocol):
 
     async def ban_until(self, until: datetime) -> None:
         """No request may be admitted before ``until``."""
+        ...
+
+
+class SourceBreakerPort(Protocol):
+    """The circuit breaker over the source (:mod:`entsoe_core.breaker`), shared by its users.
+
+    Each method is a short step of its own, outside any unit of work, like the rate limiter's;
+    instants come from the adapter's clock.
+    """
+
+    async def read(self) -> SourceState:
+        """The state as it stands (closed and clean when nothing was ever recorded)."""
+        ...
+
+    async def record_failure(self, reason: str) -> SourceChange:
+        """Count one outage-like failure, ``reason`` being what the source answered."""
+        ...
+
+    async def record_success(self) -> SourceChange:
+        """The source answered: close and reset; writes nothing when already clean."""
+        ...
+
+    async def take_probe(self) -> bool:
+        """Take the due probe: ``True`` for exactly one of any number of callers, and only
+        while the breaker is open and its probe is due (a compare-and-set)."""
         ...
 
 

@@ -155,10 +155,17 @@ class ChunkProgress:
             ChunkStatus.PENDING, lease_owner=None, lease_expires_at=None, updated_at=now
         )
 
-    def release(self, now: datetime) -> ChunkProgress:
-        """The lease holder gives an in-flight chunk back to the pending pool early."""
+    def release(self, now: datetime, *, requests: int = 0) -> ChunkProgress:
+        """The lease holder gives an in-flight chunk back to the pending pool early.
+
+        ``requests`` sent for it meanwhile are counted; its attempts are not.
+        """
         return self._to(
-            ChunkStatus.PENDING, lease_owner=None, lease_expires_at=None, updated_at=now
+            ChunkStatus.PENDING,
+            requests=self.requests + requests,
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
         )
 
     def retry(self, now: datetime) -> ChunkProgress:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from entrypoints.settings import load_settings
+from entsoe_core.breaker import BreakerPolicy
 from entsoe_core.errors import ConfigurationError
 from entsoe_core.plan import ChunkSpan
 
@@ -48,11 +49,36 @@ def test_entsoe_and_backfill_prefixes() -> None:
         ({"ENTSOE_COLOUR": "blue"}, "unknown setting ENTSOE_COLOUR"),
         ({"BACKFILL__API_URL": "x"}, "unknown setting BACKFILL__API_URL"),
         ({"ENTSOE_RETRY_ATTEMPTS": "3", "BACKFILL__RETRY_ATTEMPTS": "4"}, "disagree"),
+        ({"ENTSOE_OUTAGE_THRESHOLD": "0"}, "ENTSOE_OUTAGE_THRESHOLD must be between 1 and 100"),
+        (
+            {"ENTSOE_OUTAGE_THRESHOLD": "4", "ENTSOE_RETRY_ATTEMPTS": "3"},
+            r"ENTSOE_OUTAGE_THRESHOLD \(4\) must not exceed ENTSOE_RETRY_ATTEMPTS \(3\)",
+        ),
+        (
+            {"ENTSOE_OUTAGE_PROBE_SECONDS": "600", "ENTSOE_OUTAGE_PROBE_MAX_SECONDS": "60"},
+            r"ENTSOE_OUTAGE_PROBE_MAX_SECONDS \(60.0\) must not be below",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable_and_value(environ: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         load_settings(environ)
+
+
+def test_the_breaker_settings_make_its_policy() -> None:
+    settings = load_settings(
+        {
+            "ENTSOE_OUTAGE_THRESHOLD": "2",
+            "ENTSOE_OUTAGE_PROBE_SECONDS": "10",
+            "BACKFILL__OUTAGE_PROBE_MAX_SECONDS": "600",
+        }
+    )
+    assert settings.backfill.breaker == BreakerPolicy(
+        threshold=2, first_probe_seconds=10, max_probe_seconds=600
+    )
+    assert load_settings({}).backfill.breaker == BreakerPolicy(threshold=3)
+    fewer_attempts = load_settings({"ENTSOE_RETRY_ATTEMPTS": "2"})
+    assert fewer_attempts.backfill.breaker.threshold == 2
 
 
 def test_test_suite_variables_are_not_settings() -> None:

@@ -14,18 +14,20 @@ from entsoe_core.errors import (
     PermanentSourceError,
     RateLimited,
     SourceError,
+    SourceUnavailable,
     TransientSourceError,
 )
 from entsoe_core.observations import Point, Series, SeriesKey
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ChunkData, ClockPort, NoData, SourceAnswer
+from entsoe_core.timeline import Interval
 
 
 @attrs.frozen
 class Failure:
     """What a scripted fetch does instead of answering."""
 
-    kind: str  # "transient", "permanent", "rate_limited", "no_data"
+    kind: str  # "transient", "permanent", "rate_limited", "no_data", "unavailable"
     seconds: float = 60.0
 
     def raise_or_answer(self, now: datetime) -> NoData:
@@ -37,6 +39,8 @@ class Failure:
             raise RateLimited(now + timedelta(seconds=self.seconds))
         if self.kind == "no_data":
             return NoData()
+        if self.kind == "unavailable":
+            raise SourceUnavailable("scripted outage: 503 Scheduled maintenance")
         raise ValueError(f"unknown scripted failure kind {self.kind!r}")
 
 
@@ -49,8 +53,9 @@ def synthetic_value(series: str, timestamp: datetime) -> float:
 class ScriptedMarketDataSource:
     """Serves hourly series for any chunk, failing as scripted.
 
-    Failures are taken from a queue (first fetches first) or decided per chunk by ``rule``.
-    Every call is recorded in ``requests``.
+    Failures are taken from a queue (first fetches first) or decided per chunk by ``rule``;
+    during the ``outages`` (instants of the clock) every fetch fails as unavailable. Every
+    call is recorded in ``requests``, and the instant it was made in ``sent_at``.
     """
 
     def __init__(
@@ -61,16 +66,23 @@ class ScriptedMarketDataSource:
         rule: Callable[[Chunk, int], Failure | None] | None = None,
         series_per_chunk: int = 2,
         published_until: datetime | None = None,
+        outages: Iterable[Interval] = (),
     ) -> None:
         self._clock = clock
         self._queue = deque(failures)
         self._rule = rule
         self._series_per_chunk = series_per_chunk
         self._published_until = published_until
+        self._outages = tuple(outages)
         self.requests: list[Chunk] = []
+        self.sent_at: list[datetime] = []
 
     async def fetch(self, chunk: Chunk) -> SourceAnswer:
+        now = self._clock.now()
         self.requests.append(chunk)
+        self.sent_at.append(now)
+        if any(outage.contains(now) for outage in self._outages):
+            return Failure("unavailable").raise_or_answer(now)
         failure = self._queue.popleft() if self._queue else None
         if failure is None and self._rule is not None:
             failure = self._rule(chunk, len(self.requests))

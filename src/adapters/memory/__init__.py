@@ -1,5 +1,6 @@
 """In-memory adapters: the reference twin of the SQL adapters, used by unit tests."""
 
+from adapters.memory.breaker import MemorySourceBreaker
 from adapters.memory.database import MemoryDatabase
 from adapters.memory.progress import MemoryBackfillProgress
 from adapters.memory.ratelimit import MemoryRateLimiter
@@ -11,6 +12,7 @@ __all__ = [
     "MemoryDatabase",
     "MemoryEnergyStore",
     "MemoryRateLimiter",
+    "MemorySourceBreaker",
     "MemoryUnitOfWork",
     "MemoryUnitOfWorkFactory",
 ]

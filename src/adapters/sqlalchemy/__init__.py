@@ -1,5 +1,6 @@
 """SQL adapters on async SQLAlchemy Core: SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
 
+from adapters.sqlalchemy.breaker import SqlSourceBreaker
 from adapters.sqlalchemy.engine import DEFAULT_DATABASE_URL, create_engine, database_url
 from adapters.sqlalchemy.migrate import upgrade
 from adapters.sqlalchemy.progress import SqlBackfillProgress
@@ -13,6 +14,7 @@ __all__ = [
     "SqlBackfillProgress",
     "SqlEnergyStore",
     "SqlRateLimiter",
+    "SqlSourceBreaker",
     "SqlUnitOfWork",
     "SqlUnitOfWorkFactory",
     "create_engine",

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from entrypoints.wire import SourceOutageBody
+
 __all__ = ["BackfillBody", "HealthBody", "Problem"]
 
 SpanName = Literal["day", "month", "quarter", "year"]
@@ -57,9 +59,11 @@ class HealthBody(msgspec.Struct, frozen=True):
     status: Literal["ok"]
     version: str
     database: Literal["ok"]
-    source: Literal["ready", "not configured"]
+    source: Literal["ready", "not configured", "unavailable"]
     source_detail: str | None
     running_jobs: int
+    source_outage: SourceOutageBody | None
+    """While the source is unavailable (``source`` says so too); null otherwise."""
 
 
 class Problem(msgspec.Struct, frozen=True, omit_defaults=True):

@@ -15,7 +15,13 @@ from collections.abc import Mapping
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.plan import BackfillPlan, ChunkPolicy
-from entsoe_core.ports import ClockPort, MarketDataSourcePort, RateLimiterPort, UnitOfWorkFactory
+from entsoe_core.ports import (
+    ClockPort,
+    MarketDataSourcePort,
+    RateLimiterPort,
+    SourceBreakerPort,
+    UnitOfWorkFactory,
+)
 from entsoe_core.progress import BackfillJob, ChunkProgress, ChunkStatus, JobKind, JobStatus, new_id
 from entsoe_core.services.chunk_runner import ChunkListener, ChunkRunner, RunLimits
 from entsoe_core.services.reads import ReadService
@@ -45,16 +51,25 @@ class BackfillService:
         max_years: int = 10,
         rng: random.Random | None = None,
         owner: str | None = None,
+        breaker: SourceBreakerPort | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self.recheck = recheck or RecheckPolicy()
         self.max_years = max_years
         self._runner = ChunkRunner(
-            uow, source, clock, limiter, retry=retry, limits=limits, rng=rng, owner=owner
+            uow,
+            source,
+            clock,
+            limiter,
+            retry=retry,
+            limits=limits,
+            rng=rng,
+            owner=owner,
+            breaker=breaker,
         )
         self._reads = ReadService(uow, clock, recheck=self.recheck)
-        self.reports = JobReports(uow, clock)
+        self.reports = JobReports(uow, clock, breaker)
 
     @property
     def owner(self) -> str:

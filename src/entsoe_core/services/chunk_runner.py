@@ -36,6 +36,7 @@ from entsoe_core.errors import (
     LeaseLost,
     PermanentSourceError,
     RateLimited,
+    SourceUnavailable,
     StorageError,
     TransientSourceError,
     TransientStorageError,
@@ -48,9 +49,11 @@ from entsoe_core.ports import (
     MarketDataSourcePort,
     RateLimiterPort,
     SourceAnswer,
+    SourceBreakerPort,
     UnitOfWorkFactory,
 )
 from entsoe_core.progress import BackfillJob, ChunkProgress, ChunkStatus, JobStatus
+from entsoe_core.services.outage import OutageGuard, Turn
 from entsoe_core.services.retry import RetryPolicy
 from entsoe_core.validation import check_answer
 from entsoe_core.versions import UpsertResult
@@ -99,9 +102,11 @@ class ChunkRunner:
         limits: RunLimits | None = None,
         rng: random.Random | None = None,
         owner: str | None = None,
+        breaker: SourceBreakerPort | None = None,
     ) -> None:
         self._uow = uow
         self._source = source
+        self._outage = OutageGuard(breaker, clock)
         self._clock = clock
         self._limiter = limiter
         self._retry = retry or RetryPolicy()
@@ -180,6 +185,9 @@ class ChunkRunner:
 
         async def lane() -> None:
             while stop is None or not stop.is_set():
+                turn = await self.persist(self._outage.turn)
+                if turn is Turn.WAITED:
+                    continue
                 claimed = await self.persist(self._claim, job_id)
                 if claimed is None:
                     if not follow and not await self.persist(self._others_still_running, job_id):
@@ -188,7 +196,7 @@ class ChunkRunner:
                     continue
                 touched.add(claimed.job_id)
                 try:
-                    finished = await self._execute(claimed)
+                    finished = await self._execute(claimed, probe=turn is Turn.PROBE)
                 finally:
                     self._release_area(claimed.chunk.area)
                 if finished is not None and on_chunk is not None:
@@ -263,13 +271,16 @@ class ChunkRunner:
         if self._active_areas[area] <= 0:
             del self._active_areas[area]
 
-    async def _execute(self, claimed: ChunkProgress) -> ChunkProgress | None:
-        """Fetch and commit one chunk; ``None`` if the chunk was lost to another worker.
+    async def _execute(self, claimed: ChunkProgress, *, probe: bool) -> ChunkProgress | None:
+        """Fetch and commit one chunk; ``None`` if the chunk was lost to another worker or
+        waits for the source.
 
         The chunk leaves here done, failed with its error recorded (an unexpected one too),
-        or, when the run is cancelled or cannot go on, handed back to the pending pool.
+        or, when the run is cancelled or cannot go on, or the source is unavailable, handed
+        back to the pending pool. ``probe``: the breaker's probe is due, and this chunk may
+        be it.
         """
-        tally = _Tally(claimed)
+        tally = _Tally(claimed, probe=probe)
         try:
             try:
                 return await self._fetch_and_commit(tally)
@@ -293,7 +304,7 @@ class ChunkRunner:
             await asyncio.shield(self._give_back(tally.chunk))
             raise
 
-    async def _fetch_and_commit(self, tally: _Tally) -> ChunkProgress:
+    async def _fetch_and_commit(self, tally: _Tally) -> ChunkProgress | None:
         while True:
             await self.persist(self._limiter.acquire)
             if tally.requests or self._lease_aging(tally.chunk):
@@ -301,6 +312,9 @@ class ChunkRunner:
                 # or learn that another lane or worker took the chunk over, before spending a
                 # request on it.
                 tally.chunk = await self.persist(self._renew, tally.chunk)
+            if not await self.persist(self._outage.clear_to_send, tally.probe):
+                return await self.persist(self._hold, tally)
+            tally.probe = False
             tally.requests += 1
             tally.attempts += 1
             try:
@@ -317,6 +331,10 @@ class ChunkRunner:
                     return await self.persist(self._fail_tally, tally, f"still {error}")
                 continue
             except TransientSourceError as error:
+                if isinstance(error, SourceUnavailable) and await self.persist(
+                    self._outage.failed, error
+                ):
+                    return await self.persist(self._hold, tally)
                 if tally.attempts >= self._retry.attempts:
                     reason = f"gave up after {tally.attempts} attempts: {error}"
                     return await self.persist(self._fail_tally, tally, reason)
@@ -332,6 +350,7 @@ class ChunkRunner:
                 log.warning("chunk %s: %s", tally.chunk.chunk, error)
                 await self._clock.sleep(self._retry.delay(1, self._rng))
                 continue
+            await self.persist(self._outage.succeeded)
             try:
                 return await self.persist(
                     self._commit, tally.chunk, answer, tally.requests, tally.attempts
@@ -366,6 +385,16 @@ class ChunkRunner:
                     if current.id == chunk.id and current.lease_owner == self.owner:
                         await uow.progress.save_chunk(current.release(self._clock.now()))
                 await uow.commit()
+
+    async def _hold(self, tally: _Tally) -> None:
+        """The source is unavailable: the chunk waits in the pending pool, its requests
+        counted, its attempts not, so that no outage, however long, fails it."""
+        async with self._uow() as uow:
+            await uow.progress.save_chunk(
+                tally.chunk.release(self._clock.now(), requests=tally.requests)
+            )
+            await uow.commit()
+        log.debug("chunk %s waits for the source", tally.chunk.chunk)
 
     async def _commit(
         self, chunk: ChunkProgress, answer: SourceAnswer, requests: int, attempts: int
@@ -408,6 +437,7 @@ class _Tally:
     """One chunk's run so far: the chunk as last stored, and what was spent on it."""
 
     chunk: ChunkProgress
+    probe: bool = False
     requests: int = 0
     attempts: int = 0
     rate_waits: int = 0

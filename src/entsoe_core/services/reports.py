@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from entsoe_core.ports import AbstractUnitOfWork, ClockPort, UnitOfWorkFactory
+from entsoe_core.breaker import SourceState
+from entsoe_core.ports import AbstractUnitOfWork, ClockPort, SourceBreakerPort, UnitOfWorkFactory
 from entsoe_core.progress import BackfillJob, JobStatus
+from entsoe_core.services.outage import OutageGuard
 from entsoe_core.services.requests import JobReport
 
 __all__ = ["JobReports"]
@@ -19,18 +21,30 @@ __all__ = ["JobReports"]
 class JobReports:
     """Reports of one job, or of every job, each read in one reading unit of work."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: ClockPort) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: ClockPort, breaker: SourceBreakerPort | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._outage = OutageGuard(breaker, clock)
+
+    async def outage(self) -> SourceState | None:
+        """The breaker's state while the source is unavailable; ``None`` while it is not."""
+        return await self._outage.outage()
 
     async def status(self, job_id: str) -> JobReport:
+        outage = await self.outage()
         async with self._uow(reading=True) as uow:
-            return await self._report(uow, await uow.progress.get_job(job_id))
+            return await self._report(uow, await uow.progress.get_job(job_id), outage)
 
     async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[JobReport]:
         """Jobs newest first, with stored status among ``statuses`` (every job without)."""
+        outage = await self.outage()
         async with self._uow(reading=True) as uow:
-            return [await self._report(uow, job) for job in await uow.progress.list_jobs(statuses)]
+            return [
+                await self._report(uow, job, outage)
+                for job in await uow.progress.list_jobs(statuses)
+            ]
 
     async def list_active(self) -> list[JobReport]:
         return await self.list_jobs((JobStatus.IN_PROGRESS,))
@@ -42,9 +56,18 @@ class JobReports:
         )
         return [r for r in candidates if not r.running]
 
-    async def _report(self, uow: AbstractUnitOfWork, job: BackfillJob) -> JobReport:
+    async def _report(
+        self, uow: AbstractUnitOfWork, job: BackfillJob, outage: SourceState | None
+    ) -> JobReport:
         now = self._clock.now()
         counts = await uow.progress.counts(job.id, now)
+        settled = job.settle(counts, now)
+        # Only a job with chunks still to run waits for the source.
+        waiting = settled.status in (JobStatus.PENDING, JobStatus.IN_PROGRESS)
         return JobReport(
-            job.settle(counts, now), counts, await uow.progress.last_error(job.id), now
+            settled,
+            counts,
+            await uow.progress.last_error(job.id),
+            now,
+            outage=outage if waiting else None,
         )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from entsoe_core.areas import AREAS, AreaKey
+from entsoe_core.breaker import SourceState
 from entsoe_core.coverage import Coverage, Outcome
 from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import InvalidRequest
@@ -110,6 +111,8 @@ class JobReport:
     counts: ChunkCounts
     last_error: str | None
     now: datetime
+    outage: SourceState | None = None
+    """While the job waits for an unavailable source: the breaker's state."""
 
     @property
     def running(self) -> bool:

@@ -17,6 +17,7 @@ Coverage answers and gaps are computed by the database; nothing loads every row 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -162,12 +163,17 @@ class SqlEnergyStore:
                     interval_end=entry.interval.end,
                     outcome=entry.outcome.value,
                     fetched_at=entry.fetched_at,
+                    holes=_holes_text(entry.holes),
+                    hole_count=len(entry.holes),
+                    holes_accepted=entry.holes_accepted,
                 )
             )
 
     async def coverage(self, dataset: str, area: AreaKey, within: Interval) -> Coverage:
         c = coverage.c
-        query = sa.select(c.interval_start, c.interval_end, c.outcome, c.fetched_at).where(
+        query = sa.select(
+            c.interval_start, c.interval_end, c.outcome, c.fetched_at, c.holes, c.holes_accepted
+        ).where(
             c.dataset == dataset,
             c.area == str(area),
             c.interval_start < within.end,
@@ -246,4 +252,22 @@ def _coverage_entry_from_row(row: AnyRow) -> CoverageEntry:
         interval=Interval(row.interval_start, row.interval_end),
         outcome=Outcome(row.outcome),
         fetched_at=row.fetched_at,
+        holes=_holes_from_text(row.holes),
+        holes_accepted=bool(row.holes_accepted),
+    )
+
+
+def _holes_text(holes: IntervalSet) -> str | None:
+    """Holes as JSON text: a list of [start, end] ISO 8601 pairs; none as NULL."""
+    if not holes:
+        return None
+    return json.dumps([[hole.start.isoformat(), hole.end.isoformat()] for hole in holes])
+
+
+def _holes_from_text(text: str | None) -> IntervalSet:
+    if not text:
+        return IntervalSet()
+    return IntervalSet.of(
+        Interval(datetime.fromisoformat(start), datetime.fromisoformat(end))
+        for start, end in json.loads(text)
     )

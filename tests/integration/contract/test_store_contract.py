@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -431,18 +432,69 @@ async def test_gaps_of_an_untouched_area_are_the_whole_request(
     assert gaps == IntervalSet((YEAR,))
 
 
+async def test_coverage_keeps_the_holes_of_each_entry(uow_factory: UnitOfWorkFactory) -> None:
+    found = IntervalSet.of(
+        (
+            Interval(utc(2024, 1, 3, 10), utc(2024, 1, 3, 10, 30)),
+            Interval(utc(2024, 1, 11, 10, 15), utc(2024, 2, 1)),
+        )
+    )
+    with_holes = attrs.evolve(_entry(0, 31, Outcome.DATA, 40), holes=found)
+    accepted = attrs.evolve(_entry(31, 60, Outcome.DATA, 70), holes=found, holes_accepted=True)
+    async with uow_factory() as uow:
+        for entry in (with_holes, accepted, _entry(60, 90, Outcome.DATA, 100)):
+            await uow.store.record_coverage(LOAD, NL, entry)
+        await uow.commit()
+    async with uow_factory() as uow:
+        coverage = await uow.store.coverage(LOAD, NL, YEAR)
+    assert [(e.holes, e.holes_accepted) for e in coverage.entries] == [
+        (found, False),
+        (found, True),
+        (IntervalSet(), False),
+    ]
+
+
+async def test_gaps_ask_again_for_holes_until_they_are_accepted(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    hole = IntervalSet((Interval(utc(2024, 1, 11), utc(2024, 2, 1)),))
+    async with uow_factory() as uow:
+        # Settled long ago, but with holes: provisional.
+        await uow.store.record_coverage(
+            LOAD, NL, attrs.evolve(_entry(0, 31, Outcome.DATA, 100), holes=hole)
+        )
+        # Holes accepted as published that way: final.
+        await uow.store.record_coverage(
+            LOAD,
+            NL,
+            attrs.evolve(_entry(31, 60, Outcome.DATA, 100), holes=hole, holes_accepted=True),
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        gaps = await uow.store.gaps(LOAD, NL, Interval(_BASE, utc(2024, 3, 1)), RecheckPolicy())
+    assert gaps == IntervalSet((Interval(_BASE, _BASE + timedelta(days=31)),))
+
+
 _BASE = utc(2024, 1, 1)
 _entries = st.lists(
     st.builds(
-        lambda start, length, outcome, lag: CoverageEntry(
+        lambda start, length, outcome, lag, holes, accepted: CoverageEntry(
             Interval(_BASE + timedelta(hours=start), _BASE + timedelta(hours=start + length)),
             outcome,
             _BASE + timedelta(hours=start + length + lag),
+            holes=IntervalSet.of(
+                Interval(_BASE + timedelta(hours=start + h), _BASE + timedelta(hours=start + h + 1))
+                for h in holes
+                if h < length
+            ),
+            holes_accepted=accepted,
         ),
         st.integers(0, 200),
         st.integers(1, 60),
         st.sampled_from(Outcome),
         st.integers(-30, 400),
+        st.sets(st.integers(0, 59), max_size=3),
+        st.booleans(),
     ),
     max_size=12,
 )

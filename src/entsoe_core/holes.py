@@ -26,11 +26,14 @@ from typing import Final
 
 import attrs
 
+from entsoe_core.coverage import CoverageEntry, Outcome
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.observations import Series, SeriesKey
+from entsoe_core.plan import Chunk
+from entsoe_core.ports import ChunkData, SourceAnswer
 from entsoe_core.timeline import Interval, IntervalSet, add_months
 
-__all__ = ["Step", "find_holes", "holes_between", "sibling_identity"]
+__all__ = ["Step", "answer_entry", "find_holes", "holes_between", "sibling_identity"]
 
 _CODE: Final = re.compile(r"P(?:(?P<years>\d+)Y|(?P<months>\d+)M|(?P<weeks>\d+)W|(?P<days>\d+)D)")
 _TIME_CODE: Final = re.compile(r"PT(?:(?P<hours>\d+)H|(?P<minutes>\d+)M)")
@@ -131,6 +134,15 @@ def find_holes(interval: Interval, series: Sequence[Series], now: datetime) -> I
     if interval.end <= now:
         found.extend(_tails(interval, series))
     return IntervalSet.of(found).intersection((interval,))
+
+
+def answer_entry(chunk: Chunk, answer: SourceAnswer, now: datetime) -> CoverageEntry:
+    """The coverage entry of an answer to ``chunk`` received at ``now``, with its holes."""
+    if not isinstance(answer, ChunkData):
+        return CoverageEntry(chunk.interval, Outcome.NO_DATA, now)
+    return CoverageEntry(
+        chunk.interval, Outcome.DATA, now, holes=find_holes(chunk.interval, answer.series, now)
+    )
 
 
 def _inside(series: Series) -> Iterable[Interval]:

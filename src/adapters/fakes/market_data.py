@@ -50,7 +50,8 @@ class ScriptedMarketDataSource:
     """Serves hourly series for any chunk, failing as scripted.
 
     Failures are taken from a queue (first fetches first) or decided per chunk by ``rule``.
-    Every call is recorded in ``requests``.
+    Every call is recorded in ``requests``. With ``cut_after`` set, every series stops after
+    that many points, as the real API's did for weeks (answered with HTTP 200 all the same).
     """
 
     def __init__(
@@ -61,12 +62,14 @@ class ScriptedMarketDataSource:
         rule: Callable[[Chunk, int], Failure | None] | None = None,
         series_per_chunk: int = 2,
         published_until: datetime | None = None,
+        cut_after: int | None = None,
     ) -> None:
         self._clock = clock
         self._queue = deque(failures)
         self._rule = rule
         self._series_per_chunk = series_per_chunk
         self._published_until = published_until
+        self.cut_after = cut_after
         self.requests: list[Chunk] = []
 
     async def fetch(self, chunk: Chunk) -> SourceAnswer:
@@ -103,7 +106,7 @@ class ScriptedMarketDataSource:
             while cursor < end:
                 points.append(Point(cursor, synthetic_value(f"{chunk.area}{key}", cursor)))
                 cursor += timedelta(hours=1)
-            yield Series(key, tuple(points), unit="MAW", curve_type="A01")
+            yield Series(key, tuple(points[: self.cut_after]), unit="MAW", curve_type="A01")
 
 
 __all__ = ["Failure", "ScriptedMarketDataSource", "SourceError", "synthetic_value"]

@@ -51,7 +51,15 @@ class BackfillService:
         self.recheck = recheck or RecheckPolicy()
         self.max_years = max_years
         self._runner = ChunkRunner(
-            uow, source, clock, limiter, retry=retry, limits=limits, rng=rng, owner=owner
+            uow,
+            source,
+            clock,
+            limiter,
+            retry=retry,
+            limits=limits,
+            recheck=self.recheck,
+            rng=rng,
+            owner=owner,
         )
         self._reads = ReadService(uow, clock, recheck=self.recheck)
         self.reports = JobReports(uow, clock)

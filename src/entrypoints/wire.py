@@ -197,6 +197,7 @@ class JobBody(msgspec.Struct, frozen=True):
     chunks_total: int
     points_written: int
     points_kept: int
+    holes: int
     requests: int
     elapsed_seconds: float | None
     eta_seconds: float | None
@@ -225,6 +226,7 @@ class JobBody(msgspec.Struct, frozen=True):
             chunks_total=counts.total,
             points_written=counts.points_written,
             points_kept=counts.points_kept,
+            holes=report.holes,
             requests=counts.requests,
             elapsed_seconds=_seconds(report.elapsed),
             eta_seconds=_seconds(report.eta),

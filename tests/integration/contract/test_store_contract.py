@@ -605,3 +605,63 @@ async def test_versions_applied_in_any_order_end_with_the_newest(
         (winner * 10 + n, *versions[winner]) for n in range(_INSTANTS)
     ]
     assert total == UpsertResult(len(order) * _INSTANTS - expected_kept, expected_kept)
+
+
+# -- series statistics: entsoe quality ------------------------------------------------------
+
+
+def _hours(start: datetime, count: int, *, skip: frozenset[int] = frozenset()) -> list[datetime]:
+    return [start + timedelta(hours=h) for h in range(count) if h not in skip]
+
+
+def _at(key: SeriesKey, stamps: list[datetime], revision: int = 1) -> Series:
+    return Series(key, tuple(Point(t, 1.0) for t in stamps), "MAW", "A01", revision)
+
+
+async def test_series_stats_count_each_series_and_find_its_gaps_in_the_database(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    start = utc(2024, 1, 1)
+    hourly = SeriesKey("A65", "A16", "A04", out_domain=NL.code, resolution="PT60M")
+    quarterly = attrs.evolve(hourly, resolution="PT15M")
+    monthly = SeriesKey("A65", "A32", "A04", out_domain=NL.code, resolution="P1M")
+    daily = SeriesKey("A65", "A31", "A04", out_domain=NL.code, resolution="P1D")
+    months = [utc(2024, m, 1) for m in (1, 2, 4, 5)]
+    # Local days of CET around the spring change (23 hours long): no gap.
+    days = [utc(2024, 3, 29, 23), utc(2024, 3, 30, 23), utc(2024, 3, 31, 22), utc(2024, 4, 2, 22)]
+    await upsert(
+        uow_factory,
+        LOAD,
+        NL,
+        [
+            _at(hourly, _hours(start, 48, skip=frozenset({5, 6, 30}))),
+            _at(hourly, _hours(start, 2), revision=3),
+            _at(quarterly, [start + timedelta(minutes=15 * q) for q in range(8)]),
+            _at(monthly, months),
+            _at(daily, days),
+            _at(hourly, _hours(utc(2025, 2, 1), 3)),  # outside the interval
+        ],
+    )
+    await upsert(uow_factory, LOAD, DE_LU, [_at(hourly, _hours(start, 3, skip=frozenset({1})))])
+
+    async with uow_factory() as uow:
+        stats = await uow.store.series_stats(LOAD, NL, YEAR)
+
+    assert [s.key for s in stats] == sorted([hourly, quarterly, monthly, daily])
+    by_key = {s.key: s for s in stats}
+    assert by_key[hourly].points == 45
+    assert by_key[hourly].revision == 3
+    assert (by_key[hourly].first, by_key[hourly].last) == (start, start + timedelta(hours=47))
+    assert by_key[hourly].gaps == (
+        (start + timedelta(hours=4), start + timedelta(hours=7)),
+        (start + timedelta(hours=29), start + timedelta(hours=31)),
+    )
+    assert by_key[quarterly].gaps == ()
+    assert by_key[monthly].gaps == ((utc(2024, 2, 1), utc(2024, 4, 1)),)
+    assert by_key[daily].gaps == ((utc(2024, 3, 31, 22), utc(2024, 4, 2, 22)),)
+    for one in stats:
+        assert one.first.utcoffset() == timedelta(0)
+        assert all(a.utcoffset() == b.utcoffset() == timedelta(0) for a, b in one.gaps)
+
+    async with uow_factory() as uow:
+        assert await uow.store.series_stats(PRICES, NL, YEAR) == []

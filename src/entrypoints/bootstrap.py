@@ -33,6 +33,7 @@ from entsoe_core.ports import ClockPort, MarketDataSourcePort, RateLimiterPort, 
 from entsoe_core.services.backfill import BackfillService
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.importing import ImportService
+from entsoe_core.services.quality import QualityService
 from entsoe_core.services.reads import ReadService
 from entsoe_core.services.reports import JobReports
 
@@ -61,6 +62,7 @@ class Application:
     gap_fill: GapFillService
     reads: ReadService
     imports: ImportService
+    quality: QualityService
 
 
 SourceFactory = Callable[[RateLimiterPort], MarketDataSourcePort]
@@ -113,6 +115,9 @@ def build_container(
     )
     container.register(
         ImportService, factory=lambda: ImportService(uow, read_saved), scope=punq.Scope.singleton
+    )
+    container.register(
+        QualityService, factory=lambda: QualityService(uow), scope=punq.Scope.singleton
     )
     container.register(
         GapFillService,
@@ -172,4 +177,5 @@ async def application(
             gap_fill=container.resolve(GapFillService),
             reads=container.resolve(ReadService),
             imports=container.resolve(ImportService),
+            quality=container.resolve(QualityService),
         )

@@ -4,8 +4,9 @@ An answer can be cut short and still come back with HTTP 200 (for weeks in 2025 
 stopped at 1,000 points, the rest of the month missing). The source's answer is checked
 against what the document promises and what was asked:
 
-- *inside a Period*: an A01 curve gives every position, so a position missing between two
-  given ones is a hole (an A03 curve repeats the previous value instead, so it has none);
+- *inside a Period*: an A01 curve gives every position of its Period, so a position missing
+  between two given ones, or between the Period's edges and the first or last given one, is a
+  hole (an A03 curve repeats the previous value instead, so it has none);
 - *at the end*: a series that stops before the end of the interval asked for, when that
   interval lies in the past, misses its tail.
 
@@ -151,6 +152,15 @@ def _inside(series: Series) -> Iterable[Interval]:
     for before, after in pairwise(stamps):
         if (hole := holes_between(step, before, after)) is not None:
             yield hole
+    period = series.period
+    if period is None:
+        return
+    # The Period promises every position from its start to its end.
+    if period.start + step.slack < stamps[0]:
+        yield Interval(period.start, stamps[0])
+    end = step.after(stamps[-1])
+    if end + step.slack < period.end:
+        yield Interval(end, period.end)
 
 
 def _tails(interval: Interval, series: Sequence[Series]) -> Iterable[Interval]:

@@ -17,6 +17,7 @@ import attrs
 from entsoe_core.areas import AreaKey
 from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
 from entsoe_core.errors import UnstorableData
+from entsoe_core.timeline import Interval
 
 __all__ = [
     "Observation",
@@ -64,6 +65,8 @@ class Series:
     curve_type: str = ""
     revision: int = 1
     created_at: datetime | None = None
+    period: Interval | None = None
+    """The Period of the document it was read from: what the document promises to cover."""
 
     def __len__(self) -> int:
         return len(self.points)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from adapters.entsoe_xml.parser import parse_document
 from entsoe_core.coverage import CoverageEntry, Outcome, RecheckPolicy
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.holes import Step, find_holes
 from entsoe_core.observations import Point, Series, SeriesKey
 from entsoe_core.timeline import Interval, IntervalSet, utc
+from tests.unit.entsoe_documents import DocumentSpec, PeriodSpec, SeriesSpec, render
 
 NL = "10YNL----------L"
 MONTH = Interval(utc(2024, 1, 1), utc(2024, 2, 1))
@@ -53,6 +55,49 @@ def test_positions_missing_inside_an_a01_period_are_holes_merged() -> None:
         (utc(2024, 1, 3, 10), utc(2024, 1, 3, 10, 30)),
         (utc(2024, 1, 9), utc(2024, 1, 9, 0, 15)),
     )
+
+
+def parsed(curve: str, positions: list[int], hours: int = 24) -> list[Series]:
+    day = Interval(utc(2024, 1, 1), utc(2024, 1, 2))
+    spec = SeriesSpec(
+        [
+            PeriodSpec(
+                day.start,
+                day.start + timedelta(hours=hours),
+                "PT60M",
+                [(p, 1.0) for p in positions],
+            )
+        ],
+        curve_type=curve,
+        in_domain=NL,
+    )
+    found = parse_document(render(DocumentSpec([spec])))
+    assert isinstance(found, tuple)
+    return list(found)
+
+
+def test_a_parsed_a01_period_promises_every_position_to_its_edges() -> None:
+    # The parser does not fail an A01 Period with positions left out: they are holes.
+    day = Interval(utc(2024, 1, 1), utc(2024, 1, 2))
+    given = [p for p in range(3, 21) if p not in (7, 8)]
+    [series_read] = parsed("A01", given)
+    assert series_read.period == day
+    assert find_holes(day, [series_read], BEFORE) == holes(
+        (utc(2024, 1, 1), utc(2024, 1, 1, 2)),
+        (utc(2024, 1, 1, 6), utc(2024, 1, 1, 8)),
+        (utc(2024, 1, 1, 20), utc(2024, 1, 2)),
+    )
+    # Only what lies inside the interval asked for counts.
+    morning = Interval(utc(2024, 1, 1, 1), utc(2024, 1, 1, 7))
+    assert find_holes(morning, [series_read], BEFORE) == holes(
+        (utc(2024, 1, 1, 1), utc(2024, 1, 1, 2)), (utc(2024, 1, 1, 6), utc(2024, 1, 1, 7))
+    )
+
+
+def test_a_parsed_a03_period_has_no_hole_inside() -> None:
+    day = Interval(utc(2024, 1, 1), utc(2024, 1, 2))
+    [series_read] = parsed("A03", [1, 5, 20])
+    assert find_holes(day, [series_read], BEFORE) == IntervalSet()
 
 
 def test_an_a03_curve_repeats_instead_of_leaving_holes() -> None:
@@ -148,22 +193,35 @@ _STEPS = {"PT15M": QUARTER, "PT30M": 2 * QUARTER, "PT60M": 4 * QUARTER, "P1D": t
 @given(
     resolution=st.sampled_from(sorted(_STEPS)),
     length=st.integers(2, 300),
-    removed=st.sets(st.integers(1, 299)),
+    removed=st.sets(st.integers(0, 299)),
     past=st.booleans(),
+    with_period=st.booleans(),
 )
 def test_removing_points_of_a_regular_series_makes_exactly_those_holes(
-    resolution: str, length: int, removed: set[int], past: bool
+    resolution: str, length: int, removed: set[int], past: bool, with_period: bool
 ) -> None:
     step = _STEPS[resolution]
     start = utc(2023, 1, 1)
     interval = Interval(start, start + step * length)
-    gone = {i for i in removed if i < length}
+    # Without its Period, nothing tells that a series should have started earlier.
+    gone = {i for i in removed if i < length and (with_period or i > 0)}
+    assume(len(gone) < length)
     stamps = [start + step * i for i in range(length) if i not in gone]
-    answer = series(SeriesKey("A65", "A01", "A04", out_domain=NL, resolution=resolution), stamps)
+    key = SeriesKey("A65", "A01", "A04", out_domain=NL, resolution=resolution)
+    answer = Series(
+        key,
+        tuple(Point(t, 1.0) for t in stamps),
+        curve_type="A01",
+        period=interval if with_period else None,
+    )
     now = interval.end if past else interval.end - timedelta(microseconds=1)
     last = max(i for i in range(length) if i not in gone)
     expected = holes(
-        *((start + step * i, start + step * (i + 1)) for i in gone if past or i < last)
+        *(
+            (start + step * i, start + step * (i + 1))
+            for i in gone
+            if past or with_period or i < last
+        )
     )
     assert find_holes(interval, [answer], now) == expected
 

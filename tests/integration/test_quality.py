@@ -23,6 +23,7 @@ from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import CoverageEntry, Outcome
 from entsoe_core.observations import Point, Series, SeriesKey
 from entsoe_core.timeline import Interval, IntervalSet, utc
+from tests.integration.contract.builders import NOW, chunks_of, job
 from tests.integration.databases import open_engine, run_blocking, sqlite_url
 
 ENTSOE = Path(sys.executable).parent / "entsoe"
@@ -72,10 +73,14 @@ def database(tmp_path: Path) -> str:
 
 
 def quality(url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return entsoe(url, "quality", *arguments)
+
+
+def entsoe(url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("ENTSOE_")}
     env["ENTSOE_DATABASE_URL"] = url
     return subprocess.run(
-        [str(ENTSOE), "quality", *arguments],
+        [str(ENTSOE), *arguments],
         env=env,
         capture_output=True,
         text=True,
@@ -163,3 +168,25 @@ def test_the_http_route_answers_the_same_bodies(database: str, tmp_path: Path) -
     assert next(csv.reader(io.StringIO(as_csv.text))) == list(QUALITY_FIELDS)
     assert bad.status_code == 422
     assert "actual_load" in bad.json()["detail"]
+
+
+async def _job_with_holes(url: str) -> None:
+    async with open_engine(url) as engine:
+        uow = SqlUnitOfWorkFactory(engine)
+        async with uow() as unit:
+            await unit.progress.add_job(job("holes"), chunks_of("holes", [NL], months=2))
+            await unit.commit()
+        async with uow() as unit:
+            first = await unit.progress.claim_next("w", NOW, timedelta(minutes=2))
+            assert first is not None
+            await unit.progress.save_chunk(first.complete(98, 1, 1, NOW, holes=2))
+            await unit.commit()
+
+
+def test_status_counts_the_holes_of_a_job(database: str) -> None:
+    run_blocking(lambda: _job_with_holes(database))
+    body = json.loads(entsoe(database, "status", "holes", "--json").stdout)
+    assert body["holes"] == 2
+    text = entsoe(database, "status", "holes")
+    assert text.returncode == 0, text.stderr
+    assert "2 holes (see `entsoe quality`)" in text.stdout

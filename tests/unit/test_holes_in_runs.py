@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from adapters.fakes import FakeClock, ScriptedMarketDataSource
 from adapters.memory import MemoryUnitOfWorkFactory
+from entrypoints.cli_support import ChunkProgressView, describe
+from entrypoints.wire import JobBody
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import Coverage, RecheckPolicy
 from entsoe_core.progress import ChunkProgress, ChunkStatus, JobStatus
@@ -102,3 +106,15 @@ async def test_a_series_cut_before_its_interval_ends_has_no_hole_yet(
 async def service_chunks(uow: MemoryUnitOfWorkFactory, job_id: str) -> list[ChunkProgress]:
     async with uow() as unit:
         return await unit.progress.get_chunks(job_id)
+
+
+async def test_the_progress_lines_count_each_chunks_holes(
+    uow: MemoryUnitOfWorkFactory, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = ScriptedMarketDataSource(clock, cut_after=CUT)
+    view = ChunkProgressView(1, 0, "backfill")
+    with view.shown() as update:
+        report = await make_service(uow, source, clock).start(REQUEST, update)
+    assert f"({2 * CUT} points, 1 holes)" in capsys.readouterr().err
+    assert "1 holes (see `entsoe quality`)" in describe(report)
+    assert JobBody.of(report).holes == 1

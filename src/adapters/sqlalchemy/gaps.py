@@ -1,7 +1,9 @@
 """Gaps as SQL: the requested interval minus the final entries of the coverage ledger.
 
-:meth:`RecheckPolicy.is_final` is rendered per dialect (SQLite keeps instants as integer
-microseconds, PostgreSQL as timestamptz); the gaps-and-islands query is the same on both.
+:meth:`RecheckPolicy.is_final` is rendered in two parts: whether the fetch came after the
+settle time, per dialect (SQLite keeps instants as integer microseconds, PostgreSQL as
+timestamptz), and whether its holes, if any, were accepted. The gaps-and-islands query is the
+same on both.
 """
 
 from __future__ import annotations

@@ -148,3 +148,16 @@ async def test_holes_are_clipped_to_the_period() -> None:
     [only] = await report(uow, first_week)
     assert only.holes == IntervalSet((Interval(JANUARY.start + 100 * HOUR, first_week.end),))
     assert only.expected == 7 * 24
+
+
+async def test_no_tail_is_expected_of_a_fetch_made_before_its_interval_ended() -> None:
+    uow = MemoryUnitOfWorkFactory()
+    fetched = JANUARY.start + 100 * HOUR
+    await store(
+        uow,
+        [series(HOURLY, hours(JANUARY.start, fetched))],
+        [CoverageEntry(JANUARY, Outcome.DATA, fetched)],
+    )
+    [only] = await report(uow)
+    assert only.holes == IntervalSet()
+    assert only.expected == only.stored == 100

@@ -2,7 +2,8 @@
 
 A series is expected to hold every step of its resolution from its first stored point in the
 period to its last and, where a fetch with data asked for more (its coverage entry goes on past
-the last point), to the end of that fetch's interval, within the period. Holes are the expected
+the last point, and its interval had ended when it was fetched), to the end of that fetch's
+interval, within the period. Holes are the expected
 steps not stored, less what a sibling of the same identity in another resolution holds (prices
 went from PT60M to PT15M on 2025-10-01). A series is not expected before its first stored point:
 where nothing was ever fetched, ``entsoe coverage`` tells what is missing.
@@ -79,7 +80,11 @@ def _judge(
     coverage: Coverage,
     stats: list[SeriesStats],
 ) -> list[SeriesQuality]:
-    fetched = [e for e in coverage.entries if e.outcome is Outcome.DATA]
+    # As when an answer is checked: only an interval over by the time of its fetch promises
+    # its whole tail (forecasts and today's data are not all published yet).
+    fetched = [
+        e for e in coverage.entries if e.outcome is Outcome.DATA and e.interval.end <= e.fetched_at
+    ]
     last_fetch = max((e.fetched_at for e in coverage.entries), default=None)
     accepted = coverage.holes(accepted=True)
     spans: defaultdict[SeriesKey, list[tuple[SeriesKey, Interval]]] = defaultdict(list)

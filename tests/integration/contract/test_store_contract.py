@@ -665,3 +665,42 @@ async def test_series_stats_count_each_series_and_find_its_gaps_in_the_database(
 
     async with uow_factory() as uow:
         assert await uow.store.series_stats(PRICES, NL, YEAR) == []
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kept=st.lists(st.sets(st.integers(0, 95), min_size=1), min_size=1, max_size=3),
+    resolution=st.sampled_from(["PT15M", "PT60M", "P1D"]),
+    window=st.tuples(st.integers(0, 40), st.integers(41, 96)),
+)
+async def test_series_stats_agree_with_the_reference_store(
+    uow_factory: UnitOfWorkFactory,
+    kept: list[set[int]],
+    resolution: str,
+    window: tuple[int, int],
+) -> None:
+    area = AreaKey(f"AREA-{next(_example_numbers)}")
+    step = {"PT15M": timedelta(minutes=15), "PT60M": timedelta(hours=1)}.get(
+        resolution, timedelta(days=1)
+    )
+    start = utc(2024, 1, 1)
+    data = [
+        _at(
+            SeriesKey("A65", "A16", f"A{n:02d}", out_domain=area.code, resolution=resolution),
+            [start + i * step for i in sorted(steps)],
+        )
+        for n, steps in enumerate(kept)
+    ]
+    interval = Interval(start + window[0] * step, start + window[1] * step)
+    reference = MemoryUnitOfWorkFactory()
+    for factory in (uow_factory, reference):
+        await upsert(factory, LOAD, area, data)
+    async with uow_factory() as uow:
+        found = await uow.store.series_stats(LOAD, area, interval)
+    async with reference() as uow:
+        expected = await uow.store.series_stats(LOAD, area, interval)
+    assert found == expected

@@ -40,6 +40,7 @@ from entsoe_core.ports import (
 from entsoe_core.services.backfill import BackfillService
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.importing import ImportService
+from entsoe_core.services.quality import QualityService
 from entsoe_core.services.reads import ReadService
 from entsoe_core.services.reports import JobReports
 
@@ -68,6 +69,7 @@ class Application:
     gap_fill: GapFillService
     reads: ReadService
     imports: ImportService
+    quality: QualityService
 
 
 SourceFactory = Callable[[RateLimiterPort], MarketDataSourcePort]
@@ -127,6 +129,9 @@ def build_container(
         ImportService, factory=lambda: ImportService(uow, read_saved), scope=punq.Scope.singleton
     )
     container.register(
+        QualityService, factory=lambda: QualityService(uow), scope=punq.Scope.singleton
+    )
+    container.register(
         GapFillService,
         factory=lambda: GapFillService(
             container.resolve(BackfillService),
@@ -184,4 +189,5 @@ async def application(
             gap_fill=container.resolve(GapFillService),
             reads=container.resolve(ReadService),
             imports=container.resolve(ImportService),
+            quality=container.resolve(QualityService),
         )

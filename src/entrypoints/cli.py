@@ -16,6 +16,7 @@ from entrypoints.cli_demo import demo
 from entrypoints.cli_emulator import emulator
 from entrypoints.cli_jobs import backfill, cancel, coverage, fill_gaps, jobs, resume, status, worker
 from entrypoints.cli_parse import parse
+from entrypoints.cli_quality import quality
 from entrypoints.cli_serve import serve
 from entsoe_core import __version__
 
@@ -35,6 +36,7 @@ for command in (backfill, resume, cancel, status, jobs, coverage, fill_gaps, wor
     main.add_command(command)
 main.add_command(import_)
 main.add_command(export)
+main.add_command(quality)
 main.add_command(demo)
 main.add_command(emulator)
 main.add_command(parse)

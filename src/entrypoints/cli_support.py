@@ -117,6 +117,8 @@ def describe(report: JobReport) -> str:
     parts.append(f"{report.counts.points_written} points")
     if report.counts.points_kept:
         parts.append(f"{report.counts.points_kept} kept (stored values are newer)")
+    if report.holes:
+        parts.append(f"{report.holes} holes (see `entsoe quality`)")
     parts.append(f"{report.counts.requests} requests")
     if report.elapsed is not None:
         parts.append(f"elapsed {_clock_text(report.elapsed.total_seconds())}")
@@ -188,6 +190,8 @@ class ChunkProgressView:
         points = f"{chunk.points_written} points"
         if chunk.points_kept:
             points += f", {chunk.points_kept} kept"
+        if chunk.holes:
+            points += f", {chunk.holes} holes"
         line = (
             f"[{count}] {state} {chunk.chunk.dataset} {chunk.chunk.area} "
             f"{chunk.chunk.interval.start:%Y-%m-%d}..{chunk.chunk.interval.end:%Y-%m-%d} "

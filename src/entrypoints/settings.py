@@ -82,6 +82,7 @@ class BackfillSettings:
     retry_max_seconds: float = attrs.field(default=60.0, validator=_in_range(0.001, 3600))
     lease_seconds: float = attrs.field(default=120.0, validator=_in_range(1, 86400))
     no_data_recheck_days: float = attrs.field(default=7.0, validator=_in_range(0, 365))
+    max_hole_fetches: int = attrs.field(default=3, validator=_in_range(1, 100))
     areas: tuple[str, ...] = attrs.field(default=(), validator=_known_areas)
     datasets: tuple[str, ...] = attrs.field(default=(), validator=_known_datasets)
     outage_threshold: int | None = attrs.field(
@@ -128,7 +129,10 @@ class BackfillSettings:
 
     @property
     def recheck(self) -> RecheckPolicy:
-        return RecheckPolicy(no_data_settle=timedelta(days=self.no_data_recheck_days))
+        return RecheckPolicy(
+            no_data_settle=timedelta(days=self.no_data_recheck_days),
+            max_hole_fetches=self.max_hole_fetches,
+        )
 
     @property
     def retry(self) -> RetryPolicy:

@@ -23,11 +23,14 @@ from entsoe_core.areas import AREAS
 from entsoe_core.breaker import SourceState
 from entsoe_core.observations import Observation, Series, SeriesKey
 from entsoe_core.progress import ChunkStatus
+from entsoe_core.services.quality import SeriesQuality
 from entsoe_core.services.requests import CoverageReport, JobReport
 from entsoe_core.timeline import Interval
 
 __all__ = [
     "DEFAULT_ROW_FORMAT",
+    "FIRST_HOLES",
+    "QUALITY_FIELDS",
     "ROW_FIELDS",
     "ROW_FORMATS",
     "ChunkCountsBody",
@@ -36,11 +39,13 @@ __all__ = [
     "JobBody",
     "ObservationRow",
     "ObservationsPage",
+    "QualityBody",
     "Row",
     "SourceOutageBody",
     "iter_rows",
     "json_text",
     "observation_rows",
+    "quality_csv",
     "row",
     "row_format_for",
     "row_writer",
@@ -223,6 +228,7 @@ class JobBody(msgspec.Struct, frozen=True):
     chunks_total: int
     points_written: int
     points_kept: int
+    holes: int
     requests: int
     elapsed_seconds: float | None
     eta_seconds: float | None
@@ -253,6 +259,7 @@ class JobBody(msgspec.Struct, frozen=True):
             chunks_total=counts.total,
             points_written=counts.points_written,
             points_kept=counts.points_kept,
+            holes=report.holes,
             requests=counts.requests,
             elapsed_seconds=_seconds(report.elapsed),
             eta_seconds=_seconds(report.eta),
@@ -303,6 +310,90 @@ class CoverageBody(msgspec.Struct, frozen=True):
             no_data=[IntervalBody.of(i) for i in report.no_data],
             missing=[IntervalBody.of(i) for i in report.gaps],
         )
+
+
+# -- quality: entsoe quality, GET /quality --------------------------------------------------
+
+FIRST_HOLES: Final = 10
+"""How many holes a quality row lists; ``holes`` counts them all."""
+
+
+class QualityBody(msgspec.Struct, frozen=True):
+    """The quality of one stored series over a period: points expected and stored, holes."""
+
+    dataset: str
+    area: str
+    area_label: str
+    document_type: str
+    process_type: str
+    business_type: str
+    psr_type: str
+    in_domain: str
+    out_domain: str
+    classification_position: str
+    resolution: str
+    start: datetime
+    end: datetime
+    expected: int
+    stored: int
+    missing: int
+    holes: int
+    holes_accepted: int
+    first_holes: list[IntervalBody]
+    last_fetch: datetime | None
+    revision: int
+
+    @classmethod
+    def of(cls, quality: SeriesQuality) -> QualityBody:
+        key = quality.key
+        return cls(
+            dataset=quality.dataset,
+            area=str(quality.area),
+            area_label=AREAS.label(quality.area),
+            document_type=key.document_type,
+            process_type=key.process_type,
+            business_type=key.business_type,
+            psr_type=key.psr_type,
+            in_domain=key.in_domain,
+            out_domain=key.out_domain,
+            classification_position=key.classification_position,
+            resolution=key.resolution,
+            start=quality.period.start,
+            end=quality.period.end,
+            expected=quality.expected,
+            stored=quality.stored,
+            missing=quality.expected - quality.stored,
+            holes=len(quality.holes),
+            holes_accepted=quality.holes_accepted,
+            first_holes=[IntervalBody.of(hole) for hole in quality.holes.intervals[:FIRST_HOLES]],
+            last_fetch=quality.last_fetch,
+            revision=quality.revision,
+        )
+
+
+QUALITY_FIELDS: Final = tuple(QualityBody.__struct_fields__)
+"""The columns of the quality CSV: the fields of the JSON body, in its order."""
+
+
+def quality_csv(out: TextIO, bodies: Iterable[QualityBody]) -> None:
+    """Quality rows as CSV: instants in UTC with ``Z``; ``first_holes`` as ISO 8601
+    intervals (``start/end``) separated by spaces."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(QUALITY_FIELDS)
+    for body in bodies:
+        writer.writerow(_csv_cell(getattr(body, field)) for field in QUALITY_FIELDS)
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, datetime):
+        return _instant_text(value)
+    if isinstance(value, list):
+        return " ".join(f"{_instant_text(i.start)}/{_instant_text(i.end)}" for i in value)
+    return "" if value is None else value
+
+
+def _instant_text(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def json_text(body: object) -> str:

@@ -17,8 +17,17 @@ import attrs
 from entsoe_core.areas import AreaKey
 from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
 from entsoe_core.errors import UnstorableData
+from entsoe_core.timeline import Interval
 
-__all__ = ["Observation", "Point", "Series", "SeriesKey", "dataset_for", "filing_area"]
+__all__ = [
+    "Observation",
+    "Point",
+    "Series",
+    "SeriesKey",
+    "SeriesStats",
+    "dataset_for",
+    "filing_area",
+]
 
 
 class Point(NamedTuple):
@@ -56,6 +65,8 @@ class Series:
     curve_type: str = ""
     revision: int = 1
     created_at: datetime | None = None
+    period: Interval | None = None
+    """The Period of the document it was read from: what the document promises to cover."""
 
     def __len__(self) -> int:
         return len(self.points)
@@ -74,6 +85,21 @@ class Observation:
     curve_type: str = ""
     revision: int = 1
     created_at: datetime | None = None
+
+
+@attrs.frozen
+class SeriesStats:
+    """One stored series over a period, as the store counts it (no point leaves the store)."""
+
+    key: SeriesKey
+    points: int
+    first: datetime
+    last: datetime
+    revision: int
+    """The highest revision among its stored values."""
+    gaps: tuple[tuple[datetime, datetime], ...] = ()
+    """Consecutive stored points further apart than one step of its resolution can last
+    (:attr:`entsoe_core.holes.Step.longest`), in time order."""
 
 
 def count_points(series: Sequence[Series]) -> int:

@@ -18,7 +18,7 @@ from entsoe_core.areas import AreaKey
 from entsoe_core.breaker import SourceChange, SourceState
 from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
 from entsoe_core.errors import StorageError
-from entsoe_core.observations import Observation, Series, SeriesKey
+from entsoe_core.observations import Observation, Series, SeriesKey, SeriesStats
 from entsoe_core.plan import Chunk
 from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkProgress, ChunkStatus, JobStatus
 from entsoe_core.timeline import Interval, IntervalSet
@@ -184,6 +184,14 @@ class EnergyStorePort(Protocol):
         self, dataset: str, area: AreaKey, requested: Interval, policy: RecheckPolicy
     ) -> IntervalSet:
         """What of ``requested`` no final coverage entry covers, computed by the store."""
+        ...
+
+    async def series_stats(
+        self, dataset: str, area: AreaKey, interval: Interval
+    ) -> list[SeriesStats]:
+        """Every series of (dataset, area) with points in ``interval``, ordered by key: its
+        points, first and last instant, highest revision, and the gaps between consecutive
+        points longer than a step of its resolution. Computed by the store."""
         ...
 
 

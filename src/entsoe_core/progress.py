@@ -90,6 +90,8 @@ class ChunkProgress:
     last_error: str | None = None
     points_kept: int = 0
     """Points not written because the stored value comes from a newer document version."""
+    holes: int = 0
+    """How many holes (runs of missing steps) the committed answer had."""
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     version: int = 0
@@ -121,13 +123,22 @@ class ChunkProgress:
         return attrs.evolve(self, lease_expires_at=now + lease, updated_at=now)
 
     def complete(
-        self, points: int, requests: int, attempts: int, now: datetime, *, kept: int = 0
+        self,
+        points: int,
+        requests: int,
+        attempts: int,
+        now: datetime,
+        *,
+        kept: int = 0,
+        holes: int = 0,
     ) -> ChunkProgress:
-        """Done: ``points`` written, ``kept`` not written because the stored ones are newer."""
+        """Done: ``points`` written, ``kept`` not written because the stored ones are newer,
+        ``holes`` found in the answer."""
         return self._to(
             ChunkStatus.DONE,
             points_written=self.points_written + points,
             points_kept=self.points_kept + kept,
+            holes=holes,
             requests=self.requests + requests,
             attempts=self.attempts + attempts,
             last_error=None,
@@ -189,18 +200,21 @@ class ChunkCounts:
     requests: int = 0
     live_leases: int = 0
     points_kept: int = 0
+    holes: int = 0
+    """Holes found in the answers of the job's chunks."""
 
     @classmethod
     def of(cls, chunks: Iterable[ChunkProgress], now: datetime) -> ChunkCounts:
         by_status = dict.fromkeys(ChunkStatus, 0)
-        points = requests = live = kept = 0
+        points = requests = live = kept = holes = 0
         for chunk in chunks:
             by_status[chunk.status] += 1
             points += chunk.points_written
             requests += chunk.requests
             live += chunk.lease_live(now)
             kept += chunk.points_kept
-        return cls(by_status, points, requests, live, kept)
+            holes += chunk.holes
+        return cls(by_status, points, requests, live, kept, holes)
 
     def __getitem__(self, status: ChunkStatus) -> int:
         return self.by_status.get(status, 0)

@@ -46,6 +46,7 @@ ROUTES = {
     ("post", "/backfills/{job_id}/cancel"),
     ("get", "/coverage"),
     ("get", "/observations"),
+    ("get", "/quality"),
     ("get", "/health"),
 }
 
@@ -625,6 +626,8 @@ def test_the_openapi_document_describes_every_route(loaded: httpx.Client) -> Non
             assert "401" in operation["responses"]
     observations = document["paths"]["/observations"]["get"]["responses"]["200"]
     assert set(observations["content"]) == {"application/json", "text/csv"}
+    quality = document["paths"]["/quality"]["get"]["responses"]["200"]
+    assert set(quality["content"]) == {"application/json", "text/csv"}
 
 
 def test_entsoe_serve_starts_the_api_and_stops_on_sigterm(tmp_path: Path) -> None:

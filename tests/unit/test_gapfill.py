@@ -86,3 +86,23 @@ async def test_final_history_is_not_fetched_twice(
     before = len(source.requests)
     await gap_fill(uow, clock, source).run()
     assert all(c.interval.start >= utc(2024, 6, 1) for c in source.requests[before:])
+
+
+async def test_intervals_answered_with_holes_are_asked_again(
+    uow: MemoryUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    source = ScriptedMarketDataSource(clock, published_until=clock.now(), cut_after=24 * 5)
+    first = await gap_fill(uow, clock, source).run()
+    assert first is not None
+    assert first.holes > 0
+    async with uow() as unit:
+        chunks = await unit.progress.get_chunks(first.job.id)
+    holed = {c.chunk.interval for c in chunks if c.holes}
+    assert len(holed) == first.holes
+
+    asked_before = len(source.requests)
+    source.cut_after = None
+    second = await gap_fill(uow, clock, source).run()
+    assert second is not None
+    assert second.holes == 0
+    assert holed <= {c.interval for c in source.requests[asked_before:]}

@@ -95,3 +95,11 @@ def test_the_emulator_and_test_variables_are_not_refused_as_unknown_settings() -
 def test_a_misspelt_setting_is_still_refused() -> None:
     with pytest.raises(ConfigurationError, match="ENTSOE_EMULATR_TOKEN"):
         load_settings({"ENTSOE_EMULATR_TOKEN": "x"})
+
+
+def test_the_bound_on_fetching_holes_again() -> None:
+    assert load_settings({}).backfill.recheck.max_hole_fetches == 3
+    settings = load_settings({"ENTSOE_MAX_HOLE_FETCHES": "5"})
+    assert settings.backfill.recheck.max_hole_fetches == 5
+    with pytest.raises(ConfigurationError, match="ENTSOE_MAX_HOLE_FETCHES must be between 1"):
+        load_settings({"ENTSOE_MAX_HOLE_FETCHES": "0"})

@@ -42,6 +42,7 @@ from lxml import etree
 
 from entsoe_core.errors import DocumentFault
 from entsoe_core.observations import Point, Series, SeriesKey
+from entsoe_core.timeline import Interval
 
 from .errors import BodyTooLarge, MalformedDocument, UnsupportedDocument
 from .resolution import Resolution
@@ -502,6 +503,7 @@ class _DocumentReader:
             curve_type=curve,
             revision=self._revision(),
             created_at=self._created_at(),
+            period=Interval(start, end),
         )
 
     def _ordered(self, given: list[tuple[int, float]]) -> list[tuple[int, float]]:

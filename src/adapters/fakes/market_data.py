@@ -55,7 +55,9 @@ class ScriptedMarketDataSource:
 
     Failures are taken from a queue (first fetches first) or decided per chunk by ``rule``;
     during the ``outages`` (instants of the clock) every fetch fails as unavailable. Every
-    call is recorded in ``requests``, and the instant it was made in ``sent_at``.
+    call is recorded in ``requests``, and the instant it was made in ``sent_at``. With
+    ``cut_after`` set, every series stops after that many points, as the real API's did for
+    weeks (answered with HTTP 200 all the same).
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class ScriptedMarketDataSource:
         series_per_chunk: int = 2,
         published_until: datetime | None = None,
         outages: Iterable[Interval] = (),
+        cut_after: int | None = None,
     ) -> None:
         self._clock = clock
         self._queue = deque(failures)
@@ -74,6 +77,7 @@ class ScriptedMarketDataSource:
         self._series_per_chunk = series_per_chunk
         self._published_until = published_until
         self._outages = tuple(outages)
+        self.cut_after = cut_after
         self.requests: list[Chunk] = []
         self.sent_at: list[datetime] = []
 
@@ -115,7 +119,7 @@ class ScriptedMarketDataSource:
             while cursor < end:
                 points.append(Point(cursor, synthetic_value(f"{chunk.area}{key}", cursor)))
                 cursor += timedelta(hours=1)
-            yield Series(key, tuple(points), unit="MAW", curve_type="A01")
+            yield Series(key, tuple(points[: self.cut_after]), unit="MAW", curve_type="A01")
 
 
 __all__ = ["Failure", "ScriptedMarketDataSource", "SourceError", "synthetic_value"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
+from itertools import pairwise
 
 from adapters.memory.database import CoverageRow, ObservationKey, OverlayTable, StoredValue
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
-from entsoe_core.observations import Observation, Series
+from entsoe_core.holes import Step
+from entsoe_core.observations import Observation, Series, SeriesKey, SeriesStats
 from entsoe_core.ports import ObservationCursor
 from entsoe_core.timeline import Interval, IntervalSet
 from entsoe_core.versions import UpsertResult, Version
@@ -81,3 +85,27 @@ class MemoryEnergyStore:
         self, dataset: str, area: AreaKey, requested: Interval, policy: RecheckPolicy
     ) -> IntervalSet:
         return (await self.coverage(dataset, area, requested)).gaps(requested, policy)
+
+    async def series_stats(
+        self, dataset: str, area: AreaKey, interval: Interval
+    ) -> list[SeriesStats]:
+        found: defaultdict[SeriesKey, list[tuple[datetime, int]]] = defaultdict(list)
+        for (d, a, key, timestamp), value in self._observations.items():
+            if d == dataset and a == area and interval.contains(timestamp):
+                found[key].append((timestamp, value[3]))
+        stats = []
+        for key in sorted(found):
+            points = sorted(found[key])
+            longest = Step.of(key.resolution).longest
+            stamps = [timestamp for timestamp, _ in points]
+            stats.append(
+                SeriesStats(
+                    key,
+                    len(points),
+                    stamps[0],
+                    stamps[-1],
+                    max(revision for _, revision in points),
+                    tuple((a, b) for a, b in pairwise(stamps) if b - a > longest),
+                )
+            )
+        return stats

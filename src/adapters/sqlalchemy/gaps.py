@@ -1,7 +1,9 @@
 """Gaps as SQL: the requested interval minus the final entries of the coverage ledger.
 
-:meth:`RecheckPolicy.is_final` is rendered per dialect (SQLite keeps instants as integer
-microseconds, PostgreSQL as timestamptz); the gaps-and-islands query is the same on both.
+:meth:`RecheckPolicy.is_final` is rendered in two parts: whether the fetch came after the
+settle time, per dialect (SQLite keeps instants as integer microseconds, PostgreSQL as
+timestamptz), and whether its holes, if any, were accepted. The gaps-and-islands query is the
+same on both.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 IsFinal = Callable[[RecheckPolicy], sa.ColumnElement[bool]]
-"""A dialect's :meth:`RecheckPolicy.is_final`: ``end + settle(outcome) <= fetched_at``."""
+"""A dialect's :meth:`RecheckPolicy.settled`: ``end + settle(outcome) <= fetched_at``."""
+
+
+def without_open_holes() -> sa.ColumnElement[bool]:
+    """The rest of :meth:`RecheckPolicy.is_final`: no holes, or holes accepted."""
+    return sa.or_(coverage.c.hole_count == 0, coverage.c.holes_accepted)
 
 
 def _settle(policy: RecheckPolicy, as_value: Callable[[timedelta], Any]) -> sa.Case[Any]:
@@ -78,6 +85,7 @@ def gaps_query(
             c.interval_start < end(),
             c.interval_end > start(),
             is_final(policy),
+            without_open_holes(),
         )
         .cte("clipped")
     )

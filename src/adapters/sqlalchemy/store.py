@@ -17,6 +17,7 @@ Coverage answers and gaps are computed by the database; nothing loads every row 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,13 @@ from adapters.sqlalchemy.bulk_postgres import upsert_postgres
 from adapters.sqlalchemy.bulk_sqlite import upsert_sqlite
 from adapters.sqlalchemy.errors import storage_errors
 from adapters.sqlalchemy.gaps import IsFinal, gaps_query, is_final_postgres, is_final_sqlite
+from adapters.sqlalchemy.series_stats import (
+    POSTGRES_GAPS,
+    SQLITE_GAPS,
+    GapRule,
+    gaps_statement,
+    totals_statement,
+)
 from adapters.sqlalchemy.tables import (
     SERIES_KEY_COLUMNS,
     UtcDateTime,
@@ -40,7 +48,7 @@ from adapters.sqlalchemy.tables import (
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import Coverage, CoverageEntry, Outcome, RecheckPolicy
 from entsoe_core.errors import StorageError
-from entsoe_core.observations import Observation, Series, SeriesKey, count_points
+from entsoe_core.observations import Observation, Series, SeriesKey, SeriesStats, count_points
 from entsoe_core.ports import ObservationCursor
 from entsoe_core.timeline import Interval, IntervalSet
 from entsoe_core.versions import UpsertResult
@@ -64,11 +72,12 @@ class _Dialect:
     insert: Callable[[sa.Table], Any]
     upsert: BulkUpsert
     is_final: IsFinal
+    gap_rule: GapRule
 
 
 _DIALECTS = {
-    "postgresql": _Dialect(postgresql.insert, upsert_postgres, is_final_postgres),
-    "sqlite": _Dialect(sqlite.insert, upsert_sqlite, is_final_sqlite),
+    "postgresql": _Dialect(postgresql.insert, upsert_postgres, is_final_postgres, POSTGRES_GAPS),
+    "sqlite": _Dialect(sqlite.insert, upsert_sqlite, is_final_sqlite, SQLITE_GAPS),
 }
 
 
@@ -162,12 +171,17 @@ class SqlEnergyStore:
                     interval_end=entry.interval.end,
                     outcome=entry.outcome.value,
                     fetched_at=entry.fetched_at,
+                    holes=_holes_text(entry.holes),
+                    hole_count=len(entry.holes),
+                    holes_accepted=entry.holes_accepted,
                 )
             )
 
     async def coverage(self, dataset: str, area: AreaKey, within: Interval) -> Coverage:
         c = coverage.c
-        query = sa.select(c.interval_start, c.interval_end, c.outcome, c.fetched_at).where(
+        query = sa.select(
+            c.interval_start, c.interval_end, c.outcome, c.fetched_at, c.holes, c.holes_accepted
+        ).where(
             c.dataset == dataset,
             c.area == str(area),
             c.interval_start < within.end,
@@ -184,6 +198,33 @@ class SqlEnergyStore:
         with storage_errors(f"compute the gaps of {dataset} {area}"):
             rows = (await self._connection().execute(query)).all()
         return IntervalSet(tuple(Interval(row.gap_start, row.gap_end) for row in rows))
+
+    async def series_stats(
+        self, dataset: str, area: AreaKey, interval: Interval
+    ) -> list[SeriesStats]:
+        conn = self._connection()
+        with storage_errors(f"count the stored series of {dataset} {area}"):
+            totals = (await conn.execute(totals_statement(dataset, str(area), interval))).all()
+            if not totals:
+                return []
+            resolutions = {row.resolution for row in totals}
+            statement = gaps_statement(
+                dataset, str(area), interval, resolutions, self._dialect.gap_rule
+            )
+            gaps: dict[int, list[tuple[datetime, datetime]]] = {}
+            for row in (await conn.execute(statement)).all():
+                gaps.setdefault(row.series_id, []).append((row.before, row.after))
+        return [
+            SeriesStats(
+                key=SeriesKey(*(getattr(row, name) for name in SERIES_KEY_COLUMNS)),
+                points=int(row.points),
+                first=row.first,
+                last=row.last,
+                revision=int(row.revision),
+                gaps=tuple(gaps.get(row.id, ())),
+            )
+            for row in totals
+        ]
 
 
 # -- series ids -------------------------------------------------------------------------
@@ -246,4 +287,22 @@ def _coverage_entry_from_row(row: AnyRow) -> CoverageEntry:
         interval=Interval(row.interval_start, row.interval_end),
         outcome=Outcome(row.outcome),
         fetched_at=row.fetched_at,
+        holes=_holes_from_text(row.holes),
+        holes_accepted=bool(row.holes_accepted),
+    )
+
+
+def _holes_text(holes: IntervalSet) -> str | None:
+    """Holes as JSON text: a list of [start, end] ISO 8601 pairs; none as NULL."""
+    if not holes:
+        return None
+    return json.dumps([[hole.start.isoformat(), hole.end.isoformat()] for hole in holes])
+
+
+def _holes_from_text(text: str | None) -> IntervalSet:
+    if not text:
+        return IntervalSet()
+    return IntervalSet.of(
+        Interval(datetime.fromisoformat(start), datetime.fromisoformat(end))
+        for start, end in json.loads(text)
     )

@@ -28,7 +28,7 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.enums import OpenAPIType
 
 from entrypoints.bootstrap import application
-from entrypoints.http_api import backfills, data, health
+from entrypoints.http_api import backfills, data, health, quality
 from entrypoints.http_api.auth import SECURITY_SCHEME, BearerAuth
 from entrypoints.http_api.json_body import MAX_BODY_BYTES
 from entrypoints.http_api.problems import handle
@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> Litestar:
         settings.http_token, allow_unauthenticated=settings.http_allow_unauthenticated
     )
     app = Litestar(
-        route_handlers=[*backfills.ROUTES, *data.ROUTES, *health.ROUTES],
+        route_handlers=[*backfills.ROUTES, *data.ROUTES, *quality.ROUTES, *health.ROUTES],
         dependencies={"runtime": Provide(runtime, sync_to_thread=False)},
         exception_handlers={Exception: handle},
         lifespan=[lifespan],
@@ -105,7 +105,7 @@ def _document(app: Litestar) -> None:
 
     Litestar documents its own 400 validation answer on every route with parameters; ours
     answer 422 problem details instead (documented per route). And /observations answers
-    CSV as well as JSON, with the next cursor in a header.
+    CSV as well as JSON, with the next cursor in a header; /quality answers CSV too.
     """
     schema = app.openapi_schema
     for item in (schema.paths or {}).values():
@@ -126,4 +126,12 @@ def _document(app: Litestar) -> None:
             description="The cursor of the next page; absent on the last page.",
             required=False,
         )
+    }
+    report = schema.paths["/quality"].get if schema.paths else None
+    if report is None or report.responses is None:
+        raise RuntimeError("the /quality route is missing from the OpenAPI document")
+    report_ok: Any = report.responses["200"]
+    report_ok.content = {
+        **(report_ok.content or {}),
+        data.CSV_MEDIA_TYPE: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
     }

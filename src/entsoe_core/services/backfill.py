@@ -64,6 +64,7 @@ class BackfillService:
             limiter,
             retry=retry,
             limits=limits,
+            recheck=self.recheck,
             rng=rng,
             owner=owner,
             breaker=breaker,

@@ -30,7 +30,7 @@ from typing import ParamSpec, TypeVar
 import attrs
 
 from entsoe_core.areas import AreaKey
-from entsoe_core.coverage import CoverageEntry, Outcome
+from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.errors import (
     EntsoeBackfillError,
     LeaseLost,
@@ -42,6 +42,7 @@ from entsoe_core.errors import (
     TransientStorageError,
     UnstorableData,
 )
+from entsoe_core.holes import answer_entry
 from entsoe_core.ports import (
     AbstractUnitOfWork,
     ChunkData,
@@ -100,11 +101,13 @@ class ChunkRunner:
         *,
         retry: RetryPolicy | None = None,
         limits: RunLimits | None = None,
+        recheck: RecheckPolicy | None = None,
         rng: random.Random | None = None,
         owner: str | None = None,
         breaker: SourceBreakerPort | None = None,
     ) -> None:
         self._uow = uow
+        self._recheck = recheck or RecheckPolicy()
         self._source = source
         self._outage = OutageGuard(breaker, clock)
         self._clock = clock
@@ -401,17 +404,25 @@ class ChunkRunner:
     ) -> ChunkProgress:
         now = self._clock.now()
         target = chunk.chunk
+        # What arrived is stored even with holes; its coverage entry records them.
+        entry = answer_entry(target, answer, now)
         async with self._uow() as uow:
             stored = UpsertResult()
-            outcome = Outcome.NO_DATA
             if isinstance(answer, ChunkData):
-                outcome = Outcome.DATA
                 stored = await uow.store.upsert(target.dataset, target.area, answer.series)
-            await uow.store.record_coverage(
-                target.dataset, target.area, CoverageEntry(target.interval, outcome, now)
-            )
+            if entry.holes:
+                earlier = await uow.store.coverage(target.dataset, target.area, target.interval)
+                entry = self._recheck.accept_holes(entry, earlier.entries)
+            await uow.store.record_coverage(target.dataset, target.area, entry)
             done = await uow.progress.save_chunk(
-                chunk.complete(stored.written, requests, attempts, now, kept=stored.kept_newer)
+                chunk.complete(
+                    stored.written,
+                    requests,
+                    attempts,
+                    now,
+                    kept=stored.kept_newer,
+                    holes=len(entry.holes),
+                )
             )
             await self.settle(uow, await uow.progress.get_job(chunk.job_id))
             await uow.commit()

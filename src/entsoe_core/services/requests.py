@@ -120,6 +120,11 @@ class JobReport:
         return self.counts.live_leases > 0
 
     @property
+    def holes(self) -> int:
+        """Holes found in the answers of the job's chunks; their coverage stays provisional."""
+        return self.counts.holes
+
+    @property
     def elapsed(self) -> timedelta | None:
         if self.job.started_at is None:
             return None

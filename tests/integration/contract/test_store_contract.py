@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -431,18 +432,69 @@ async def test_gaps_of_an_untouched_area_are_the_whole_request(
     assert gaps == IntervalSet((YEAR,))
 
 
+async def test_coverage_keeps_the_holes_of_each_entry(uow_factory: UnitOfWorkFactory) -> None:
+    found = IntervalSet.of(
+        (
+            Interval(utc(2024, 1, 3, 10), utc(2024, 1, 3, 10, 30)),
+            Interval(utc(2024, 1, 11, 10, 15), utc(2024, 2, 1)),
+        )
+    )
+    with_holes = attrs.evolve(_entry(0, 31, Outcome.DATA, 40), holes=found)
+    accepted = attrs.evolve(_entry(31, 60, Outcome.DATA, 70), holes=found, holes_accepted=True)
+    async with uow_factory() as uow:
+        for entry in (with_holes, accepted, _entry(60, 90, Outcome.DATA, 100)):
+            await uow.store.record_coverage(LOAD, NL, entry)
+        await uow.commit()
+    async with uow_factory() as uow:
+        coverage = await uow.store.coverage(LOAD, NL, YEAR)
+    assert [(e.holes, e.holes_accepted) for e in coverage.entries] == [
+        (found, False),
+        (found, True),
+        (IntervalSet(), False),
+    ]
+
+
+async def test_gaps_ask_again_for_holes_until_they_are_accepted(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    hole = IntervalSet((Interval(utc(2024, 1, 11), utc(2024, 2, 1)),))
+    async with uow_factory() as uow:
+        # Settled long ago, but with holes: provisional.
+        await uow.store.record_coverage(
+            LOAD, NL, attrs.evolve(_entry(0, 31, Outcome.DATA, 100), holes=hole)
+        )
+        # Holes accepted as published that way: final.
+        await uow.store.record_coverage(
+            LOAD,
+            NL,
+            attrs.evolve(_entry(31, 60, Outcome.DATA, 100), holes=hole, holes_accepted=True),
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        gaps = await uow.store.gaps(LOAD, NL, Interval(_BASE, utc(2024, 3, 1)), RecheckPolicy())
+    assert gaps == IntervalSet((Interval(_BASE, _BASE + timedelta(days=31)),))
+
+
 _BASE = utc(2024, 1, 1)
 _entries = st.lists(
     st.builds(
-        lambda start, length, outcome, lag: CoverageEntry(
+        lambda start, length, outcome, lag, holes, accepted: CoverageEntry(
             Interval(_BASE + timedelta(hours=start), _BASE + timedelta(hours=start + length)),
             outcome,
             _BASE + timedelta(hours=start + length + lag),
+            holes=IntervalSet.of(
+                Interval(_BASE + timedelta(hours=start + h), _BASE + timedelta(hours=start + h + 1))
+                for h in holes
+                if h < length
+            ),
+            holes_accepted=accepted,
         ),
         st.integers(0, 200),
         st.integers(1, 60),
         st.sampled_from(Outcome),
         st.integers(-30, 400),
+        st.sets(st.integers(0, 59), max_size=3),
+        st.booleans(),
     ),
     max_size=12,
 )
@@ -553,3 +605,102 @@ async def test_versions_applied_in_any_order_end_with_the_newest(
         (winner * 10 + n, *versions[winner]) for n in range(_INSTANTS)
     ]
     assert total == UpsertResult(len(order) * _INSTANTS - expected_kept, expected_kept)
+
+
+# -- series statistics: entsoe quality ------------------------------------------------------
+
+
+def _hours(start: datetime, count: int, *, skip: frozenset[int] = frozenset()) -> list[datetime]:
+    return [start + timedelta(hours=h) for h in range(count) if h not in skip]
+
+
+def _at(key: SeriesKey, stamps: list[datetime], revision: int = 1) -> Series:
+    return Series(key, tuple(Point(t, 1.0) for t in stamps), "MAW", "A01", revision)
+
+
+async def test_series_stats_count_each_series_and_find_its_gaps_in_the_database(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    start = utc(2024, 1, 1)
+    hourly = SeriesKey("A65", "A16", "A04", out_domain=NL.code, resolution="PT60M")
+    quarterly = attrs.evolve(hourly, resolution="PT15M")
+    monthly = SeriesKey("A65", "A32", "A04", out_domain=NL.code, resolution="P1M")
+    daily = SeriesKey("A65", "A31", "A04", out_domain=NL.code, resolution="P1D")
+    months = [utc(2024, m, 1) for m in (1, 2, 4, 5)]
+    # Local days of CET around the spring change (23 hours long): no gap.
+    days = [utc(2024, 3, 29, 23), utc(2024, 3, 30, 23), utc(2024, 3, 31, 22), utc(2024, 4, 2, 22)]
+    await upsert(
+        uow_factory,
+        LOAD,
+        NL,
+        [
+            _at(hourly, _hours(start, 48, skip=frozenset({5, 6, 30}))),
+            _at(hourly, _hours(start, 2), revision=3),
+            _at(quarterly, [start + timedelta(minutes=15 * q) for q in range(8)]),
+            _at(monthly, months),
+            _at(daily, days),
+            _at(hourly, _hours(utc(2025, 2, 1), 3)),  # outside the interval
+        ],
+    )
+    await upsert(uow_factory, LOAD, DE_LU, [_at(hourly, _hours(start, 3, skip=frozenset({1})))])
+
+    async with uow_factory() as uow:
+        stats = await uow.store.series_stats(LOAD, NL, YEAR)
+
+    assert [s.key for s in stats] == sorted([hourly, quarterly, monthly, daily])
+    by_key = {s.key: s for s in stats}
+    assert by_key[hourly].points == 45
+    assert by_key[hourly].revision == 3
+    assert (by_key[hourly].first, by_key[hourly].last) == (start, start + timedelta(hours=47))
+    assert by_key[hourly].gaps == (
+        (start + timedelta(hours=4), start + timedelta(hours=7)),
+        (start + timedelta(hours=29), start + timedelta(hours=31)),
+    )
+    assert by_key[quarterly].gaps == ()
+    assert by_key[monthly].gaps == ((utc(2024, 2, 1), utc(2024, 4, 1)),)
+    assert by_key[daily].gaps == ((utc(2024, 3, 31, 22), utc(2024, 4, 2, 22)),)
+    for one in stats:
+        assert one.first.utcoffset() == timedelta(0)
+        assert all(a.utcoffset() == b.utcoffset() == timedelta(0) for a, b in one.gaps)
+
+    async with uow_factory() as uow:
+        assert await uow.store.series_stats(PRICES, NL, YEAR) == []
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kept=st.lists(st.sets(st.integers(0, 95), min_size=1), min_size=1, max_size=3),
+    resolution=st.sampled_from(["PT15M", "PT60M", "P1D"]),
+    window=st.tuples(st.integers(0, 40), st.integers(41, 96)),
+)
+async def test_series_stats_agree_with_the_reference_store(
+    uow_factory: UnitOfWorkFactory,
+    kept: list[set[int]],
+    resolution: str,
+    window: tuple[int, int],
+) -> None:
+    area = AreaKey(f"AREA-{next(_example_numbers)}")
+    step = {"PT15M": timedelta(minutes=15), "PT60M": timedelta(hours=1)}.get(
+        resolution, timedelta(days=1)
+    )
+    start = utc(2024, 1, 1)
+    data = [
+        _at(
+            SeriesKey("A65", "A16", f"A{n:02d}", out_domain=area.code, resolution=resolution),
+            [start + i * step for i in sorted(steps)],
+        )
+        for n, steps in enumerate(kept)
+    ]
+    interval = Interval(start + window[0] * step, start + window[1] * step)
+    reference = MemoryUnitOfWorkFactory()
+    for factory in (uow_factory, reference):
+        await upsert(factory, LOAD, area, data)
+    async with uow_factory() as uow:
+        found = await uow.store.series_stats(LOAD, area, interval)
+    async with reference() as uow:
+        expected = await uow.store.series_stats(LOAD, area, interval)
+    assert found == expected

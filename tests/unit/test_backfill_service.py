@@ -209,6 +209,7 @@ async def test_status_reports_counters_elapsed_and_eta(
         ChunkStatus.DONE: 2,
         ChunkStatus.FAILED: 0,
         ChunkStatus.CANCELLED: 0,
+        ChunkStatus.SPLIT: 0,
     }
     assert status.elapsed is not None
     assert status.eta is None

@@ -1,6 +1,7 @@
 """In-memory adapters: the reference twin of the SQL adapters, used by unit tests."""
 
 from adapters.memory.database import MemoryDatabase
+from adapters.memory.limits import MemoryDatasetLimits
 from adapters.memory.progress import MemoryBackfillProgress
 from adapters.memory.ratelimit import MemoryRateLimiter
 from adapters.memory.store import MemoryEnergyStore
@@ -9,6 +10,7 @@ from adapters.memory.unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFacto
 __all__ = [
     "MemoryBackfillProgress",
     "MemoryDatabase",
+    "MemoryDatasetLimits",
     "MemoryEnergyStore",
     "MemoryRateLimiter",
     "MemoryUnitOfWork",

@@ -1,6 +1,7 @@
 """SQL adapters on async SQLAlchemy Core: SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
 
 from adapters.sqlalchemy.engine import DEFAULT_DATABASE_URL, create_engine, database_url
+from adapters.sqlalchemy.limits import SqlDatasetLimits
 from adapters.sqlalchemy.migrate import upgrade
 from adapters.sqlalchemy.progress import SqlBackfillProgress
 from adapters.sqlalchemy.ratelimit import SqlRateLimiter
@@ -11,6 +12,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "SchemaGate",
     "SqlBackfillProgress",
+    "SqlDatasetLimits",
     "SqlEnergyStore",
     "SqlRateLimiter",
     "SqlUnitOfWork",

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import RecheckPolicy
-from entsoe_core.plan import BackfillPlan, ChunkPolicy
+from entsoe_core.plan import BackfillPlan, ChunkPolicy, ChunkSpan
 from entsoe_core.ports import ClockPort, MarketDataSourcePort, RateLimiterPort, UnitOfWorkFactory
 from entsoe_core.progress import BackfillJob, ChunkProgress, ChunkStatus, JobKind, JobStatus, new_id
 from entsoe_core.services.chunk_runner import ChunkListener, ChunkRunner, RunLimits
@@ -65,8 +65,14 @@ class BackfillService:
         """The chunks that cover exactly what the request still misses."""
         reports = await self._reads.coverage(request)
         return BackfillPlan.build(
-            {(r.dataset, r.area): r.gaps for r in reports}, ChunkPolicy(request.span)
+            {(r.dataset, r.area): r.gaps for r in reports}, await self.policy(request.span)
         )
+
+    async def policy(self, span: ChunkSpan | None) -> ChunkPolicy:
+        """How chunks are cut now: the cap, and every limit the source has taught so far."""
+        async with self._uow(reading=True) as uow:
+            learned = await uow.limits.learned()
+        return ChunkPolicy(span, {key: limit.span for key, limit in learned.items()})
 
     async def create(
         self,
@@ -79,7 +85,7 @@ class BackfillService:
         if gaps is None:
             plan = await self.plan(request)
         else:
-            plan = BackfillPlan.build(gaps, ChunkPolicy(request.span))
+            plan = BackfillPlan.build(gaps, await self.policy(request.span))
         now = self._clock.now()
         job = BackfillJob(
             id=new_id(),

@@ -36,7 +36,9 @@ from entsoe_core.errors import (
     LeaseLost,
     PermanentSourceError,
     RateLimited,
+    RequestTooLong,
     StorageError,
+    TooManyInstances,
     TransientSourceError,
     TransientStorageError,
     UnstorableData,
@@ -52,6 +54,7 @@ from entsoe_core.ports import (
 )
 from entsoe_core.progress import BackfillJob, ChunkProgress, ChunkStatus, JobStatus
 from entsoe_core.services.retry import RetryPolicy
+from entsoe_core.services.splitting import ChunkSplitter
 from entsoe_core.validation import check_answer
 from entsoe_core.versions import UpsertResult
 
@@ -63,7 +66,7 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 ChunkListener = Callable[[ChunkProgress], None]
-"""Called with each chunk's final state (done or failed) as soon as it is committed."""
+"""Called with each chunk's final state (done, failed or split) as soon as it is committed."""
 
 
 @attrs.frozen
@@ -110,6 +113,7 @@ class ChunkRunner:
         self.owner = owner or default_owner()
         self._claim_lock = asyncio.Lock()
         self._active_areas: Counter[AreaKey] = Counter()
+        self._splitter = ChunkSplitter(uow, clock, self.settle)
 
     async def run_chunks(
         self,
@@ -294,6 +298,9 @@ class ChunkRunner:
             raise
 
     async def _fetch_and_commit(self, tally: _Tally) -> ChunkProgress:
+        refitted = await self.persist(self._splitter.fit, tally.chunk)
+        if refitted is not None:
+            return refitted
         while True:
             await self.persist(self._limiter.acquire)
             if tally.requests or self._lease_aging(tally.chunk):
@@ -322,6 +329,10 @@ class ChunkRunner:
                     return await self.persist(self._fail_tally, tally, reason)
                 await self._clock.sleep(self._retry.delay(tally.attempts, self._rng))
                 continue
+            except (RequestTooLong, TooManyInstances) as error:
+                return await self.persist(
+                    self._splitter.refused, tally.chunk, error, tally.requests, tally.attempts
+                )
             except PermanentSourceError as error:
                 return await self.persist(self._fail_tally, tally, str(error))
             except TransientStorageError as error:

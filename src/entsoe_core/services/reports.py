@@ -45,6 +45,11 @@ class JobReports:
     async def _report(self, uow: AbstractUnitOfWork, job: BackfillJob) -> JobReport:
         now = self._clock.now()
         counts = await uow.progress.counts(job.id, now)
+        learned = await uow.limits.learned()
         return JobReport(
-            job.settle(counts, now), counts, await uow.progress.last_error(job.id), now
+            job.settle(counts, now),
+            counts,
+            await uow.progress.last_error(job.id),
+            now,
+            limits=tuple(learned[key] for key in job.datasets if key in learned),
         )

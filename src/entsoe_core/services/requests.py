@@ -11,6 +11,7 @@ from entsoe_core.areas import AREAS, AreaKey
 from entsoe_core.coverage import Coverage, Outcome
 from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import InvalidRequest
+from entsoe_core.limits import LearnedLimit
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkStatus
 from entsoe_core.timeline import Interval, IntervalSet, add_months, utc
@@ -31,7 +32,8 @@ class BackfillRequest:
     areas: tuple[AreaKey, ...]
     datasets: tuple[str, ...]
     period: Interval
-    span: ChunkSpan = ChunkSpan.MONTH
+    span: ChunkSpan | None = None
+    """A cap on the chunk span; ``None``: each dataset's chunks as long as its limits allow."""
 
     @classmethod
     def parse(
@@ -41,7 +43,7 @@ class BackfillRequest:
         start: datetime,
         end: datetime,
         *,
-        span: ChunkSpan = ChunkSpan.MONTH,
+        span: ChunkSpan | None = None,
         max_years: int = 10,
     ) -> BackfillRequest:
         """Resolve names and check every combination; raise on the first bad value."""
@@ -110,6 +112,8 @@ class JobReport:
     counts: ChunkCounts
     last_error: str | None
     now: datetime
+    limits: tuple[LearnedLimit, ...] = ()
+    """The request limits learned from refusals for the job's datasets."""
 
     @property
     def running(self) -> bool:

@@ -31,6 +31,7 @@ from entsoe_core.errors import ConfigurationError
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ClockPort, MarketDataSourcePort, RateLimiterPort, SourceAnswer
 from entsoe_core.services.backfill import BackfillService
+from entsoe_core.services.datasets import DatasetReports
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.importing import ImportService
 from entsoe_core.services.reads import ReadService
@@ -61,6 +62,7 @@ class Application:
     gap_fill: GapFillService
     reads: ReadService
     imports: ImportService
+    datasets: DatasetReports
 
 
 SourceFactory = Callable[[RateLimiterPort], MarketDataSourcePort]
@@ -113,6 +115,9 @@ def build_container(
     )
     container.register(
         ImportService, factory=lambda: ImportService(uow, read_saved), scope=punq.Scope.singleton
+    )
+    container.register(
+        DatasetReports, factory=lambda: DatasetReports(uow), scope=punq.Scope.singleton
     )
     container.register(
         GapFillService,
@@ -172,4 +177,5 @@ async def application(
             gap_fill=container.resolve(GapFillService),
             reads=container.resolve(ReadService),
             imports=container.resolve(ImportService),
+            datasets=container.resolve(DatasetReports),
         )

@@ -22,7 +22,7 @@ from entsoe_core.services.reads import ReadService
 from entsoe_core.services.reports import JobReports
 from entsoe_core.services.requests import BackfillRequest, JobReport
 from entsoe_core.services.retry import RetryPolicy
-from entsoe_core.timeline import IntervalSet
+from entsoe_core.timeline import IntervalSet, floor_to_day
 
 __all__ = ["BackfillService", "ChunkListener", "RunLimits"]
 
@@ -69,10 +69,15 @@ class BackfillService:
         )
 
     async def policy(self, span: ChunkSpan | None) -> ChunkPolicy:
-        """How chunks are cut now: the cap, and every limit the source has taught so far."""
+        """How chunks are cut now: the cap, every limit the source has taught so far, and
+        apart from the days whose data may still change."""
         async with self._uow(reading=True) as uow:
             learned = await uow.limits.learned()
-        return ChunkPolicy(span, {key: limit.span for key, limit in learned.items()})
+        return ChunkPolicy(
+            span,
+            {key: limit.span for key, limit in learned.items()},
+            fresh_from=floor_to_day(self._clock.now() - self.recheck.data_settle),
+        )
 
     async def create(
         self,

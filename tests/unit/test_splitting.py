@@ -10,9 +10,10 @@ from adapters.fakes import Failure, FakeClock, ScriptedMarketDataSource, refuse_
 from adapters.memory import MemoryDatabase, MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from entsoe_core.areas import AREAS, AreaKey
 from entsoe_core.datasets import DATASETS
-from entsoe_core.limits import LearnedLimit, RequestSpan
+from entsoe_core.errors import IllegalTransition
+from entsoe_core.limits import LearnedLimit, RequestSpan, tighter
 from entsoe_core.plan import Chunk, ChunkPolicy, ChunkSpan
-from entsoe_core.progress import ChunkStatus, JobStatus
+from entsoe_core.progress import ChunkProgress, ChunkStatus, JobStatus, split_children
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.services.splitting import halve
 from entsoe_core.timeline import Interval, utc
@@ -273,3 +274,45 @@ def test_halving_cuts_at_the_day_boundary_nearest_the_middle(
     interval: Interval, pieces: list[Interval] | None
 ) -> None:
     assert halve(interval) == pieces
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "stricter"),
+    [
+        ("P1Y", "P1M", "P1M"),
+        ("P3M", "P2M", "P2M"),
+        ("P10D", "P1M", "P10D"),
+        ("P28D", "P1M", "P28D"),
+        ("P40D", "P1M", "P1M"),
+        ("P1M", "P1M", "P1M"),
+    ],
+)
+def test_the_tighter_of_two_limits_is_the_one_that_can_last_less(
+    first: str, second: str, stricter: str
+) -> None:
+    one, other = RequestSpan.parse(first), RequestSpan.parse(second)
+    assert tighter(one, other) == tighter(other, one) == RequestSpan.parse(stricter)
+
+
+def test_children_must_cover_their_parent_exactly_in_more_than_one_piece() -> None:
+    parent = ChunkProgress("c", "j", Chunk(PRICES, NL, Interval(utc(2023, 1, 1), utc(2023, 1, 5))))
+    with pytest.raises(IllegalTransition):
+        split_children(parent, [parent.chunk.interval], NOW)
+    with pytest.raises(IllegalTransition):
+        split_children(
+            parent,
+            [
+                Interval(utc(2023, 1, 1), utc(2023, 1, 2)),
+                Interval(utc(2023, 1, 3), utc(2023, 1, 5)),
+            ],
+            NOW,
+        )
+    with pytest.raises(IllegalTransition):
+        split_children(
+            parent,
+            [
+                Interval(utc(2023, 1, 1), utc(2023, 1, 2)),
+                Interval(utc(2023, 1, 2), utc(2023, 1, 4)),
+            ],
+            NOW,
+        )

@@ -38,6 +38,7 @@ from entsoe_core.ports import (
     SourceBreakerPort,
 )
 from entsoe_core.services.backfill import BackfillService
+from entsoe_core.services.datasets import DatasetReports
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.importing import ImportService
 from entsoe_core.services.quality import QualityService
@@ -70,6 +71,7 @@ class Application:
     reads: ReadService
     imports: ImportService
     quality: QualityService
+    datasets: DatasetReports
 
 
 SourceFactory = Callable[[RateLimiterPort], MarketDataSourcePort]
@@ -132,6 +134,9 @@ def build_container(
         QualityService, factory=lambda: QualityService(uow), scope=punq.Scope.singleton
     )
     container.register(
+        DatasetReports, factory=lambda: DatasetReports(uow), scope=punq.Scope.singleton
+    )
+    container.register(
         GapFillService,
         factory=lambda: GapFillService(
             container.resolve(BackfillService),
@@ -190,4 +195,5 @@ async def application(
             reads=container.resolve(ReadService),
             imports=container.resolve(ImportService),
             quality=container.resolve(QualityService),
+            datasets=container.resolve(DatasetReports),
         )

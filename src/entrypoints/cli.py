@@ -11,6 +11,7 @@ import logging
 import click
 
 from entrypoints.cli_data import export, import_
+from entrypoints.cli_datasets import datasets
 from entrypoints.cli_db import db
 from entrypoints.cli_demo import demo
 from entrypoints.cli_emulator import emulator
@@ -42,6 +43,7 @@ main.add_command(emulator)
 main.add_command(parse)
 main.add_command(serve)
 main.add_command(db)
+main.add_command(datasets)
 
 
 def run() -> None:

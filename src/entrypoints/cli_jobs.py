@@ -62,7 +62,11 @@ def _finish(report: JobReport) -> None:
 @click.option("--start", type=INSTANT, required=True, help="ISO date (UTC) or datetime.")
 @click.option("--end", type=INSTANT, required=True, help="ISO date (UTC) or datetime; exclusive.")
 @click.option(
-    "--span", type=SPANS, default=None, help="Chunk span (default: ENTSOE_CHUNK_SPAN, month)."
+    "--span",
+    type=SPANS,
+    default=None,
+    help="Cap on the chunk span (default: ENTSOE_CHUNK_SPAN; unset, no cap: each dataset's "
+    "chunks are as long as its request limit allows). A cap only shortens chunks.",
 )
 @click.option(
     "--no-run",

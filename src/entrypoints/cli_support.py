@@ -114,6 +114,8 @@ def describe(report: JobReport) -> str:
     ):
         if counts[status]:
             parts.append(f"{counts[status]} {status.value.replace('_', ' ')}")
+    if counts.split:
+        parts.append(f"{counts.split} split into smaller requests")
     parts.append(f"{report.counts.points_written} points")
     if report.counts.points_kept:
         parts.append(f"{report.counts.points_kept} kept (stored values are newer)")
@@ -127,6 +129,11 @@ def describe(report: JobReport) -> str:
     if report.job.status is JobStatus.IN_PROGRESS and not report.running:
         parts.append("nobody is running it: `entsoe resume` or `entsoe worker`")
     line = ", ".join(parts)
+    for limit in report.limits:
+        line += (
+            f"\n  learned limit: {limit.dataset} at most {limit.span} per request "
+            f"(since {limit.learned_at:%Y-%m-%d %H:%M}Z)"
+        )
     if report.last_error:
         line += f"\n  last error: {report.last_error}"
     if report.outage is not None:
@@ -179,6 +186,18 @@ class ChunkProgressView:
         return self._finished
 
     def update(self, chunk: ChunkProgress) -> None:
+        if chunk.status is ChunkStatus.SPLIT:
+            # Not finished: its children carry its work and are reported as they finish.
+            line = (
+                f"split {chunk.chunk.dataset} {chunk.chunk.area} "
+                f"{chunk.chunk.interval.start:%Y-%m-%d}..{chunk.chunk.interval.end:%Y-%m-%d} "
+                f"into smaller requests: {chunk.last_error}"
+            )
+            if self._progress is not None:
+                self._progress.console.print(line, markup=False, highlight=False)
+            else:
+                print(line, file=sys.stderr, flush=True)
+            return
         self._done += 1
         self._finished += 1
         self._points += chunk.points_written

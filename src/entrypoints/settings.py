@@ -72,7 +72,8 @@ class BackfillSettings:
     """How backfills and gap-fills run."""
 
     history_years: int = attrs.field(default=3, validator=_in_range(1, 10))
-    chunk_span: ChunkSpan = ChunkSpan.MONTH
+    chunk_span: ChunkSpan | None = None
+    """A cap on the chunk span; unset: every dataset's chunks as long as its limits allow."""
     rate_limit_per_minute: float = attrs.field(default=350, validator=_in_range(1, 400))
     rate_limit_burst: int = attrs.field(default=10, validator=_in_range(1, 50))
     max_concurrent_areas: int = attrs.field(default=4, validator=_in_range(1, 1000))
@@ -179,15 +180,19 @@ def _converter() -> cattrs.Converter:
             raise ValueError(f"expected one of {', '.join(_BOOLEANS)}, got {value!r}")
         return parsed
 
-    def span(value: object, _: object) -> ChunkSpan:
+    def span(value: object, _: object) -> ChunkSpan | None:
+        text = "" if value is None else str(value).strip().lower()
+        # Empty (or "none"): no cap, the datasets' limits alone cut the chunks.
+        if text in ("", "none"):
+            return None
         try:
-            return ChunkSpan(str(value).strip().lower())
+            return ChunkSpan(text)
         except ValueError:
             choices = ", ".join(s.value for s in ChunkSpan)
-            raise ValueError(f"expected one of {choices}, got {value!r}") from None
+            raise ValueError(f"expected one of {choices} (or none), got {value!r}") from None
 
     converter.register_structure_hook(bool, boolean)
-    converter.register_structure_hook(ChunkSpan, span)
+    converter.register_structure_hook(ChunkSpan | None, span)
     return converter
 
 

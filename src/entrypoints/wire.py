@@ -2,7 +2,8 @@
 and the CSV and JSONL writers.
 
 The CLI and the HTTP API both render through this module, so ``entsoe status --json`` prints
-the HTTP API's job body, ``entsoe coverage --json`` its coverage body, and ``entsoe parse``,
+the HTTP API's job body, ``entsoe coverage --json`` its coverage body, ``entsoe datasets
+--json`` its dataset bodies, and ``entsoe parse``,
 ``entsoe export`` and ``GET /observations`` the same rows. The bodies are msgspec structs, so
 that Litestar validates and documents them; each is built from a service's result by a named
 classmethod.
@@ -21,8 +22,10 @@ import msgspec
 
 from entsoe_core.areas import AREAS
 from entsoe_core.breaker import SourceState
+from entsoe_core.limits import LearnedLimit
 from entsoe_core.observations import Observation, Series, SeriesKey
 from entsoe_core.progress import ChunkStatus
+from entsoe_core.services.datasets import DatasetReport
 from entsoe_core.services.quality import SeriesQuality
 from entsoe_core.services.requests import CoverageReport, JobReport
 from entsoe_core.timeline import Interval
@@ -35,8 +38,10 @@ __all__ = [
     "ROW_FORMATS",
     "ChunkCountsBody",
     "CoverageBody",
+    "DatasetBody",
     "IntervalBody",
     "JobBody",
+    "LearnedLimitBody",
     "ObservationRow",
     "ObservationsPage",
     "QualityBody",
@@ -176,6 +181,22 @@ class ObservationsPage(msgspec.Struct, frozen=True):
 
 JobKindName = Literal["backfill", "gap_fill"]
 JobStatusName = Literal["pending", "in_progress", "completed", "failed", "cancelled"]
+SpanName = Literal["day", "month", "quarter", "year"]
+
+
+class LearnedLimitBody(msgspec.Struct, frozen=True):
+    """A dataset's request limit as the source stated it in a refusal."""
+
+    dataset: str
+    limit: str
+    """The longest period one request may ask for, ISO 8601 ("P1M", "P1Y", "P10D")."""
+    learned_at: datetime
+    message: str
+    """What the source said."""
+
+    @classmethod
+    def of(cls, learned: LearnedLimit) -> LearnedLimitBody:
+        return cls(learned.dataset, str(learned.span), learned.learned_at, learned.message)
 
 
 class ChunkCountsBody(msgspec.Struct, frozen=True):
@@ -186,6 +207,8 @@ class ChunkCountsBody(msgspec.Struct, frozen=True):
     done: int
     failed: int
     cancelled: int
+    split: int
+    """Replaced by smaller chunks after a refusal; counted in no total."""
 
 
 class SourceOutageBody(msgspec.Struct, frozen=True):
@@ -224,6 +247,8 @@ class JobBody(msgspec.Struct, frozen=True):
     start: datetime
     end: datetime
     created_at: datetime
+    span: SpanName | None
+    """The cap on the chunk span the job was planned with; null: none."""
     chunks: ChunkCountsBody
     chunks_total: int
     points_written: int
@@ -235,6 +260,8 @@ class JobBody(msgspec.Struct, frozen=True):
     last_error: str | None
     source_outage: SourceOutageBody | None
     """While the job waits for an unavailable source; null otherwise."""
+    learned_limits: list[LearnedLimitBody]
+    """The request limits learned from refusals for the job's datasets."""
 
     @classmethod
     def of(cls, report: JobReport) -> JobBody:
@@ -249,12 +276,14 @@ class JobBody(msgspec.Struct, frozen=True):
             start=job.period.start,
             end=job.period.end,
             created_at=job.created_at,
+            span=job.span.value if job.span is not None else None,
             chunks=ChunkCountsBody(
                 pending=counts[ChunkStatus.PENDING],
                 in_flight=counts[ChunkStatus.IN_FLIGHT],
                 done=counts[ChunkStatus.DONE],
                 failed=counts[ChunkStatus.FAILED],
                 cancelled=counts[ChunkStatus.CANCELLED],
+                split=counts.split,
             ),
             chunks_total=counts.total,
             points_written=counts.points_written,
@@ -265,6 +294,7 @@ class JobBody(msgspec.Struct, frozen=True):
             eta_seconds=_seconds(report.eta),
             last_error=report.last_error,
             source_outage=SourceOutageBody.of(report.outage),
+            learned_limits=[LearnedLimitBody.of(limit) for limit in report.limits],
         )
 
 
@@ -394,6 +424,47 @@ def _csv_cell(value: object) -> object:
 
 def _instant_text(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- datasets: entsoe datasets --json, GET /datasets --------------------------------------
+
+
+class DatasetBody(msgspec.Struct, frozen=True):
+    """A dataset of the catalogue and its request limits: the catalogue's, the one learned from
+    the source's refusals (null until one is), and the effective one, the tighter of both."""
+
+    key: str
+    title: str
+    document_type: str
+    process_type: str | None
+    domain: str
+    """The request's domain parameter(s), e.g. ``in_Domain`` or ``out_Domain>in_Domain``."""
+    catalogue_limit: str
+    learned_limit: str | None
+    learned_at: datetime | None
+    learned_message: str | None
+    effective_limit: str
+    publication_horizon: str
+    """How far ahead of now data may be published, ISO 8601 ("P0D", "P2D")."""
+    resolutions: list[str]
+
+    @classmethod
+    def of(cls, report: DatasetReport) -> DatasetBody:
+        dataset, learned = report.dataset, report.learned
+        return cls(
+            key=dataset.key,
+            title=dataset.title,
+            document_type=dataset.document_type,
+            process_type=dataset.process_type,
+            domain=dataset.domain.value,
+            catalogue_limit=str(dataset.max_request_span),
+            learned_limit=None if learned is None else str(learned.span),
+            learned_at=None if learned is None else learned.learned_at,
+            learned_message=None if learned is None else learned.message,
+            effective_limit=str(report.effective_limit),
+            publication_horizon=f"P{dataset.publication_horizon.days}D",
+            resolutions=list(dataset.resolutions),
+        )
 
 
 def json_text(body: object) -> str:

@@ -19,7 +19,7 @@ import attrs
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.timeline import Interval, add_months, floor_to_day
 
-__all__ = ["Cell", "LearnedLimit", "RequestSpan", "cell_fitting"]
+__all__ = ["Cell", "LearnedLimit", "RequestSpan", "cell_fitting", "tighter"]
 
 _PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _EPOCH_DAY = date(1970, 1, 1)
@@ -79,6 +79,15 @@ class RequestSpan:
 
     def fits(self, interval: Interval) -> bool:
         return interval.end <= self.end_from(interval.start)
+
+
+def tighter(first: RequestSpan, second: RequestSpan) -> RequestSpan:
+    """The stricter of two limits: of months or of days alike, the shorter; mixed, the one
+    that can last fewer days (a month counts as 28), the one in days on a tie."""
+    if (first.months > 0) == (second.months > 0):
+        return min(first, second)
+    days, months = (first, second) if first.days else (second, first)
+    return days if days.shortest_days <= months.shortest_days else months
 
 
 @attrs.frozen

@@ -11,6 +11,7 @@ two chunks could be merged without crossing a cell boundary.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
@@ -46,6 +47,10 @@ class ChunkPolicy:
 
     span: ChunkSpan | None = None
     learned: Mapping[str, RequestSpan] = attrs.field(factory=dict)
+    fresh_from: datetime | None = None
+    """Where answers fetched now stop being final (recent data may still change): no chunk
+    straddles it, so that asking again for the recent tail of a gap does not ask again for
+    the settled data before it (a year's chunk would be fetched anew on every gap fill)."""
 
     def limits(self, dataset: Dataset) -> list[RequestSpan]:
         found = [dataset.max_request_span]
@@ -63,7 +68,13 @@ class ChunkPolicy:
         return all(limit.fits(interval) for limit in self.limits(dataset))
 
     def cut(self, dataset: Dataset, gap: Interval) -> Iterator[Interval]:
-        return self.cell(dataset).cut(gap)
+        cell = self.cell(dataset)
+        fresh = self.fresh_from
+        if fresh is None or not gap.start < fresh < gap.end:
+            return cell.cut(gap)
+        return itertools.chain(
+            cell.cut(Interval(gap.start, fresh)), cell.cut(Interval(fresh, gap.end))
+        )
 
 
 @attrs.frozen(order=True)

@@ -18,6 +18,7 @@ from entsoe_core.areas import AreaKey
 from entsoe_core.breaker import SourceChange, SourceState
 from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
 from entsoe_core.errors import StorageError
+from entsoe_core.limits import LearnedLimit
 from entsoe_core.observations import Observation, Series, SeriesKey, SeriesStats
 from entsoe_core.plan import Chunk
 from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkProgress, ChunkStatus, JobStatus
@@ -30,6 +31,7 @@ __all__ = [
     "BackfillProgressPort",
     "ChunkData",
     "ClockPort",
+    "DatasetLimitsPort",
     "DocumentReaderPort",
     "EnergyStorePort",
     "MarketDataSourcePort",
@@ -255,6 +257,31 @@ class BackfillProgressPort(Protocol):
         """
         ...
 
+    async def split_chunk(
+        self, parent: ChunkProgress, children: Sequence[ChunkProgress]
+    ) -> ChunkProgress:
+        """Store a split: ``parent`` (in state split) fenced by its version, as
+        :meth:`save_chunk` does, and ``children`` added after the job's last chunk, in order.
+
+        Returns the parent with its version bumped.
+        """
+        ...
+
+
+class DatasetLimitsPort(Protocol):
+    """Request limits the source stated in refusals, one per dataset, shared by every worker."""
+
+    async def learned(self) -> dict[str, LearnedLimit]:
+        """Every learned limit, by dataset key."""
+        ...
+
+    async def learn(self, limit: LearnedLimit) -> LearnedLimit:
+        """Remember ``limit`` unless the stored one is tighter; the limit as stored now.
+
+        A limit is never loosened: an older, longer one stated again changes nothing.
+        """
+        ...
+
 
 class AbstractUnitOfWork(abc.ABC):
     """One transaction over the store and the progress tables.
@@ -266,6 +293,7 @@ class AbstractUnitOfWork(abc.ABC):
 
     store: EnergyStorePort
     progress: BackfillProgressPort
+    limits: DatasetLimitsPort
     reading: bool = False
     """A unit of work that only reads: it cannot commit, and on SQLite it does not take the
     write lock, so reads answer while a writer holds it."""

@@ -1,7 +1,9 @@
 """The progress state machine of backfill jobs and their chunks.
 
 Chunk: ``pending → in_flight → done | failed``; ``failed → pending`` on resume;
-``in_flight → pending`` when its lease expires; ``pending | failed → cancelled``.
+``in_flight → pending`` when its lease expires; ``pending | failed → cancelled``;
+``in_flight → split`` when the source refused it as too long (or too many instances) and it
+was replaced by children that fit (:func:`split_children`).
 
 Job: ``pending → in_progress → completed | failed | cancelled``; ``failed → in_progress`` on
 resume; a pending or failed job may be cancelled too. Illegal transitions raise
@@ -9,14 +11,16 @@ resume; a pending or failed job may be cancelled too. Illegal transitions raise
 
 A job's status and counters follow from its chunks (:meth:`BackfillJob.settle`): once no chunk
 is left to run, the job is completed or failed, so it can never sit "in progress" with every
-chunk finished.
+chunk finished. A split chunk is neither open nor failed: its children carry its work, so it
+counts in no total.
 """
 
 from __future__ import annotations
 
 import enum
+import itertools
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -31,6 +35,7 @@ __all__ = [
     "ChunkProgress",
     "ChunkStatus",
     "JobStatus",
+    "split_children",
 ]
 
 
@@ -48,6 +53,7 @@ class ChunkStatus(enum.Enum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    SPLIT = "split"
 
 
 JOB_TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = {
@@ -60,10 +66,13 @@ JOB_TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = {
 
 CHUNK_TRANSITIONS: Mapping[ChunkStatus, frozenset[ChunkStatus]] = {
     ChunkStatus.PENDING: frozenset({ChunkStatus.IN_FLIGHT, ChunkStatus.CANCELLED}),
-    ChunkStatus.IN_FLIGHT: frozenset({ChunkStatus.DONE, ChunkStatus.FAILED, ChunkStatus.PENDING}),
+    ChunkStatus.IN_FLIGHT: frozenset(
+        {ChunkStatus.DONE, ChunkStatus.FAILED, ChunkStatus.PENDING, ChunkStatus.SPLIT}
+    ),
     ChunkStatus.FAILED: frozenset({ChunkStatus.PENDING, ChunkStatus.CANCELLED}),
     ChunkStatus.DONE: frozenset(),
     ChunkStatus.CANCELLED: frozenset(),
+    ChunkStatus.SPLIT: frozenset(),
 }
 
 
@@ -96,6 +105,8 @@ class ChunkProgress:
     lease_expires_at: datetime | None = None
     version: int = 0
     updated_at: datetime | None = None
+    parent_id: str | None = None
+    """The chunk this one was split from, if a refusal split one."""
 
     def _to(self, target: ChunkStatus, **changes: object) -> ChunkProgress:
         if target not in CHUNK_TRANSITIONS[self.status]:
@@ -158,6 +169,19 @@ class ChunkProgress:
             updated_at=now,
         )
 
+    def split(self, reason: str, requests: int, attempts: int, now: datetime) -> ChunkProgress:
+        """Replaced by children that fit: ``reason`` is what the source said, and the requests
+        and attempts spent on the refused interval stay counted here."""
+        return self._to(
+            ChunkStatus.SPLIT,
+            last_error=reason,
+            requests=self.requests + requests,
+            attempts=self.attempts + attempts,
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+
     def expire(self, now: datetime) -> ChunkProgress:
         """Return an in-flight chunk whose lease ran out to the pending pool."""
         if self.lease_live(now):
@@ -191,6 +215,34 @@ class ChunkProgress:
         )
 
 
+def split_children(
+    parent: ChunkProgress, pieces: Sequence[Interval], now: datetime
+) -> list[ChunkProgress]:
+    """The pending chunks that replace ``parent``, one per piece of its interval.
+
+    Their ids are the parent's with ``.1``, ``.2`` … appended, so a chunk's lineage reads from
+    its id, and splitting the same chunk twice could not add its children twice.
+    """
+    if len(pieces) < 2:
+        raise IllegalTransition(f"chunk {parent.id}", parent.status.value, "split in one piece")
+    covered = Interval(pieces[0].start, pieces[-1].end)
+    contiguous = all(a.end == b.start for a, b in itertools.pairwise(pieces))
+    if covered != parent.chunk.interval or not contiguous:
+        raise IllegalTransition(
+            f"chunk {parent.id}", str(parent.chunk.interval), f"pieces that cover {covered}"
+        )
+    return [
+        ChunkProgress(
+            f"{parent.id}.{number}",
+            parent.job_id,
+            attrs.evolve(parent.chunk, interval=piece),
+            updated_at=now,
+            parent_id=parent.id,
+        )
+        for number, piece in enumerate(pieces, start=1)
+    ]
+
+
 @attrs.frozen
 class ChunkCounts:
     """Counters of a job, all derived from its chunks."""
@@ -221,7 +273,13 @@ class ChunkCounts:
 
     @property
     def total(self) -> int:
-        return sum(self.by_status.values())
+        """Chunks of the job's work; a split chunk's work is its children's, so not it."""
+        return sum(n for status, n in self.by_status.items() if status is not ChunkStatus.SPLIT)
+
+    @property
+    def split(self) -> int:
+        """Chunks replaced by smaller ones after a refusal."""
+        return self[ChunkStatus.SPLIT]
 
     @property
     def open(self) -> int:
@@ -243,7 +301,8 @@ class BackfillJob:
     period: Interval
     datasets: tuple[str, ...]
     areas: tuple[str, ...]
-    span: ChunkSpan = ChunkSpan.MONTH
+    span: ChunkSpan | None = None
+    """The user's cap on the chunk span; ``None``: chunks as long as the limits allow."""
     kind: JobKind = JobKind.BACKFILL
     status: JobStatus = JobStatus.PENDING
     started_at: datetime | None = None

@@ -18,6 +18,7 @@ import attrs
 import httpx
 import pytest
 
+from adapters.sqlalchemy import SqlUnitOfWorkFactory
 from entrypoints.emulator import (
     EmulatorConfig,
     FaultSettings,
@@ -29,8 +30,10 @@ from entrypoints.http_api import api_in_thread
 from entrypoints.settings import BackfillSettings, Secret, Settings
 from entsoe_core.areas import AREAS
 from entsoe_core.datasets import DATASETS
+from entsoe_core.limits import LearnedLimit, RequestSpan
 from entsoe_core.observations import SeriesKey
 from entsoe_core.timeline import Interval, utc
+from tests.integration.databases import open_engine, run_blocking
 
 SEED = 4242
 API_TOKEN = "emulator-secret-4242"
@@ -48,6 +51,7 @@ ROUTES = {
     ("get", "/observations"),
     ("get", "/quality"),
     ("get", "/health"),
+    ("get", "/datasets"),
 }
 
 
@@ -608,6 +612,65 @@ def test_a_backfill_stopped_with_the_server_is_resumed_after_a_restart(tmp_path:
     assert len(items) == expected_rows(
         "day_ahead_prices", "DE_LU", utc(2024, 3, 4), utc(2024, 3, 14)
     )
+
+
+# -- datasets and learned limits ------------------------------------------------------------
+
+
+async def _learn(database: Path, limit: LearnedLimit) -> None:
+    async with (
+        open_engine(f"sqlite+aiosqlite:///{database}") as engine,
+        SqlUnitOfWorkFactory(engine)() as uow,
+    ):
+        await uow.limits.learn(limit)
+        await uow.commit()
+
+
+def test_datasets_show_the_catalogue_and_what_refusals_taught(
+    emulator: str, tmp_path: Path
+) -> None:
+    database = tmp_path / "api.sqlite3"
+    refusal = "larger than maximum allowed period 'P1M' for 'ENERGY_PRICES:XML' export"
+    with client_for(settings_for(database, emulator)) as client:
+        before = client.get("/datasets")
+        run_blocking(
+            lambda: _learn(
+                database,
+                LearnedLimit("day_ahead_prices", RequestSpan(months=1), utc(2026, 9, 3), refusal),
+            )
+        )
+        after = {d["key"]: d for d in client.get("/datasets").json()}
+        job = run_backfill(client)
+
+    assert before.status_code == 200
+    assert [d["key"] for d in before.json()] == list(DATASETS.keys)
+    assert all(d["learned_limit"] is None for d in before.json())
+    assert after["day_ahead_prices"] == {
+        "key": "day_ahead_prices",
+        "title": "Day-ahead prices",
+        "document_type": "A44",
+        "process_type": None,
+        "domain": "in_Domain=out_Domain",
+        "catalogue_limit": "P1Y",
+        "learned_limit": "P1M",
+        "learned_at": "2026-09-03T00:00:00Z",
+        "learned_message": refusal,
+        "effective_limit": "P1M",
+        "publication_horizon": "P2D",
+        "resolutions": ["PT15M", "PT30M", "PT60M"],
+    }
+    assert after["actual_total_load"]["learned_limit"] is None
+    assert job["status"] == "completed"
+    assert job["chunks"]["split"] == 0
+    assert job["span"] == "day"
+    assert job["learned_limits"] == [
+        {
+            "dataset": "day_ahead_prices",
+            "limit": "P1M",
+            "learned_at": "2026-09-03T00:00:00Z",
+            "message": refusal,
+        }
+    ]
 
 
 # -- the OpenAPI document and the command ---------------------------------------------------

@@ -126,6 +126,7 @@ def test_an_unexpected_error_over_http_fails_its_chunk_and_everyone_says_so(
         "done": 2,
         "failed": 1,
         "cancelled": 0,
+        "split": 0,
     }
     assert job["last_error"].startswith(error)
     assert health["status"] == "ok"

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from adapters.sqlalchemy import SqlUnitOfWorkFactory
-from entsoe_core.progress import ChunkStatus
+from entsoe_core.progress import ChunkProgress, ChunkStatus, split_children
+from entsoe_core.timeline import Interval
 from tests.integration.contract.builders import NL, NOW, chunks_of, job
 from tests.integration.databases import open_engine, sqlite_url
 
@@ -93,3 +94,40 @@ async def test_a_chunk_locked_by_an_open_claim_is_skipped_not_waited_for(
     assert other is not None
     assert again is not None
     assert (held.id, other.id, again.id) == (planned[0].id, planned[1].id, planned[0].id)
+
+
+async def test_concurrent_splits_of_one_job_take_positions_one_after_the_other(
+    worker_factories: list[SqlUnitOfWorkFactory],
+) -> None:
+    planned = chunks_of("job-a", months=6)
+    async with worker_factories[0]() as uow:
+        await uow.progress.add_job(job("job-a"), planned)
+        await uow.commit()
+    claimed = []
+    for n, factory in enumerate(worker_factories):
+        async with factory() as uow:
+            claimed.append(await uow.progress.claim_next(f"worker-{n}", NOW, LEASE))
+            await uow.commit()
+
+    async def split(factory: SqlUnitOfWorkFactory, chunk: ChunkProgress | None) -> None:
+        assert chunk is not None
+        interval = chunk.chunk.interval
+        middle = interval.start + timedelta(days=14)
+        halves = [Interval(interval.start, middle), Interval(middle, interval.end)]
+        parent = chunk.split("too long", 1, 1, NOW)
+        async with factory() as uow:
+            await uow.progress.split_chunk(parent, split_children(parent, halves, NOW))
+            # Each worker holds its transaction open a moment, so that they overlap.
+            await asyncio.sleep(0.05)
+            await uow.commit()
+
+    await asyncio.gather(*(split(f, c) for f, c in zip(worker_factories, claimed, strict=True)))
+
+    async with worker_factories[0]() as uow:
+        stored = await uow.progress.get_chunks("job-a")
+        counts = await uow.progress.counts("job-a", NOW)
+    assert counts.split == WORKERS
+    assert counts.total == len(planned) - WORKERS + 2 * WORKERS
+    assert sorted(c.id for c in stored if c.parent_id) == sorted(
+        f"{c.id}.{n}" for c in claimed if c is not None for n in (1, 2)
+    )

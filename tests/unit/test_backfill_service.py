@@ -209,6 +209,7 @@ async def test_status_reports_counters_elapsed_and_eta(
         ChunkStatus.DONE: 2,
         ChunkStatus.FAILED: 0,
         ChunkStatus.CANCELLED: 0,
+        ChunkStatus.SPLIT: 0,
     }
     assert status.elapsed is not None
     assert status.eta is None
@@ -324,3 +325,17 @@ async def test_a_run_cancelled_while_claiming_hands_the_chunk_back(
         chunks = await uow.progress.get_chunks(job.id)
     assert [c.status for c in chunks] == [ChunkStatus.PENDING]
     assert source.requests == []
+
+
+async def test_a_plan_up_to_now_fetches_the_days_that_may_still_change_apart(
+    service: BackfillService, clock: FakeClock
+) -> None:
+    # Now is 2024-06-15T12:00; data fetched now for days before 2024-06-13 is final.
+    recent = BackfillRequest.parse(["NL"], ["day_ahead_prices"], utc(2024, 1, 1), utc(2024, 6, 16))
+
+    plan = await service.plan(recent)
+
+    assert [c.interval for c in plan] == [
+        Interval(utc(2024, 1, 1), utc(2024, 6, 13)),
+        Interval(utc(2024, 6, 13), utc(2024, 6, 16)),
+    ]

@@ -10,6 +10,7 @@ from adapters.fakes import FakeClock, ScriptedMarketDataSource
 from adapters.memory import MemoryUnitOfWorkFactory
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import InvalidRequest
+from entsoe_core.limits import LearnedLimit, RequestSpan
 from entsoe_core.progress import JobKind, JobStatus
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.timeline import Interval, utc
@@ -106,3 +107,30 @@ async def test_intervals_answered_with_holes_are_asked_again(
     assert second is not None
     assert second.holes == 0
     assert holed <= {c.interval for c in source.requests[asked_before:]}
+
+
+async def test_a_gap_fill_plans_within_the_limits_learned_and_without_a_cap_by_default(
+    uow: MemoryUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    async with uow() as unit:
+        await unit.limits.learn(
+            LearnedLimit("day_ahead_prices", RequestSpan(months=3), clock.now(), "P3M")
+        )
+        await unit.commit()
+    source = ScriptedMarketDataSource(clock, published_until=clock.now())
+
+    job = await gap_fill(uow, clock, source, datasets=("day_ahead_prices",)).create_job()
+
+    assert job is not None
+    assert job.span is None
+    async with uow() as unit:
+        chunks = [c.chunk.interval for c in await unit.progress.get_chunks(job.id)]
+    # A year and two days in quarters (not months), the days that may still change apart.
+    assert chunks == [
+        Interval(utc(2023, 6, 15), utc(2023, 7, 1)),
+        Interval(utc(2023, 7, 1), utc(2023, 10, 1)),
+        Interval(utc(2023, 10, 1), utc(2024, 1, 1)),
+        Interval(utc(2024, 1, 1), utc(2024, 4, 1)),
+        Interval(utc(2024, 4, 1), utc(2024, 6, 13)),
+        Interval(utc(2024, 6, 13), utc(2024, 6, 18)),
+    ]

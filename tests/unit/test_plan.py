@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -113,3 +114,21 @@ def test_merged_coverage_covers_the_union(
         assert merged.with_outcome(outcome) == IntervalSet.of(
             e.interval for e in (*left, *right) if e.outcome is outcome
         )
+
+
+@given(gap_maps, st.one_of(st.none(), spans), st.integers(0, 24 * 40))
+def test_no_chunk_straddles_where_answers_stop_being_final(
+    gaps: dict[tuple[str, AreaKey], IntervalSet], span: ChunkSpan | None, hours: int
+) -> None:
+    fresh = utc(2024, 1, 1) + timedelta(hours=hours)
+    policy = ChunkPolicy(span, fresh_from=fresh)
+    uncut = ChunkPolicy(span)
+    plan = BackfillPlan.build(gaps, policy)
+    for (dataset, area), wanted in gaps.items():
+        mine = [c.interval for c in plan if c.dataset == dataset and c.area == area]
+        assert IntervalSet.of(mine) == wanted
+        assert not any(i.start < fresh < i.end for i in mine)
+        assert all(policy.fits(DATASETS.get(dataset), i) for i in mine)
+        straddling = sum(1 for gap in wanted if gap.start < fresh < gap.end)
+        expected = len(BackfillPlan.build({(dataset, area): wanted}, uncut))
+        assert expected <= len(mine) <= expected + straddling

@@ -16,6 +16,12 @@ def test_defaults() -> None:
     assert settings.api_url == "https://web-api.tp.entsoe.eu/api"
     assert settings.api_token is None
     assert settings.backfill.rate_limit_per_minute == 350
+    assert settings.backfill.chunk_span is None
+
+
+@pytest.mark.parametrize("value", ["", "none", " None "])
+def test_an_empty_or_none_chunk_span_is_no_cap(value: str) -> None:
+    assert load_settings({"ENTSOE_CHUNK_SPAN": value}).backfill.chunk_span is None
 
 
 def test_entsoe_and_backfill_prefixes() -> None:
@@ -42,7 +48,10 @@ def test_entsoe_and_backfill_prefixes() -> None:
     [
         ({"ENTSOE_HISTORY_YEARS": "11"}, "ENTSOE_HISTORY_YEARS must be between 1 and 10, got 11"),
         ({"BACKFILL__HISTORY_YEARS": "many"}, "ENTSOE_HISTORY_YEARS"),
-        ({"ENTSOE_CHUNK_SPAN": "week"}, "expected one of day, month, quarter, year, got 'week'"),
+        (
+            {"ENTSOE_CHUNK_SPAN": "week"},
+            "expected one of day, month, quarter, year \\(or none\\), got 'week'",
+        ),
         ({"ENTSOE_RATE_LIMIT_PER_MINUTE": "500"}, "between 1 and 400, got 500"),
         ({"ENTSOE_AREAS": "NL,XX"}, "unknown area 'XX'"),
         ({"ENTSOE_DATASETS": "prices"}, "unknown dataset 'prices'"),

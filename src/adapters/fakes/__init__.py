@@ -2,7 +2,12 @@
 whose database connection is lost on demand."""
 
 from adapters.fakes.clock import FakeClock
-from adapters.fakes.market_data import Failure, ScriptedMarketDataSource, synthetic_value
+from adapters.fakes.market_data import (
+    Failure,
+    ScriptedMarketDataSource,
+    refuse_longer_than,
+    synthetic_value,
+)
 from adapters.fakes.unit_of_work import FlakyUnitOfWork, FlakyUnitOfWorkFactory, Moment
 
 __all__ = [
@@ -12,5 +17,6 @@ __all__ = [
     "FlakyUnitOfWorkFactory",
     "Moment",
     "ScriptedMarketDataSource",
+    "refuse_longer_than",
     "synthetic_value",
 ]

@@ -13,10 +13,13 @@ from entsoe_core.datasets import DATASETS, DomainParameter
 from entsoe_core.errors import (
     PermanentSourceError,
     RateLimited,
+    RequestTooLong,
     SourceError,
     SourceUnavailable,
+    TooManyInstances,
     TransientSourceError,
 )
+from entsoe_core.limits import RequestSpan
 from entsoe_core.observations import Point, Series, SeriesKey
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ChunkData, ClockPort, NoData, SourceAnswer
@@ -27,10 +30,24 @@ from entsoe_core.timeline import Interval
 class Failure:
     """What a scripted fetch does instead of answering."""
 
-    kind: str  # "transient", "permanent", "rate_limited", "no_data", "unavailable"
+    kind: str  # "transient", "permanent", "rate_limited", "no_data", "unavailable",
+    # "too_long", "too_many"
     seconds: float = 60.0
+    limit: str | None = None
+    """For "too_long": the period the refusal names ("P1M"); none named when ``None``."""
 
     def raise_or_answer(self, now: datetime) -> NoData:
+        if self.kind == "too_long":
+            named = f" is larger than maximum allowed period '{self.limit}'" if self.limit else ""
+            raise RequestTooLong(
+                f"scripted refusal (400): the time interval{named or ' is too long'}",
+                RequestSpan.parse(self.limit) if self.limit else None,
+            )
+        if self.kind == "too_many":
+            raise TooManyInstances(
+                "scripted refusal (400): the number of instances (149) exceeds the allowed "
+                "maximum (100)"
+            )
         if self.kind == "transient":
             raise TransientSourceError("scripted transient failure (503)")
         if self.kind == "permanent":
@@ -122,4 +139,20 @@ class ScriptedMarketDataSource:
             yield Series(key, tuple(points[: self.cut_after]), unit="MAW", curve_type="A01")
 
 
-__all__ = ["Failure", "ScriptedMarketDataSource", "SourceError", "synthetic_value"]
+def refuse_longer_than(limit: str) -> Callable[[Chunk, int], Failure | None]:
+    """A rule that refuses, naming ``limit``, every chunk longer than ``limit``."""
+    span = RequestSpan.parse(limit)
+
+    def rule(chunk: Chunk, _: int) -> Failure | None:
+        return None if span.fits(chunk.interval) else Failure("too_long", limit=limit)
+
+    return rule
+
+
+__all__ = [
+    "Failure",
+    "ScriptedMarketDataSource",
+    "SourceError",
+    "refuse_longer_than",
+    "synthetic_value",
+]

@@ -2,6 +2,7 @@
 
 from adapters.memory.breaker import MemorySourceBreaker
 from adapters.memory.database import MemoryDatabase
+from adapters.memory.limits import MemoryDatasetLimits
 from adapters.memory.progress import MemoryBackfillProgress
 from adapters.memory.ratelimit import MemoryRateLimiter
 from adapters.memory.store import MemoryEnergyStore
@@ -10,6 +11,7 @@ from adapters.memory.unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFacto
 __all__ = [
     "MemoryBackfillProgress",
     "MemoryDatabase",
+    "MemoryDatasetLimits",
     "MemoryEnergyStore",
     "MemoryRateLimiter",
     "MemorySourceBreaker",

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import CoverageEntry
+from entsoe_core.limits import LearnedLimit
 from entsoe_core.observations import SeriesKey
 from entsoe_core.progress import BackfillJob, ChunkProgress
 
@@ -74,4 +75,5 @@ class MemoryDatabase:
         self.coverage: dict[int, CoverageRow] = {}
         self.jobs: dict[str, BackfillJob] = {}
         self.chunks: dict[str, ChunkProgress] = {}
+        self.dataset_limits: dict[str, LearnedLimit] = {}
         self.lock = asyncio.Lock()

@@ -62,7 +62,12 @@ class MemoryBackfillProgress:
         return ChunkCounts.of(await self.get_chunks(job_id), now)
 
     async def last_error(self, job_id: str) -> str | None:
-        failed = [c for c in await self.get_chunks(job_id) if c.last_error is not None]
+        # A split chunk's reason is a refusal its children answer, not an error of the job.
+        failed = [
+            c
+            for c in await self.get_chunks(job_id)
+            if c.last_error is not None and c.status is not ChunkStatus.SPLIT
+        ]
         if not failed:
             return None
         return max(failed, key=lambda c: (c.updated_at is not None, c.updated_at)).last_error
@@ -106,4 +111,14 @@ class MemoryBackfillProgress:
             )
         saved = attrs.evolve(chunk, version=chunk.version + 1)
         self._chunks[chunk.id] = saved
+        return saved
+
+    async def split_chunk(
+        self, parent: ChunkProgress, children: Sequence[ChunkProgress]
+    ) -> ChunkProgress:
+        saved = await self.save_chunk(parent)
+        for child in children:
+            if child.id in self._chunks:
+                raise InvalidRequest(f"a chunk with id {child.id!r} exists already")
+            self._chunks[child.id] = child
         return saved

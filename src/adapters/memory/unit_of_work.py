@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.memory.database import MemoryDatabase, OverlayTable
+from adapters.memory.limits import MemoryDatasetLimits
 from adapters.memory.progress import MemoryBackfillProgress
 from adapters.memory.store import MemoryEnergyStore
 from entsoe_core.ports import AbstractUnitOfWork, refuse_commit_when_reading
@@ -20,10 +21,12 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
             OverlayTable(database.coverage),
             OverlayTable(database.jobs),
             OverlayTable(database.chunks),
+            OverlayTable(database.dataset_limits),
         )
-        observations, coverage, jobs, chunks = self._tables
+        observations, coverage, jobs, chunks, limits = self._tables
         self.store = MemoryEnergyStore(observations, coverage)
         self.progress = MemoryBackfillProgress(jobs, chunks)
+        self.limits = MemoryDatasetLimits(limits)
         self._open = False
 
     async def _begin(self) -> None:

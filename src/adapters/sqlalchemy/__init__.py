@@ -2,6 +2,7 @@
 
 from adapters.sqlalchemy.breaker import SqlSourceBreaker
 from adapters.sqlalchemy.engine import DEFAULT_DATABASE_URL, create_engine, database_url
+from adapters.sqlalchemy.limits import SqlDatasetLimits
 from adapters.sqlalchemy.migrate import upgrade
 from adapters.sqlalchemy.progress import SqlBackfillProgress
 from adapters.sqlalchemy.ratelimit import SqlRateLimiter
@@ -12,6 +13,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "SchemaGate",
     "SqlBackfillProgress",
+    "SqlDatasetLimits",
     "SqlEnergyStore",
     "SqlRateLimiter",
     "SqlSourceBreaker",

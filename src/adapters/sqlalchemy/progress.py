@@ -146,7 +146,12 @@ class SqlBackfillProgress:
         c = chunks.c
         query = (
             sa.select(c.last_error)
-            .where(c.job_id == job_id, c.last_error.is_not(None))
+            # A split chunk's reason is a refusal its children answer, not an error of the job.
+            .where(
+                c.job_id == job_id,
+                c.last_error.is_not(None),
+                c.status != ChunkStatus.SPLIT.value,
+            )
             .order_by(
                 sa.case((c.updated_at.is_(None), 1), else_=0),
                 c.updated_at.desc(),
@@ -217,6 +222,37 @@ class SqlBackfillProgress:
                 )
         return attrs.evolve(chunk, version=chunk.version + 1)
 
+    async def split_chunk(
+        self, parent: ChunkProgress, children: Sequence[ChunkProgress]
+    ) -> ChunkProgress:
+        saved = await self.save_chunk(parent)
+        conn = self._connection()
+        with storage_errors(f"add the chunks split from {parent.id}"):
+            # The job's row is locked first, so that two workers splitting chunks of one job
+            # at once on PostgreSQL take positions one after the other, never the same.
+            await conn.execute(
+                sa.select(jobs.c.id).where(jobs.c.id == parent.job_id).with_for_update()
+            )
+            last = await conn.scalar(
+                sa.select(sa.func.max(chunks.c.position)).where(chunks.c.job_id == parent.job_id)
+            )
+            first = -1 if last is None else int(last)
+            if children:
+                await conn.execute(
+                    chunks.insert(),
+                    [
+                        {
+                            **_chunk_values(child),
+                            "id": child.id,
+                            "job_id": child.job_id,
+                            "position": first + number,
+                            "version": child.version,
+                        }
+                        for number, child in enumerate(children, start=1)
+                    ],
+                )
+        return saved
+
 
 async def _fenced_update(
     conn: AsyncConnection, table: sa.Table, row_id: str, version: int, values: dict[str, Any]
@@ -249,7 +285,8 @@ def _job_values(job: BackfillJob) -> dict[str, Any]:
         "period_end": job.period.end,
         "datasets": json.dumps(list(job.datasets)),
         "areas": json.dumps(list(job.areas)),
-        "span": job.span.value,
+        # The column is NOT NULL: an empty text is "no cap".
+        "span": job.span.value if job.span is not None else "",
         "kind": job.kind.value,
         "status": job.status.value,
         "started_at": job.started_at,
@@ -264,7 +301,7 @@ def _job_from_row(row: AnyRow) -> BackfillJob:
         period=Interval(row.period_start, row.period_end),
         datasets=tuple(json.loads(row.datasets)),
         areas=tuple(json.loads(row.areas)),
-        span=ChunkSpan(row.span),
+        span=ChunkSpan(row.span) if row.span else None,
         kind=JobKind(row.kind),
         status=JobStatus(row.status),
         started_at=row.started_at,
@@ -290,6 +327,7 @@ def _chunk_values(chunk: ChunkProgress) -> dict[str, Any]:
         "lease_owner": chunk.lease_owner,
         "lease_expires_at": chunk.lease_expires_at,
         "updated_at": chunk.updated_at,
+        "parent_id": chunk.parent_id,
     }
 
 
@@ -313,4 +351,5 @@ def _chunk_from_row(row: AnyRow) -> ChunkProgress:
         lease_expires_at=row.lease_expires_at,
         version=row.version,
         updated_at=row.updated_at,
+        parent_id=row.parent_id,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy.engine import READING
 from adapters.sqlalchemy.errors import DATABASE_ERRORS, storage_errors
+from adapters.sqlalchemy.limits import SqlDatasetLimits
 from adapters.sqlalchemy.migrate import check_schema
 from adapters.sqlalchemy.progress import SqlBackfillProgress
 from adapters.sqlalchemy.store import SqlEnergyStore
@@ -46,6 +47,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.committed = False
         self.store = SqlEnergyStore(self._current, engine.dialect.name)
         self.progress = SqlBackfillProgress(self._current)
+        self.limits = SqlDatasetLimits(self._current)
 
     def _current(self) -> AsyncConnection:
         if self._connection is None:

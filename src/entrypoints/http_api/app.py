@@ -28,7 +28,7 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.enums import OpenAPIType
 
 from entrypoints.bootstrap import application
-from entrypoints.http_api import backfills, data, health, quality
+from entrypoints.http_api import backfills, data, datasets, health, quality
 from entrypoints.http_api.auth import SECURITY_SCHEME, BearerAuth
 from entrypoints.http_api.json_body import MAX_BODY_BYTES
 from entrypoints.http_api.problems import handle
@@ -70,7 +70,13 @@ def create_app(settings: Settings) -> Litestar:
         settings.http_token, allow_unauthenticated=settings.http_allow_unauthenticated
     )
     app = Litestar(
-        route_handlers=[*backfills.ROUTES, *data.ROUTES, *quality.ROUTES, *health.ROUTES],
+        route_handlers=[
+            *backfills.ROUTES,
+            *data.ROUTES,
+            *datasets.ROUTES,
+            *quality.ROUTES,
+            *health.ROUTES,
+        ],
         dependencies={"runtime": Provide(runtime, sync_to_thread=False)},
         exception_handlers={Exception: handle},
         lifespan=[lifespan],

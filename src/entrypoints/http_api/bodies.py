@@ -50,7 +50,8 @@ class BackfillBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     start: InstantText
     end: InstantText
     span: SpanName | None = None
-    """Chunk span; the server's ENTSOE_CHUNK_SPAN (month) when absent."""
+    """A cap on the chunk span; the server's ENTSOE_CHUNK_SPAN when absent (unset there: no
+    cap, each dataset's chunks as long as its request limit allows)."""
 
 
 class HealthBody(msgspec.Struct, frozen=True):

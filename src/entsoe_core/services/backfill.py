@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import RecheckPolicy
-from entsoe_core.plan import BackfillPlan, ChunkPolicy
+from entsoe_core.plan import BackfillPlan, ChunkPolicy, ChunkSpan
 from entsoe_core.ports import (
     ClockPort,
     MarketDataSourcePort,
@@ -28,7 +28,7 @@ from entsoe_core.services.reads import ReadService
 from entsoe_core.services.reports import JobReports
 from entsoe_core.services.requests import BackfillRequest, JobReport
 from entsoe_core.services.retry import RetryPolicy
-from entsoe_core.timeline import IntervalSet
+from entsoe_core.timeline import IntervalSet, floor_to_day
 
 __all__ = ["BackfillService", "ChunkListener", "RunLimits"]
 
@@ -81,7 +81,18 @@ class BackfillService:
         """The chunks that cover exactly what the request still misses."""
         reports = await self._reads.coverage(request)
         return BackfillPlan.build(
-            {(r.dataset, r.area): r.gaps for r in reports}, ChunkPolicy(request.span)
+            {(r.dataset, r.area): r.gaps for r in reports}, await self.policy(request.span)
+        )
+
+    async def policy(self, span: ChunkSpan | None) -> ChunkPolicy:
+        """How chunks are cut now: the cap, every limit the source has taught so far, and
+        apart from the days whose data may still change."""
+        async with self._uow(reading=True) as uow:
+            learned = await uow.limits.learned()
+        return ChunkPolicy(
+            span,
+            {key: limit.span for key, limit in learned.items()},
+            fresh_from=floor_to_day(self._clock.now() - self.recheck.data_settle),
         )
 
     async def create(
@@ -95,7 +106,7 @@ class BackfillService:
         if gaps is None:
             plan = await self.plan(request)
         else:
-            plan = BackfillPlan.build(gaps, ChunkPolicy(request.span))
+            plan = BackfillPlan.build(gaps, await self.policy(request.span))
         now = self._clock.now()
         job = BackfillJob(
             id=new_id(),

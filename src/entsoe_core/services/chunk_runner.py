@@ -36,8 +36,10 @@ from entsoe_core.errors import (
     LeaseLost,
     PermanentSourceError,
     RateLimited,
+    RequestTooLong,
     SourceUnavailable,
     StorageError,
+    TooManyInstances,
     TransientSourceError,
     TransientStorageError,
     UnstorableData,
@@ -56,6 +58,7 @@ from entsoe_core.ports import (
 from entsoe_core.progress import BackfillJob, ChunkProgress, ChunkStatus, JobStatus
 from entsoe_core.services.outage import OutageGuard, Turn
 from entsoe_core.services.retry import RetryPolicy
+from entsoe_core.services.splitting import ChunkSplitter
 from entsoe_core.validation import check_answer
 from entsoe_core.versions import UpsertResult
 
@@ -67,7 +70,7 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 ChunkListener = Callable[[ChunkProgress], None]
-"""Called with each chunk's final state (done or failed) as soon as it is committed."""
+"""Called with each chunk's final state (done, failed or split) as soon as it is committed."""
 
 
 @attrs.frozen
@@ -118,6 +121,7 @@ class ChunkRunner:
         self.owner = owner or default_owner()
         self._claim_lock = asyncio.Lock()
         self._active_areas: Counter[AreaKey] = Counter()
+        self._splitter = ChunkSplitter(uow, clock, self.settle)
 
     async def run_chunks(
         self,
@@ -308,6 +312,9 @@ class ChunkRunner:
             raise
 
     async def _fetch_and_commit(self, tally: _Tally) -> ChunkProgress | None:
+        refitted = await self.persist(self._splitter.fit, tally.chunk)
+        if refitted is not None:
+            return refitted
         while True:
             await self.persist(self._limiter.acquire)
             if tally.requests or self._lease_aging(tally.chunk):
@@ -343,6 +350,10 @@ class ChunkRunner:
                     return await self.persist(self._fail_tally, tally, reason)
                 await self._clock.sleep(self._retry.delay(tally.attempts, self._rng))
                 continue
+            except (RequestTooLong, TooManyInstances) as error:
+                return await self.persist(
+                    self._splitter.refused, tally.chunk, error, tally.requests, tally.attempts
+                )
             except PermanentSourceError as error:
                 return await self.persist(self._fail_tally, tally, str(error))
             except TransientStorageError as error:

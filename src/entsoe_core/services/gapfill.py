@@ -37,7 +37,7 @@ class GapFillService:
         areas: Sequence[str],
         datasets: Sequence[str],
         history_years: int,
-        span: ChunkSpan = ChunkSpan.MONTH,
+        span: ChunkSpan | None = None,
     ) -> None:
         self._backfill = backfill
         self._uow = uow

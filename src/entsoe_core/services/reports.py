@@ -64,10 +64,12 @@ class JobReports:
         settled = job.settle(counts, now)
         # Only a job with chunks still to run waits for the source.
         waiting = settled.status in (JobStatus.PENDING, JobStatus.IN_PROGRESS)
+        learned = await uow.limits.learned()
         return JobReport(
             settled,
             counts,
             await uow.progress.last_error(job.id),
             now,
             outage=outage if waiting else None,
+            limits=tuple(learned[key] for key in job.datasets if key in learned),
         )

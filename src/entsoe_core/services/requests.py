@@ -12,6 +12,7 @@ from entsoe_core.breaker import SourceState
 from entsoe_core.coverage import Coverage, Outcome
 from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import InvalidRequest
+from entsoe_core.limits import LearnedLimit
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkStatus
 from entsoe_core.timeline import Interval, IntervalSet, add_months, utc
@@ -32,7 +33,8 @@ class BackfillRequest:
     areas: tuple[AreaKey, ...]
     datasets: tuple[str, ...]
     period: Interval
-    span: ChunkSpan = ChunkSpan.MONTH
+    span: ChunkSpan | None = None
+    """A cap on the chunk span; ``None``: each dataset's chunks as long as its limits allow."""
 
     @classmethod
     def parse(
@@ -42,7 +44,7 @@ class BackfillRequest:
         start: datetime,
         end: datetime,
         *,
-        span: ChunkSpan = ChunkSpan.MONTH,
+        span: ChunkSpan | None = None,
         max_years: int = 10,
     ) -> BackfillRequest:
         """Resolve names and check every combination; raise on the first bad value."""
@@ -113,6 +115,8 @@ class JobReport:
     now: datetime
     outage: SourceState | None = None
     """While the job waits for an unavailable source: the breaker's state."""
+    limits: tuple[LearnedLimit, ...] = ()
+    """The request limits learned from refusals for the job's datasets."""
 
     @property
     def running(self) -> bool:

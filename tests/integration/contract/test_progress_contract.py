@@ -11,8 +11,16 @@ import pytest
 from adapters.memory import MemoryUnitOfWorkFactory
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import InvalidRequest, LeaseLost, UnknownJob
+from entsoe_core.plan import ChunkSpan
 from entsoe_core.ports import UnitOfWorkFactory
-from entsoe_core.progress import ChunkCounts, ChunkProgress, ChunkStatus, JobStatus
+from entsoe_core.progress import (
+    ChunkCounts,
+    ChunkProgress,
+    ChunkStatus,
+    JobStatus,
+    split_children,
+)
+from entsoe_core.timeline import Interval
 from tests.integration.contract.builders import BE, NL, NOW, chunks_of, job
 
 LEASE = timedelta(minutes=2)
@@ -240,3 +248,93 @@ async def test_counts_of_a_job_without_chunks_are_zero(uow_factory: UnitOfWorkFa
         await uow.progress.add_job(job("empty"), [])
         assert await uow.progress.counts("empty", NOW) == ChunkCounts.of([], NOW)
         assert await uow.progress.last_error("empty") is None
+
+
+# -- splitting ------------------------------------------------------------------------------
+
+
+def _halves(chunk: ChunkProgress) -> list[Interval]:
+    interval = chunk.chunk.interval
+    middle = interval.start + timedelta(days=14)
+    return [Interval(interval.start, middle), Interval(middle, interval.end)]
+
+
+async def test_a_split_stores_the_parent_and_adds_its_children_last(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    planned = await add(uow_factory, "job-a")
+    claimed = await claim(uow_factory, "me")
+    assert claimed is not None
+
+    parent = claimed.split("too long", 1, 1, NOW)
+    children = split_children(parent, _halves(parent), NOW)
+    async with uow_factory() as uow:
+        stored = await uow.progress.split_chunk(parent, children)
+        await uow.commit()
+
+    assert stored == attrs.evolve(parent, version=parent.version + 1)
+    assert [c.id for c in children] == [f"{claimed.id}.1", f"{claimed.id}.2"]
+    assert all(c.parent_id == claimed.id for c in children)
+    async with uow_factory() as uow:
+        assert await uow.progress.get_chunks("job-a") == [stored, *planned[1:], *children]
+        counts = await uow.progress.counts("job-a", NOW)
+        assert await uow.progress.last_error("job-a") is None
+    assert counts.split == 1
+    assert counts.total == len(planned) - 1 + len(children)
+    assert counts.requests == 1
+    # The children are claimed after every chunk planned before them.
+    order = [await claim(uow_factory, f"w{i}") for i in range(len(planned) + 1)]
+    assert [c.id for c in order if c is not None] == [c.id for c in planned[1:] + children]
+
+
+async def test_a_split_by_a_worker_that_lost_its_lease_adds_nothing(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await add(uow_factory, "job-a")
+    mine = await claim(uow_factory, "me")
+    assert mine is not None
+    theirs = await claim(uow_factory, "other", after=LEASE)
+    assert theirs is not None
+
+    parent = mine.split("too long", 1, 1, NOW + LEASE)
+    async with uow_factory() as uow:
+        with pytest.raises(LeaseLost):
+            await uow.progress.split_chunk(parent, split_children(parent, _halves(mine), NOW))
+
+    async with uow_factory() as uow:
+        stored = await uow.progress.get_chunks("job-a")
+    assert [c.id for c in stored] == [c.id for c in chunks_of("job-a")]
+    assert stored[0] == theirs
+
+
+async def test_splits_in_two_jobs_number_each_jobs_positions_apart(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await add(uow_factory, "job-a")
+    await add(uow_factory, "job-b")
+    for job_id in ("job-a", "job-b", "job-a"):
+        claimed = await claim(uow_factory, "me", job_id=job_id)
+        assert claimed is not None
+        parent = claimed.split("too long", 1, 1, NOW)
+        async with uow_factory() as uow:
+            await uow.progress.split_chunk(parent, split_children(parent, _halves(parent), NOW))
+            await uow.commit()
+
+    async with uow_factory() as uow:
+        a_ids = [c.id for c in await uow.progress.get_chunks("job-a")]
+        b_ids = [c.id for c in await uow.progress.get_chunks("job-b")]
+    assert a_ids[-4:] == ["job-a-000000.1", "job-a-000000.2", "job-a-000001.1", "job-a-000001.2"]
+    assert b_ids[-2:] == ["job-b-000000.1", "job-b-000000.2"]
+
+
+async def test_a_job_without_a_span_cap_and_one_with_a_cap_read_back(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    capped = attrs.evolve(job("capped"), span=ChunkSpan.YEAR)
+    async with uow_factory() as uow:
+        await uow.progress.add_job(job("free"), [])
+        await uow.progress.add_job(capped, [])
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert (await uow.progress.get_job("free")).span is None
+        assert await uow.progress.get_job("capped") == capped

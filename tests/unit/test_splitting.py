@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import IllegalTransition
 from entsoe_core.limits import LearnedLimit, RequestSpan, tighter
 from entsoe_core.plan import Chunk, ChunkPolicy, ChunkSpan
+from entsoe_core.ports import SourceAnswer
 from entsoe_core.progress import ChunkProgress, ChunkStatus, JobStatus, split_children
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.services.splitting import halve
@@ -316,3 +318,28 @@ def test_children_must_cover_their_parent_exactly_in_more_than_one_piece() -> No
             ],
             NOW,
         )
+
+
+class SlowSource(ScriptedMarketDataSource):
+    """Answers after giving the other lanes their turn, as a real request does."""
+
+    async def fetch(self, chunk: Chunk) -> SourceAnswer:
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return await super().fetch(chunk)
+
+
+async def test_a_new_limit_is_met_by_one_refused_request_however_many_lanes_run(
+    uow: MemoryUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    source = SlowSource(clock, rule=refuse_longer_than("P1M"))
+    service = make_service(uow, source, clock, max_requests_in_flight=4)
+
+    report = await service.start(year_of_prices("NL", "BE", "FR", "AT"))
+
+    assert report.job.status is JobStatus.COMPLETED
+    refused = [r for r in source.requests if not MONTH.fits(r.interval)]
+    assert len(refused) == 1
+    assert report.counts.split == 4
+    assert report.counts[ChunkStatus.DONE] == 4 * 12
+    assert len(source.requests) == 1 + 4 * 12

@@ -58,7 +58,7 @@ from entsoe_core.ports import (
 from entsoe_core.progress import BackfillJob, ChunkProgress, ChunkStatus, JobStatus
 from entsoe_core.services.outage import OutageGuard, Turn
 from entsoe_core.services.retry import RetryPolicy
-from entsoe_core.services.splitting import ChunkSplitter
+from entsoe_core.services.splitting import ChunkSplitter, FirstRequests
 from entsoe_core.validation import check_answer
 from entsoe_core.versions import UpsertResult
 
@@ -122,6 +122,7 @@ class ChunkRunner:
         self._claim_lock = asyncio.Lock()
         self._active_areas: Counter[AreaKey] = Counter()
         self._splitter = ChunkSplitter(uow, clock, self.settle)
+        self._first_requests = FirstRequests()
 
     async def run_chunks(
         self,
@@ -290,7 +291,8 @@ class ChunkRunner:
         tally = _Tally(claimed, probe=probe)
         try:
             try:
-                return await self._fetch_and_commit(tally)
+                async with self._first_requests.turn(claimed.chunk.dataset):
+                    return await self._fetch_and_commit(tally)
             except (LeaseLost, TransientStorageError):
                 raise
             except Exception as error:

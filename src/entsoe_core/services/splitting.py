@@ -16,8 +16,10 @@ together or not at all.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from entsoe_core.datasets import DATASETS
@@ -28,7 +30,7 @@ from entsoe_core.ports import AbstractUnitOfWork, ClockPort, UnitOfWorkFactory
 from entsoe_core.progress import BackfillJob, ChunkProgress, split_children
 from entsoe_core.timeline import Interval, floor_to_day
 
-__all__ = ["ChunkSplitter", "Refusal", "halve", "pieces_after"]
+__all__ = ["ChunkSplitter", "FirstRequests", "Refusal", "halve", "pieces_after"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,38 @@ Refusal = RequestTooLong | TooManyInstances
 """The refusals a chunk is split for rather than failed."""
 
 _DAY = timedelta(days=1)
+
+
+class FirstRequests:
+    """One chunk of a dataset at a time until the source has answered one of them in this run.
+
+    A limit the catalogue does not know yet is then met by one request of the dataset, not by
+    one per lane: the lanes behind it wait for its refusal, and their chunks fit what it taught
+    (:meth:`ChunkSplitter.fit`) before anything is sent. Once a chunk of the dataset has been
+    answered, its chunks run side by side again. (Each process learns this once; several
+    workers starting at the same instant may each meet a new limit once.)
+    """
+
+    def __init__(self) -> None:
+        self._answered: set[str] = set()
+        self._turns: dict[str, asyncio.Lock] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, dataset: str) -> AsyncIterator[None]:
+        if dataset not in self._answered:
+            lock = self._turns.setdefault(dataset, asyncio.Lock())
+            await lock.acquire()
+            if dataset in self._answered:
+                lock.release()
+            else:
+                try:
+                    yield
+                    # Reached when the chunk's run ended normally: done, failed, split or held.
+                    self._answered.add(dataset)
+                finally:
+                    lock.release()
+                return
+        yield
 
 
 def halve(interval: Interval) -> list[Interval] | None:

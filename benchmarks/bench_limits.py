@@ -4,8 +4,10 @@ limits, the refusals it meets, and whether the rate budget is all it waits for.
 A backfill of 4 areas x actual total load, actual generation per type and day-ahead prices x 2
 years into a fresh SQLite file, through the application as ``entsoe backfill`` builds it (the
 HTTP source, the request budget in the database, the chunk runner), from ``entsoe emulator`` on
-loopback in a process of its own. Two runs, each against a fresh emulator and database:
+loopback in a process of its own. Three runs, each against a fresh emulator and database:
 
+- ``month cap (the old default)``: chunks of at most a month, as every plan was cut before
+  each dataset knew its limit (the baseline);
 - ``today``: the emulator keeps today's limits, which the catalogue knows (one month for load
   and generation, one year for prices);
 - ``stricter``: the emulator refuses more than one month of day-ahead prices
@@ -20,7 +22,7 @@ budget alone takes (requests / budget per minute; target at most 1.1). The areas
 four whose emulated data is hourly, so that the budget, not the volume of data, sets the pace
 (``benchmarks/bench_ingest.py`` measures volume).
 
-Run it from the repository root (about 70 seconds at the default budget)::
+Run it from the repository root (about two and a half minutes at the default budget)::
 
     python benchmarks/bench_limits.py
     python benchmarks/bench_limits.py --areas NL DE_LU BE AT --rate 200
@@ -55,7 +57,11 @@ DATASET_KEYS = ("actual_total_load", "actual_generation_per_type", "day_ahead_pr
 START = datetime(2023, 1, 1, tzinfo=UTC)
 END = datetime(2025, 1, 1, tzinfo=UTC)
 EMULATOR_NOW = "2026-01-15T12:00"
-RUNS = {"today": (), "stricter": ("day_ahead_prices=P1M",)}
+RUNS: dict[str, tuple[tuple[str, ...], ChunkSpan | None]] = {
+    "month cap (the old default)": ((), ChunkSpan.MONTH),
+    "today": ((), None),
+    "stricter": (("day_ahead_prices=P1M",), None),
+}
 
 
 @attrs.frozen
@@ -116,7 +122,9 @@ async def emulator(limits: Sequence[str]) -> AsyncIterator[str]:
         await process.wait()
 
 
-async def run(name: str, limits: Sequence[str], areas: Sequence[str], rate: float) -> RunFigures:
+async def run(
+    name: str, limits: Sequence[str], span: ChunkSpan | None, areas: Sequence[str], rate: float
+) -> RunFigures:
     async with emulator(limits) as api_url:
         with tempfile.TemporaryDirectory() as folder:
             environ = {
@@ -126,10 +134,8 @@ async def run(name: str, limits: Sequence[str], areas: Sequence[str], rate: floa
                 "ENTSOE_RATE_LIMIT_PER_MINUTE": str(rate),
             }
             async with application(fetching=True, environ=environ) as app:
-                # The widest cap: each dataset is cut at its own limit.
-                request = BackfillRequest.parse(
-                    areas, DATASET_KEYS, START, END, span=ChunkSpan.YEAR
-                )
+                # Without a cap each dataset is cut at its own limit.
+                request = BackfillRequest.parse(areas, DATASET_KEYS, START, END, span=span)
                 started = time.perf_counter()
                 report = await app.backfill.start(request)
                 wall = time.perf_counter() - started
@@ -161,7 +167,8 @@ def main() -> None:
     args = parser.parse_args()
 
     results = [
-        asyncio.run(run(name, limits, args.areas, args.rate)) for name, limits in RUNS.items()
+        asyncio.run(run(name, limits, span, args.areas, args.rate))
+        for name, (limits, span) in RUNS.items()
     ]
 
     print(

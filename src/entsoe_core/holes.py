@@ -14,12 +14,12 @@ Not every missing step is a hole. A series whose resolution changes inside the i
 went from PT60M to PT15M on 2025-10-01) carries on in its sibling of the other resolution, so
 the end of a series is looked for over all its resolutions at once. Days, weeks, months and
 years are local ones stated in UTC, 23 to 25 hours long, and months and years step by the
-calendar: :class:`Step` gives them the hour of slack a DST change makes.
+calendar: :class:`~entsoe_core.resolution.Resolution` gives them the hour of slack a DST change
+makes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -28,85 +28,16 @@ from typing import Final
 import attrs
 
 from entsoe_core.coverage import CoverageEntry, Outcome
-from entsoe_core.errors import InvalidRequest
 from entsoe_core.observations import Series, SeriesKey
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ChunkData, SourceAnswer
-from entsoe_core.timeline import Interval, IntervalSet, add_months
+from entsoe_core.resolution import Resolution
+from entsoe_core.timeline import Interval, IntervalSet
 
-__all__ = ["Step", "answer_entry", "find_holes", "holes_between", "sibling_identity"]
+__all__ = ["answer_entry", "find_holes", "holes_between", "sibling_identity"]
 
-_CODE: Final = re.compile(r"P(?:(?P<years>\d+)Y|(?P<months>\d+)M|(?P<weeks>\d+)W|(?P<days>\d+)D)")
-_TIME_CODE: Final = re.compile(r"PT(?:(?P<hours>\d+)H|(?P<minutes>\d+)M)")
-_DAY: Final = timedelta(days=1)
-# A local day, week, month or year stated in UTC is an hour short or long at a DST change.
-_DST_SLACK: Final = timedelta(hours=1)
-# The longest calendar month; a year of months is at most 366 days.
-_LONGEST_MONTH: Final = timedelta(days=31)
-_LONGEST_YEAR: Final = timedelta(days=366)
 _CURVES_WITH_EVERY_POSITION: Final = frozenset({"A01", ""})
 """A01, and documents without a curve type, whose default is A01."""
-
-
-@attrs.frozen
-class Step:
-    """One step of a resolution: a fixed duration, or whole calendar months."""
-
-    code: str
-    months: int = 0
-    fixed: timedelta = timedelta(0)
-
-    @classmethod
-    def of(cls, code: str) -> Step:
-        """The step of a resolution code such as PT15M, PT60M, P1D, P7D, P1M or P1Y."""
-        if match := _TIME_CODE.fullmatch(code):
-            hours, minutes = (int(match[name] or 0) for name in ("hours", "minutes"))
-            step = cls(code, fixed=timedelta(hours=hours, minutes=minutes))
-        elif match := _CODE.fullmatch(code):
-            years, months, weeks, days = (
-                int(match[name] or 0) for name in ("years", "months", "weeks", "days")
-            )
-            step = cls(code, months=12 * years + months, fixed=timedelta(weeks=weeks, days=days))
-        else:
-            step = cls(code)
-        if not (step.months or step.fixed):
-            raise InvalidRequest(
-                f"resolution {code!r} is not one a series can step by; expected a single "
-                "ISO 8601 duration such as PT15M, PT60M, P1D, P7D, P1M or P1Y"
-            )
-        return step
-
-    @property
-    def slack(self) -> timedelta:
-        """How far a step may stray from its nominal length: an hour for days and longer."""
-        return _DST_SLACK if self.months or self.fixed >= _DAY else timedelta(0)
-
-    @property
-    def longest(self) -> timedelta:
-        """The longest one step may last; two consecutive points further apart miss one."""
-        if self.months % 12 == 0 and self.months:
-            return _LONGEST_YEAR * (self.months // 12) + self.slack
-        return _LONGEST_MONTH * self.months + self.fixed + self.slack
-
-    def after(self, instant: datetime, count: int = 1) -> datetime:
-        """The start of the step ``count`` steps after the one starting at ``instant``."""
-        if self.months:
-            return add_months(instant, count * self.months)
-        return instant + self.fixed * count
-
-    def count(self, interval: Interval) -> int:
-        """How many steps starting at ``interval.start`` begin inside ``interval``.
-
-        A step that would begin within the slack before the end (a DST day an hour short)
-        belongs to the next interval, not this one.
-        """
-        if not self.months:
-            steps = (interval.duration + self.slack) // self.fixed
-            return max(steps, 1)
-        count = 0
-        while self.after(interval.start, count) < interval.end - self.slack:
-            count += 1
-        return max(count, 1)
 
 
 def sibling_identity(key: SeriesKey) -> SeriesKey:
@@ -114,7 +45,7 @@ def sibling_identity(key: SeriesKey) -> SeriesKey:
     return attrs.evolve(key, resolution="")
 
 
-def holes_between(step: Step, before: datetime, after: datetime) -> Interval | None:
+def holes_between(step: Resolution, before: datetime, after: datetime) -> Interval | None:
     """The hole between two consecutive points of one series, if a step is missing."""
     if after - before <= step.longest:
         return None
@@ -147,7 +78,7 @@ def answer_entry(chunk: Chunk, answer: SourceAnswer, now: datetime) -> CoverageE
 
 
 def _inside(series: Series) -> Iterable[Interval]:
-    step = Step.of(series.key.resolution)
+    step = Resolution.parse(series.key.resolution)
     stamps = sorted(point.timestamp for point in series.points)
     for before, after in pairwise(stamps):
         if (hole := holes_between(step, before, after)) is not None:
@@ -169,7 +100,7 @@ def _tails(interval: Interval, series: Sequence[Series]) -> Iterable[Interval]:
     for one in series:
         if not one.points:
             continue
-        step = Step.of(one.key.resolution)
+        step = Resolution.parse(one.key.resolution)
         end = step.after(max(point.timestamp for point in one.points))
         identity = sibling_identity(one.key)
         reach[identity] = max(reach.get(identity, (end, step.slack)), (end, step.slack))

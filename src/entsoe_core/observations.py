@@ -99,7 +99,7 @@ class SeriesStats:
     """The highest revision among its stored values."""
     gaps: tuple[tuple[datetime, datetime], ...] = ()
     """Consecutive stored points further apart than one step of its resolution can last
-    (:attr:`entsoe_core.holes.Step.longest`), in time order."""
+    (:attr:`entsoe_core.resolution.Resolution.longest`), in time order."""
 
 
 def count_points(series: Sequence[Series]) -> int:

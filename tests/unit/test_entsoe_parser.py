@@ -19,11 +19,11 @@ from adapters.entsoe_xml import (
     iter_parsed,
     parse_document,
 )
-from adapters.entsoe_xml.resolution import Resolution
 from adapters.entsoe_xml.safe_xml import SAFE_OPTIONS
 from entrypoints.wire import iter_rows
 from entsoe_core.errors import DocumentFault, PermanentSourceError, TransientSourceError
 from entsoe_core.observations import Point, Series
+from entsoe_core.resolution import Resolution
 from entsoe_core.timeline import utc
 from tests.unit.entsoe_documents import (
     FIXTURES,

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from adapters.entsoe_xml.parser import parse_document
 from entsoe_core.coverage import CoverageEntry, Outcome, RecheckPolicy
-from entsoe_core.errors import InvalidRequest
-from entsoe_core.holes import Step, find_holes
+from entsoe_core.errors import DocumentFault
+from entsoe_core.holes import find_holes
 from entsoe_core.observations import Point, Series, SeriesKey
+from entsoe_core.resolution import Resolution
 from entsoe_core.timeline import Interval, IntervalSet, utc
 from tests.unit.entsoe_documents import DocumentSpec, PeriodSpec, SeriesSpec, render
 
@@ -173,18 +174,18 @@ def test_months_step_by_the_calendar() -> None:
 
 
 def test_steps_of_resolutions() -> None:
-    assert Step.of("PT15M").longest == QUARTER
-    assert Step.of("PT60M").after(utc(2024, 1, 1)) == utc(2024, 1, 1, 1)
-    assert Step.of("P7D").longest == timedelta(days=7, hours=1)
-    assert Step.of("P1M").after(utc(2024, 1, 31)) == utc(2024, 2, 29)
-    assert Step.of("P1Y").after(utc(2024, 1, 1), 2) == utc(2026, 1, 1)
-    assert Step.of("P1M").count(Interval(utc(2024, 1, 1), utc(2024, 4, 1))) == 3
-    assert Step.of("P1D").count(Interval(utc(2024, 3, 30, 23), utc(2024, 3, 31, 22))) == 1
-    assert Step.of("PT15M").count(Interval(utc(2024, 1, 1), utc(2024, 1, 2))) == 96
-    with pytest.raises(InvalidRequest, match=r"'PT0M'.*PT15M"):
-        Step.of("PT0M")
-    with pytest.raises(InvalidRequest, match=r"'quarter'"):
-        Step.of("quarter")
+    assert Resolution.parse("PT15M").longest == QUARTER
+    assert Resolution.parse("PT60M").after(utc(2024, 1, 1)) == utc(2024, 1, 1, 1)
+    assert Resolution.parse("P7D").longest == timedelta(days=7, hours=1)
+    assert Resolution.parse("P1M").after(utc(2024, 1, 31)) == utc(2024, 2, 29)
+    assert Resolution.parse("P1Y").after(utc(2024, 1, 1), 2) == utc(2026, 1, 1)
+    assert Resolution.parse("P1M").count(Interval(utc(2024, 1, 1), utc(2024, 4, 1))) == 3
+    assert Resolution.parse("P1D").count(Interval(utc(2024, 3, 30, 23), utc(2024, 3, 31, 22))) == 1
+    assert Resolution.parse("PT15M").count(Interval(utc(2024, 1, 1), utc(2024, 1, 2))) == 96
+    with pytest.raises(DocumentFault, match=r"'PT0M'.*PT15M"):
+        Resolution.parse("PT0M")
+    with pytest.raises(DocumentFault, match=r"'quarter'"):
+        Resolution.parse("quarter")
 
 
 _STEPS = {"PT15M": QUARTER, "PT30M": 2 * QUARTER, "PT60M": 4 * QUARTER, "P1D": timedelta(days=1)}

@@ -42,10 +42,10 @@ from lxml import etree
 
 from entsoe_core.errors import DocumentFault
 from entsoe_core.observations import Point, Series, SeriesKey
+from entsoe_core.resolution import Resolution
 from entsoe_core.timeline import Interval
 
 from .errors import BodyTooLarge, MalformedDocument, UnsupportedDocument
-from .resolution import Resolution
 from .safe_xml import SAFE_OPTIONS, local_name, read_capped, root_name
 
 __all__ = [

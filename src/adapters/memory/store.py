@@ -10,9 +10,9 @@ from itertools import pairwise
 from adapters.memory.database import CoverageRow, ObservationKey, OverlayTable, StoredValue
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
-from entsoe_core.holes import Step
 from entsoe_core.observations import Observation, Series, SeriesKey, SeriesStats
 from entsoe_core.ports import ObservationCursor
+from entsoe_core.resolution import Resolution
 from entsoe_core.timeline import Interval, IntervalSet
 from entsoe_core.versions import UpsertResult, Version
 
@@ -96,7 +96,7 @@ class MemoryEnergyStore:
         stats = []
         for key in sorted(found):
             points = sorted(found[key])
-            longest = Step.of(key.resolution).longest
+            longest = Resolution.parse(key.resolution).longest
             stamps = [timestamp for timestamp, _ in points]
             stats.append(
                 SeriesStats(

@@ -18,7 +18,7 @@ import attrs
 import sqlalchemy as sa
 
 from adapters.sqlalchemy.tables import SERIES_KEY_COLUMNS, UtcDateTime, observations, series
-from entsoe_core.holes import Step
+from entsoe_core.resolution import Resolution
 from entsoe_core.timeline import Interval
 
 __all__ = ["POSTGRES_GAPS", "SQLITE_GAPS", "GapRule", "gaps_statement", "totals_statement"]
@@ -98,7 +98,7 @@ def gaps_statement(
     )
     # Resolutions are the catalogue's; any other would have no step, and so no gap.
     longest = sa.case(
-        {code: rule.length(Step.of(code).longest) for code in sorted(set(resolutions))},
+        {code: rule.length(Resolution.parse(code).longest) for code in sorted(set(resolutions))},
         value=paired.c.resolution,
         else_=sa.null(),
     )

@@ -22,9 +22,10 @@ import attrs
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import Coverage, Outcome
-from entsoe_core.holes import Step, holes_between, sibling_identity
+from entsoe_core.holes import holes_between, sibling_identity
 from entsoe_core.observations import SeriesKey, SeriesStats
 from entsoe_core.ports import UnitOfWorkFactory
+from entsoe_core.resolution import Resolution
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.timeline import Interval, IntervalSet
 
@@ -89,11 +90,11 @@ def _judge(
     accepted = coverage.holes(accepted=True)
     spans: defaultdict[SeriesKey, list[tuple[SeriesKey, Interval]]] = defaultdict(list)
     for one in stats:
-        span = Interval(one.first, Step.of(one.key.resolution).after(one.last))
+        span = Interval(one.first, Resolution.parse(one.key.resolution).after(one.last))
         spans[sibling_identity(one.key)].append((one.key, span))
     judged = []
     for one in stats:
-        step = Step.of(one.key.resolution)
+        step = Resolution.parse(one.key.resolution)
         missing = [hole for a, b in one.gaps if (hole := holes_between(step, a, b))]
         end = step.after(one.last)
         asked_until = max(

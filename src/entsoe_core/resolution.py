@@ -1,8 +1,9 @@
-"""Resolutions of ENTSO-E periods, and the instant of each position in a period.
+"""Resolutions of series, and the instant of each step.
 
 Fixed durations (PT15M, PT60M, P1D, P7D …) step by elapsed time in UTC; months and years
 (P1M, P1Y) step by the calendar, so that the twelfth month of a year starts where the next
-year does.
+year does. Days, weeks, months and years are local ones stated in UTC, so a step of a day or
+longer may be an hour short or long (a DST change): :attr:`Resolution.slack`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Final
 import attrs
 
 from entsoe_core.errors import DocumentFault
-from entsoe_core.timeline import add_months
+from entsoe_core.timeline import Interval, add_months
 
 __all__ = ["Resolution"]
 
@@ -26,6 +27,9 @@ _DURATION = re.compile(
 # change is an hour short. Shorter steps are elapsed time and get no such slack.
 _DST_SLACK: Final = timedelta(hours=1)
 _DAY: Final = timedelta(days=1)
+# The longest calendar month; a year of months is at most 366 days.
+_LONGEST_MONTH: Final = timedelta(days=31)
+_LONGEST_YEAR: Final = timedelta(days=366)
 
 
 @attrs.frozen
@@ -95,3 +99,32 @@ class Resolution:
         while count > 0 and self.instant(start, count) - end > slack:
             count -= 1
         return count
+
+    @property
+    def slack(self) -> timedelta:
+        """How far a step may stray from its nominal length: an hour for days and longer."""
+        return _DST_SLACK if self.months or self.step >= _DAY else timedelta(0)
+
+    @property
+    def longest(self) -> timedelta:
+        """The longest one step may last; two consecutive points further apart miss one."""
+        if self.months % 12 == 0 and self.months:
+            return _LONGEST_YEAR * (self.months // 12) + self.slack
+        return _LONGEST_MONTH * self.months + self.step + self.slack
+
+    def after(self, instant: datetime, count: int = 1) -> datetime:
+        """The start of the step ``count`` steps after the one starting at ``instant``."""
+        return self.instant(instant, count)
+
+    def count(self, interval: Interval) -> int:
+        """How many steps starting at ``interval.start`` begin inside ``interval`` (at least one).
+
+        A step that would begin within the slack before the end (a DST day an hour short)
+        belongs to the next interval, not this one.
+        """
+        if not self.months:
+            return max((interval.duration + self.slack) // self.step, 1)
+        count = 0
+        while self.after(interval.start, count) < interval.end - self.slack:
+            count += 1
+        return max(count, 1)

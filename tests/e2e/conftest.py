@@ -33,6 +33,15 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         yield running
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    """A fresh database of each kind in turn: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        return sqlite_url
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 async def _admin(admin_url: str, statement: str) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:

@@ -16,14 +16,6 @@ START, END = utc("2024-01-01"), utc("2024-01-31")
 CHUNKS = 30
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
-    if request.param == "sqlite":
-        return sqlite_url
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 def test_a_killed_backfill_resumes_to_exactly_the_uninterrupted_data(
     cli: Cli, database_url: str, tmp_path: Path
 ) -> None:

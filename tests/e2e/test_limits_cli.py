@@ -33,6 +33,16 @@ pytestmark = pytest.mark.slow
 
 YEAR = ("--start", "2024-01-01", "--end", "2025-01-01")
 START, END = utc("2024-01-01"), utc("2025-01-01")
+QUALITY = (
+    "quality",
+    "--area",
+    "NL",
+    "--dataset",
+    "actual_total_load",
+    "--format",
+    "json",
+    "--fail-on-holes",
+)
 
 
 def control(api: Emulator, method: str, route: str, **params: str) -> None:
@@ -136,17 +146,7 @@ def test_series_cut_short_are_reported_as_holes_and_healed_by_fill_gaps(
         start = datetime.fromisoformat(report["start"])
         past = floor_to_day(datetime.now(UTC)).replace(day=1)
         period = ("--start", start.isoformat(), "--end", past.isoformat())
-        quality = app(
-            "quality",
-            "--area",
-            "NL",
-            "--dataset",
-            "actual_total_load",
-            *period,
-            "--format",
-            "json",
-            "--fail-on-holes",
-        )
+        quality = app(*QUALITY, *period)
         assert quality.code == 1, quality.explain()
         series = [s for s in _json(quality.stdout) if s["holes"]]
         assert series, quality.stdout
@@ -156,17 +156,7 @@ def test_series_cut_short_are_reported_as_holes_and_healed_by_fill_gaps(
         control(api, "DELETE", "cut")
         second = app("fill-gaps").ok()
 
-        healed = app(
-            "quality",
-            "--area",
-            "NL",
-            "--dataset",
-            "actual_total_load",
-            *period,
-            "--format",
-            "json",
-            "--fail-on-holes",
-        )
+        healed = app(*QUALITY, *period)
         assert healed.code == 0, healed.explain()
         assert all(s["holes"] == 0 and s["stored"] == s["expected"] for s in _json(healed.stdout))
         assert app("status", second.job_id(), "--json").json()["holes"] == 0
@@ -178,14 +168,6 @@ def test_series_cut_short_are_reported_as_holes_and_healed_by_fill_gaps(
 def _json(text: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = json.loads(text)
     return rows
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
-    if request.param == "sqlite":
-        return sqlite_url
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 def test_a_backfill_killed_in_the_middle_of_splits_resumes_with_every_chunk_done_once(

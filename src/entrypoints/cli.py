@@ -17,6 +17,7 @@ from entrypoints.cli_demo import demo
 from entrypoints.cli_emulator import emulator
 from entrypoints.cli_jobs import backfill, cancel, coverage, fill_gaps, jobs, resume, status, worker
 from entrypoints.cli_parse import parse
+from entrypoints.cli_plan import plan
 from entrypoints.cli_quality import quality
 from entrypoints.cli_serve import serve
 from entsoe_core import __version__
@@ -33,7 +34,7 @@ def main(verbose: bool) -> None:
     )
 
 
-for command in (backfill, resume, cancel, status, jobs, coverage, fill_gaps, worker):
+for command in (plan, backfill, resume, cancel, status, jobs, coverage, fill_gaps, worker):
     main.add_command(command)
 main.add_command(import_)
 main.add_command(export)

@@ -10,6 +10,7 @@ import attrs
 import click
 
 from entrypoints.bootstrap import Application, application
+from entrypoints.cli_plan import backfill_request, describe_plan, request_options
 from entrypoints.cli_support import (
     INSTANT,
     ChunkProgressView,
@@ -20,11 +21,9 @@ from entrypoints.cli_support import (
 from entrypoints.settings import load_settings
 from entrypoints.wire import CoverageBody, JobBody, json_text
 from entsoe_core.areas import AREAS
-from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import ChunkStatus, JobStatus
-from entsoe_core.services.requests import BackfillRequest, JobReport
-
-SPANS = click.Choice([s.value for s in ChunkSpan])
+from entsoe_core.services.plan_summary import PlanSummary
+from entsoe_core.services.requests import JobReport
 
 
 async def _run_job(app: Application, job_id: str, *, resume: bool) -> JobReport:
@@ -45,29 +44,7 @@ def _finish(report: JobReport) -> None:
 
 
 @click.command()
-@click.option(
-    "--area",
-    "areas",
-    multiple=True,
-    required=True,
-    help="EIC code or alias (NL, DE_LU); FROM>TO for borders; comma-separated.",
-)
-@click.option(
-    "--dataset",
-    "datasets",
-    multiple=True,
-    required=True,
-    help="Dataset key (actual_total_load, day_ahead_prices …); comma-separated.",
-)
-@click.option("--start", type=INSTANT, required=True, help="ISO date (UTC) or datetime.")
-@click.option("--end", type=INSTANT, required=True, help="ISO date (UTC) or datetime; exclusive.")
-@click.option(
-    "--span",
-    type=SPANS,
-    default=None,
-    help="Cap on the chunk span (default: ENTSOE_CHUNK_SPAN; unset, no cap: each dataset's "
-    "chunks are as long as its request limit allows). A cap only shortens chunks.",
-)
+@request_options
 @click.option(
     "--no-run",
     is_flag=True,
@@ -84,22 +61,18 @@ def backfill(
 ) -> None:
     """Plan, persist and run a backfill of areas x datasets over [START, END).
 
-    With --no-run the job is only created and left in progress for `entsoe worker`.
+    The plan is shown first, in short (`entsoe plan` shows it by area). With --no-run the job
+    is only created and left in progress for `entsoe worker`.
     """
 
     async def main() -> JobReport:
         settings = load_settings(os.environ)
-        tuning = settings.backfill
-        request = BackfillRequest.parse(
-            split_option(areas),
-            split_option(datasets),
-            start,
-            end,
-            span=ChunkSpan(span) if span else tuning.chunk_span,
-            max_years=tuning.history_years,
-        )
+        request = backfill_request(settings, areas, datasets, start, end, span)
         async with application(fetching=not no_run, settings=settings) as app:
-            job = await app.backfill.create(request)
+            plan = await app.backfill.plan(request)
+            rate = settings.backfill.rate_limit_per_minute
+            click.echo(describe_plan(PlanSummary.of(request, plan, rate), by_area=False))
+            job = await app.backfill.create(request, plan=plan)
             click.echo(f"job {job.id}")
             if no_run:
                 return await app.backfill.activate(job.id)

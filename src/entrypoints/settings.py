@@ -16,12 +16,12 @@ from typing import Any
 import attrs
 import cattrs
 
-from entsoe_core.areas import AREAS
 from entsoe_core.breaker import BreakerPolicy
 from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import ConfigurationError, InvalidRequest
 from entsoe_core.plan import ChunkSpan
+from entsoe_core.scopes import AreaScope
 from entsoe_core.services.backfill import RunLimits
 from entsoe_core.services.retry import RetryPolicy
 
@@ -58,8 +58,7 @@ def _in_range(low: float, high: float) -> Any:
 
 
 def _known_areas(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: Any) -> None:
-    for name in value:
-        AREAS.key(name)
+    AreaScope.parse(value)
 
 
 def _known_datasets(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: Any) -> None:

@@ -3,7 +3,8 @@ and the CSV and JSONL writers.
 
 The CLI and the HTTP API both render through this module, so ``entsoe status --json`` prints
 the HTTP API's job body, ``entsoe coverage --json`` its coverage body, ``entsoe datasets
---json`` its dataset bodies, and ``entsoe parse``,
+--json`` its dataset bodies, ``entsoe plan --json`` the body of a dry run of ``POST
+/backfills``, and ``entsoe parse``,
 ``entsoe export`` and ``GET /observations`` the same rows. The bodies are msgspec structs, so
 that Litestar validates and documents them; each is built from a service's result by a named
 classmethod.
@@ -26,6 +27,7 @@ from entsoe_core.limits import LearnedLimit
 from entsoe_core.observations import Observation, Series, SeriesKey
 from entsoe_core.progress import ChunkStatus
 from entsoe_core.services.datasets import DatasetReport
+from entsoe_core.services.plan_summary import PlanSummary
 from entsoe_core.services.quality import SeriesQuality
 from entsoe_core.services.requests import CoverageReport, JobReport
 from entsoe_core.timeline import Interval
@@ -44,6 +46,8 @@ __all__ = [
     "LearnedLimitBody",
     "ObservationRow",
     "ObservationsPage",
+    "PlanBody",
+    "PlanGroupBody",
     "QualityBody",
     "Row",
     "SourceOutageBody",
@@ -339,6 +343,70 @@ class CoverageBody(msgspec.Struct, frozen=True):
             covered=[IntervalBody.of(i) for i in report.covered],
             no_data=[IntervalBody.of(i) for i in report.no_data],
             missing=[IntervalBody.of(i) for i in report.gaps],
+        )
+
+
+# -- plans: entsoe plan --json, POST /backfills?dry_run=true ------------------------------
+
+
+class PlanGroupBody(msgspec.Struct, frozen=True):
+    """The chunks planned for one (dataset, area): how many, the first and the last."""
+
+    dataset: str
+    area: str
+    area_label: str
+    chunks: int
+    first: IntervalBody
+    last: IntervalBody
+
+
+class PlanBody(msgspec.Struct, frozen=True):
+    """What a backfill would do, nothing written: its chunks by dataset and area, the
+    requests they make (one per chunk as planned), and the time the request budget needs."""
+
+    start: datetime
+    end: datetime
+    datasets: list[str]
+    areas: list[str]
+    """Every area (or border) of the request, scopes such as ``all`` expanded."""
+    span: SpanName | None
+    targets: int
+    """The (dataset, area) pairs of the request."""
+    complete: int
+    """The pairs with nothing missing: no chunk planned."""
+    chunks: int
+    requests: int
+    rate_limit_per_minute: float
+    budget_seconds: float
+    """requests / rate_limit_per_minute, in seconds: the least time the backfill takes."""
+    groups: list[PlanGroupBody]
+
+    @classmethod
+    def of(cls, summary: PlanSummary) -> PlanBody:
+        request = summary.request
+        return cls(
+            start=request.period.start,
+            end=request.period.end,
+            datasets=list(request.datasets),
+            areas=[str(area) for area in request.areas],
+            span=request.span.value if request.span is not None else None,
+            targets=summary.targets,
+            complete=summary.complete,
+            chunks=summary.requests,
+            requests=summary.requests,
+            rate_limit_per_minute=summary.rate_per_minute,
+            budget_seconds=round(summary.budget.total_seconds(), 3),
+            groups=[
+                PlanGroupBody(
+                    dataset=group.dataset,
+                    area=str(group.area),
+                    area_label=AREAS.label(group.area),
+                    chunks=group.chunks,
+                    first=IntervalBody.of(group.first),
+                    last=IntervalBody.of(group.last),
+                )
+                for group in summary.groups
+            ],
         )
 
 

@@ -5,7 +5,9 @@ for a while (the DE-AT-LU bidding zone ended on 2018-10-01, when DE-LU began); a
 outside an area's validity window is refused before any request is sent.
 
 An :class:`AreaKey` is what a chunk, a coverage entry or a stored series is filed under: one
-area for most datasets, or an ordered pair ``from>to`` for datasets about a border.
+area for most datasets, or an ordered pair ``from>to`` for datasets about a border. The
+catalogue knows the borders between neighbouring bidding zones (:mod:`._border_table`), both
+directions of each, and which areas and borders existed during a period.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime
 import attrs
 
 from entsoe_core._area_table import AREA_ROWS
+from entsoe_core._border_table import BORDER_ROWS
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.timeline import Interval, utc
 
@@ -42,6 +45,12 @@ class Area:
     @property
     def label(self) -> str:
         return self.aliases[0] if self.aliases else self.code
+
+    def lifetime(self, period: Interval) -> Interval | None:
+        """The part of ``period`` during which the area existed; ``None``: none of it."""
+        start = max(period.start, self.valid_from) if self.valid_from else period.start
+        end = min(period.end, self.valid_until) if self.valid_until else period.end
+        return Interval(start, end) if start < end else None
 
     def check_period(self, period: Interval) -> None:
         """Refuse a period that starts before the area existed or ends after it ceased."""
@@ -84,12 +93,13 @@ class AreaKey:
 class AreaCatalogue:
     """Looks areas up by EIC code or alias, case-insensitively, with close-match hints."""
 
-    def __init__(self, areas: tuple[Area, ...]) -> None:
+    def __init__(self, areas: tuple[Area, ...], borders: tuple[AreaKey, ...] = ()) -> None:
         self._areas = areas
         self._index: dict[str, Area] = {}
         for area in areas:
             for name in (area.code, *area.aliases):
                 self._index[name.upper()] = area
+        self._borders = borders
 
     def __iter__(self) -> Iterator[Area]:
         return iter(self._areas)
@@ -119,6 +129,27 @@ class AreaCatalogue:
         first = self.get(key.code).label
         return first if key.to_code is None else f"{first}>{self.get(key.to_code).label}"
 
+    @property
+    def borders(self) -> tuple[AreaKey, ...]:
+        """Every border between neighbouring bidding zones, both directions of each."""
+        return self._borders
+
+    def lifetime(self, key: AreaKey, period: Interval) -> Interval | None:
+        """The part of ``period`` during which the area (of a border: both areas) existed."""
+        found: Interval | None = period
+        for code in filter(None, (key.code, key.to_code)):
+            found = found and self.get(code).lifetime(found)
+        return found
+
+    def existing(self, period: Interval) -> tuple[AreaKey, ...]:
+        """Every single area that existed during some part of ``period``, in catalogue order."""
+        keys = (AreaKey(area.code) for area in self._areas)
+        return tuple(key for key in keys if self.lifetime(key, period) is not None)
+
+    def existing_borders(self, period: Interval) -> tuple[AreaKey, ...]:
+        """Every border whose two areas both existed during some part of ``period``."""
+        return tuple(key for key in self._borders if self.lifetime(key, period) is not None)
+
 
 def _build() -> AreaCatalogue:
     by_code: dict[str, list[tuple[str, str, str]]] = {}
@@ -137,7 +168,12 @@ def _build() -> AreaCatalogue:
                 valid_until=valid_until,
             )
         )
-    return AreaCatalogue(tuple(areas))
+    catalogue = AreaCatalogue(tuple(areas))
+    borders = []
+    for first, second in BORDER_ROWS:
+        one, other = catalogue.get(first).code, catalogue.get(second).code
+        borders += [AreaKey(one, other), AreaKey(other, one)]
+    return AreaCatalogue(tuple(areas), tuple(borders))
 
 
 AREAS = _build()

@@ -20,7 +20,7 @@ from entrypoints.http_api.json_body import check_json_body
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
 from entrypoints.inputs import parse_instant
-from entrypoints.wire import JobBody
+from entrypoints.wire import JobBody, PlanBody
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import JobStatus
 from entsoe_core.services.requests import BackfillRequest, JobReport
@@ -50,14 +50,25 @@ def _accepted(request: Request[Any, Any, Any], report: JobReport) -> Response[Jo
     status_code=202,
     summary="Start a backfill",
     description="Plans and persists a job for areas x datasets over [start, end) and runs it "
-    "in the background. Answers 202 with the job and its address in Location.",
-    responses=problem_responses(401, 403, 413, 415, 422, 503),
+    "in the background. Answers 202 with the job and its address in Location. Areas may be "
+    "`all` (every area each dataset takes that existed in the period) or `all-borders`. With "
+    "`dry_run=true` nothing is written or started: 200 with the plan (chunks by dataset and "
+    "area, requests, the time the request budget needs), the body of `entsoe plan --json`.",
+    responses={
+        200: ResponseSpec(PlanBody, description="dry_run=true: the plan; nothing written."),
+        **problem_responses(401, 403, 413, 415, 422, 503),
+    },
     response_headers=_LOCATION,
     before_request=check_json_body,
     **_MUTATING,
 )
 async def start_backfill(
-    request: Request[Any, Any, Any], data: JSONBody[BackfillBody], runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any],
+    data: JSONBody[BackfillBody],
+    runtime: NamedDependency[Runtime],
+    dry_run: Annotated[
+        bool, QueryParameter(description="Only show the plan; write and start nothing.")
+    ] = False,
 ) -> Response[JobBody]:
     app = runtime.application
     tuning = app.settings.backfill
@@ -69,6 +80,13 @@ async def start_backfill(
         span=ChunkSpan(data.span) if data.span else tuning.chunk_span,
         max_years=tuning.history_years,
     )
+    if dry_run:
+        summary = await app.backfill.preview(
+            backfill_request, rate_per_minute=tuning.rate_limit_per_minute
+        )
+        # Typed as the job so that the 202 documents it; the 200 is documented above.
+        plan: Response[Any] = Response(PlanBody.of(summary), status_code=200)
+        return plan
     runtime.require_source()
     job = await app.backfill.create(backfill_request)
     runtime.runs.start(job.id)

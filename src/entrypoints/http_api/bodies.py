@@ -36,7 +36,8 @@ class BackfillBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     areas: Annotated[
         Names,
         msgspec.Meta(
-            description="EIC codes or aliases (NL, DE_LU); FROM>TO for borders.",
+            description="EIC codes or aliases (NL, DE_LU); FROM>TO for borders; `all`: every "
+            "area each dataset takes that existed in the period; `all-borders`: every border.",
             examples=[["NL"]],
         ),
     ]

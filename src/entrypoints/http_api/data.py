@@ -46,7 +46,10 @@ Name = Annotated[str, QueryParameter(min_length=1, max_length=200)]
 )
 async def coverage(
     runtime: NamedDependency[Runtime],
-    area: Annotated[list[Name], QueryParameter(description="Area(s); repeat or comma-separate.")],
+    area: Annotated[
+        list[Name],
+        QueryParameter(description="Area(s); repeat or comma-separate; all, all-borders."),
+    ],
     dataset: Annotated[list[Name], QueryParameter(description="Dataset key(s).")],
     start: OptionalInstant = None,
     end: OptionalInstant = None,

@@ -31,7 +31,10 @@ __all__ = ["ROUTES"]
 )
 async def quality(
     runtime: NamedDependency[Runtime],
-    area: Annotated[list[Name], QueryParameter(description="Area(s); repeat or comma-separate.")],
+    area: Annotated[
+        list[Name],
+        QueryParameter(description="Area(s); repeat or comma-separate; all, all-borders."),
+    ],
     dataset: Annotated[list[Name], QueryParameter(description="Dataset key(s).")],
     start: OptionalInstant = None,
     end: OptionalInstant = None,

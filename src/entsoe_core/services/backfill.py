@@ -24,6 +24,7 @@ from entsoe_core.ports import (
 )
 from entsoe_core.progress import BackfillJob, ChunkProgress, ChunkStatus, JobKind, JobStatus, new_id
 from entsoe_core.services.chunk_runner import ChunkListener, ChunkRunner, RunLimits
+from entsoe_core.services.plan_summary import PlanSummary
 from entsoe_core.services.reads import ReadService
 from entsoe_core.services.reports import JobReports
 from entsoe_core.services.requests import BackfillRequest, JobReport
@@ -84,6 +85,10 @@ class BackfillService:
             {(r.dataset, r.area): r.gaps for r in reports}, await self.policy(request.span)
         )
 
+    async def preview(self, request: BackfillRequest, *, rate_per_minute: float) -> PlanSummary:
+        """What a backfill of the request would do, read without writing anything."""
+        return PlanSummary.of(request, await self.plan(request), rate_per_minute)
+
     async def policy(self, span: ChunkSpan | None) -> ChunkPolicy:
         """How chunks are cut now: the cap, every limit the source has taught so far, and
         apart from the days whose data may still change."""
@@ -101,12 +106,15 @@ class BackfillService:
         *,
         kind: JobKind = JobKind.BACKFILL,
         gaps: Mapping[tuple[str, AreaKey], IntervalSet] | None = None,
+        plan: BackfillPlan | None = None,
     ) -> BackfillJob:
-        """Persist a job and the chunks of its plan; nothing is fetched yet."""
-        if gaps is None:
-            plan = await self.plan(request)
-        else:
-            plan = BackfillPlan.build(gaps, await self.policy(request.span))
+        """Persist a job and the chunks of its plan (``plan``, as shown to the user, or made
+        now from ``gaps`` or the store's coverage); nothing is fetched yet."""
+        if plan is None:
+            if gaps is None:
+                plan = await self.plan(request)
+            else:
+                plan = BackfillPlan.build(gaps, await self.policy(request.span))
         now = self._clock.now()
         job = BackfillJob(
             id=new_id(),

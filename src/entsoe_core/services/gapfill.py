@@ -18,6 +18,7 @@ from entsoe_core.errors import InvalidRequest
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.ports import ClockPort, UnitOfWorkFactory
 from entsoe_core.progress import BackfillJob, JobKind
+from entsoe_core.scopes import AreaScope
 from entsoe_core.services.backfill import BackfillService, ChunkListener
 from entsoe_core.services.requests import BackfillRequest, JobReport
 from entsoe_core.timeline import Interval, IntervalSet, add_months, floor_to_day
@@ -42,43 +43,41 @@ class GapFillService:
         self._backfill = backfill
         self._uow = uow
         self._clock = clock
-        self._areas = tuple(AREAS.key(a) for a in areas)
+        self._scope = AreaScope.parse(areas)
         self._datasets = tuple(DATASETS.get(d) for d in datasets)
         self._history_years = history_years
         self._span = span
 
-    def window(self, dataset: Dataset, area: AreaKey, now: datetime) -> Interval | None:
-        """From the history start to the publication horizon, within the area's lifetime."""
+    def span(self, dataset: Dataset, now: datetime) -> Interval:
+        """From the history start to the dataset's publication horizon."""
         start = max(
             add_months(floor_to_day(now), -12 * self._history_years), dataset.available_from
         )
-        end = floor_to_day(dataset.horizon_end(now)) + timedelta(days=1)
-        for code in filter(None, (area.code, area.to_code)):
-            known = AREAS.get(code)
-            if known.valid_from is not None:
-                start = max(start, known.valid_from)
-            if known.valid_until is not None:
-                end = min(end, known.valid_until)
-        return Interval(start, end) if start < end else None
+        return Interval(start, floor_to_day(dataset.horizon_end(now)) + timedelta(days=1))
 
-    def targets(self) -> list[tuple[Dataset, AreaKey]]:
-        if not self._areas or not self._datasets:
+    def window(self, dataset: Dataset, area: AreaKey, now: datetime) -> Interval | None:
+        """From the history start to the publication horizon, within the area's lifetime."""
+        return AREAS.lifetime(area, self.span(dataset, now))
+
+    def targets(self, now: datetime) -> list[tuple[Dataset, AreaKey]]:
+        """Each dataset with the configured areas of the kind it takes (``all`` and
+        ``all-borders`` expanded to those that existed since the history start)."""
+        if self._scope.empty or not self._datasets:
             raise InvalidRequest(
                 "nothing to keep fresh: set ENTSOE_AREAS and ENTSOE_DATASETS "
-                "(comma-separated, for example ENTSOE_AREAS=NL,DE_LU)"
+                "(comma-separated, for example ENTSOE_AREAS=NL,DE_LU, or ENTSOE_AREAS=all)"
             )
-        pairs = []
-        for area in self._areas:
-            for dataset in self._datasets:
-                if dataset.is_border == area.is_border:
-                    pairs.append((dataset, area))
-        return pairs
+        return [
+            (dataset, area)
+            for dataset in self._datasets
+            for area in self._scope.suiting(dataset, self.span(dataset, now))
+        ]
 
     async def find_gaps(self) -> dict[tuple[str, AreaKey], IntervalSet]:
         now = self._clock.now()
         found: dict[tuple[str, AreaKey], IntervalSet] = {}
         async with self._uow(reading=True) as uow:
-            for dataset, area in self.targets():
+            for dataset, area in self.targets(now):
                 window = self.window(dataset, area, now)
                 if window is None:
                     continue

@@ -68,9 +68,10 @@ class QualityService:
         found = []
         async with self._uow(reading=True) as uow:
             for dataset, area in request.targets():
-                coverage = await uow.store.coverage(dataset, area, request.period)
-                stats = await uow.store.series_stats(dataset, area, request.period)
-                found.extend(_judge(dataset, area, request.period, coverage, stats))
+                period = request.period_for(area)
+                coverage = await uow.store.coverage(dataset, area, period)
+                stats = await uow.store.series_stats(dataset, area, period)
+                found.extend(_judge(dataset, area, period, coverage, stats))
         return found
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from entsoe_core.coverage import RecheckPolicy
+from entsoe_core.errors import InvalidRequest
 from entsoe_core.observations import Observation
 from entsoe_core.ports import ClockPort, ObservationCursor, UnitOfWorkFactory
 from entsoe_core.services.requests import BackfillRequest, CoverageReport
@@ -83,16 +84,23 @@ class ReadService:
         reports = []
         async with self._uow(reading=True) as uow:
             for dataset, area in request.targets():
-                coverage = await uow.store.coverage(dataset, area, request.period)
-                gaps = await uow.store.gaps(dataset, area, request.period, self._recheck)
-                reports.append(CoverageReport(dataset, area, request.period, coverage, gaps))
+                period = request.period_for(area)
+                coverage = await uow.store.coverage(dataset, area, period)
+                gaps = await uow.store.gaps(dataset, area, period, self._recheck)
+                reports.append(CoverageReport(dataset, area, period, coverage, gaps))
         return reports
 
     async def observations(
         self, request: BackfillRequest, *, after: ObservationCursor | None = None, limit: int
     ) -> ObservationPage:
-        """One page of the first (dataset, area) of the request, after ``after``."""
-        dataset, area = request.targets()[0]
+        """One page of the one (dataset, area) of the request, after ``after``."""
+        targets = request.targets()
+        if len(targets) != 1:
+            raise InvalidRequest(
+                f"observations are read for one dataset and one area at a time; the request "
+                f"names {len(targets)} (dataset, area) pairs: name one area, not a scope"
+            )
+        dataset, area = targets[0]
         async with self._uow(reading=True) as uow:
             # One more than asked tells whether another page follows without an empty last page.
             found = await uow.store.read(
@@ -107,7 +115,7 @@ class ReadService:
         *,
         page_size: int,
     ) -> int:
-        """Hand every observation of the first (dataset, area) of the request to ``write``,
+        """Hand every observation of the one (dataset, area) of the request to ``write``,
         a page at a time and in order (at least one call, an empty page for nothing); the
         number of observations. Memory holds one page, whatever the period."""
         count = 0

@@ -15,6 +15,7 @@ from entsoe_core.errors import InvalidRequest
 from entsoe_core.limits import LearnedLimit
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkStatus
+from entsoe_core.scopes import ALL_AREAS, ALL_BORDERS, AreaScope
 from entsoe_core.timeline import Interval, IntervalSet, add_months, utc
 
 __all__ = ["EARLIEST", "LATEST", "BackfillRequest", "CoverageReport", "JobReport"]
@@ -35,6 +36,9 @@ class BackfillRequest:
     period: Interval
     span: ChunkSpan | None = None
     """A cap on the chunk span; ``None``: each dataset's chunks as long as its limits allow."""
+    pairs: tuple[tuple[str, AreaKey], ...] | None = None
+    """The (dataset, area) pairs when a scope (``all``, ``all-borders``) gave each dataset its
+    own areas; ``None``: every area with every dataset."""
 
     @classmethod
     def parse(
@@ -47,11 +51,19 @@ class BackfillRequest:
         span: ChunkSpan | None = None,
         max_years: int = 10,
     ) -> BackfillRequest:
-        """Resolve names and check every combination; raise on the first bad value."""
-        keys = tuple(dict.fromkeys(AREAS.key(a) for a in areas if a.strip()))
+        """Resolve names and scopes and check every combination; raise on the first bad value.
+
+        A scope (``all``, ``all-borders``) expands per dataset to the areas that existed during
+        some part of the period; each of them is worked on within its lifetime only
+        (:meth:`period_for`). An area named outright must exist during the whole period.
+        """
+        scope = AreaScope.parse(areas)
         kinds = tuple(dict.fromkeys(DATASETS.get(d).key for d in datasets if d.strip()))
-        if not keys:
-            raise InvalidRequest("no area given; name at least one, for example NL or DE_LU")
+        if scope.empty:
+            raise InvalidRequest(
+                f"no area given; name at least one, for example NL or DE_LU, or {ALL_AREAS} "
+                f"(every area) or {ALL_BORDERS} (every border)"
+            )
         if not kinds:
             raise InvalidRequest(
                 f"no dataset given; name at least one of {', '.join(DATASETS.keys)}"
@@ -64,17 +76,30 @@ class BackfillRequest:
                 f"the period {period} is longer than the configured maximum of {max_years} "
                 "years; split it, or raise ENTSOE_HISTORY_YEARS"
             )
-        request = cls(keys, kinds, period, span)
-        for dataset_key, area in request.targets():
+        pairs: list[tuple[str, AreaKey]] = []
+        for dataset_key in kinds:
             dataset = DATASETS.get(dataset_key)
-            dataset.check_area(area)
             dataset.check_period(period)
-            for code in filter(None, (area.code, area.to_code)):
-                AREAS.get(code).check_period(period)
-        return request
+            expanded = scope.expand(dataset, period)
+            for area in scope.keys:
+                if area not in expanded:
+                    dataset.check_area(area)
+                    for code in filter(None, (area.code, area.to_code)):
+                        AREAS.get(code).check_period(period)
+            pairs += [(dataset_key, a) for a in dict.fromkeys((*expanded, *scope.keys))]
+        scoped = scope.all_areas or scope.all_borders
+        keys = tuple(dict.fromkeys(area for _, area in pairs))
+        return cls(keys, kinds, period, span, tuple(pairs) if scoped else None)
 
     def targets(self) -> list[tuple[str, AreaKey]]:
+        if self.pairs is not None:
+            return list(self.pairs)
         return [(d, a) for a in self.areas for d in self.datasets]
+
+    def period_for(self, area: AreaKey) -> Interval:
+        """The period within the lifetime of ``area``: the whole period for an area named
+        outright (checked by :meth:`parse`), its part of it for one a scope brought in."""
+        return AREAS.lifetime(area, self.period) or self.period
 
 
 def _check_in_range(name: str, instant: datetime) -> None:

@@ -6,18 +6,30 @@ import click
 
 from entrypoints.bootstrap import application
 from entrypoints.cli_support import run
+from entrypoints.dataset_table import AREA_KINDS, markdown_table
 from entrypoints.wire import DatasetBody, json_text
+from entsoe_core.datasets import DATASETS
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def datasets(as_json: bool) -> None:
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="The catalogue as the Markdown table of the README (no database needed).",
+)
+def datasets(as_json: bool, markdown: bool) -> None:
     """The datasets that can be fetched, and the longest period one request may ask for.
 
-    For each: its key and title, document and process type, the request's domain parameter,
+    For each: its key and title, document and process type, the kind of area it takes (single
+    areas or borders) and the request's domain parameter,
     the catalogue's request limit, the limit learned from the source's refusals (and when), the
     effective limit every plan cuts chunks by, how far ahead it is published, its resolutions.
     """
+
+    if markdown:
+        click.echo(markdown_table(DATASETS), nl=False)
+        return
 
     async def main() -> list[DatasetBody]:
         async with application() as app:
@@ -34,7 +46,8 @@ def datasets(as_json: bool) -> None:
             learned = f"learned {body.learned_limit} on {body.learned_at:%Y-%m-%d %H:%M}Z"
         click.echo(f"{body.key}  {body.title}")
         click.echo(
-            f"  {document} {body.domain}; limit {body.effective_limit} per request "
+            f"  {document}; {AREA_KINDS[body.area_kind]} ({body.domain}); "
+            f"limit {body.effective_limit} per request "
             f"(catalogue {body.catalogue_limit}, {learned}); published "
             f"{body.publication_horizon} ahead; {', '.join(body.resolutions)}"
         )

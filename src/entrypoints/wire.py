@@ -23,6 +23,7 @@ import msgspec
 
 from entsoe_core.areas import AREAS
 from entsoe_core.breaker import SourceState
+from entsoe_core.datasets import Dataset
 from entsoe_core.limits import LearnedLimit
 from entsoe_core.observations import Observation, Series, SeriesKey
 from entsoe_core.progress import ChunkStatus
@@ -38,6 +39,7 @@ __all__ = [
     "QUALITY_FIELDS",
     "ROW_FIELDS",
     "ROW_FORMATS",
+    "AreaKindName",
     "ChunkCountsBody",
     "CoverageBody",
     "DatasetBody",
@@ -51,6 +53,7 @@ __all__ = [
     "QualityBody",
     "Row",
     "SourceOutageBody",
+    "area_kind",
     "iter_rows",
     "json_text",
     "observation_rows",
@@ -497,6 +500,14 @@ def _instant_text(instant: datetime) -> str:
 # -- datasets: entsoe datasets --json, GET /datasets --------------------------------------
 
 
+AreaKindName = Literal["area", "border"]
+
+
+def area_kind(dataset: Dataset) -> AreaKindName:
+    """``border`` for a dataset about borders (``FROM>TO``), ``area`` for one of single areas."""
+    return "border" if dataset.is_border else "area"
+
+
 class DatasetBody(msgspec.Struct, frozen=True):
     """A dataset of the catalogue and its request limits: the catalogue's, the one learned from
     the source's refusals (null until one is), and the effective one, the tighter of both."""
@@ -507,6 +518,9 @@ class DatasetBody(msgspec.Struct, frozen=True):
     process_type: str | None
     domain: str
     """The request's domain parameter(s), e.g. ``in_Domain`` or ``out_Domain>in_Domain``."""
+    area_kind: AreaKindName
+    """What an area of it is: one area (``area``, scope ``all``) or a border (``border``,
+    ``FROM>TO``, scope ``all-borders``)."""
     catalogue_limit: str
     learned_limit: str | None
     learned_at: datetime | None
@@ -525,6 +539,7 @@ class DatasetBody(msgspec.Struct, frozen=True):
             document_type=dataset.document_type,
             process_type=dataset.process_type,
             domain=dataset.domain.value,
+            area_kind=area_kind(dataset),
             catalogue_limit=str(dataset.max_request_span),
             learned_limit=None if learned is None else str(learned.span),
             learned_at=None if learned is None else learned.learned_at,

@@ -43,6 +43,11 @@ def test_entsoe_and_backfill_prefixes() -> None:
     assert "s3cret-token" not in repr(settings)
 
 
+def test_the_areas_kept_fresh_may_be_the_scopes_all_and_all_borders() -> None:
+    settings = load_settings({"ENTSOE_AREAS": "all, all-borders, NL"})
+    assert settings.backfill.areas == ("all", "all-borders", "NL")
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -54,6 +59,7 @@ def test_entsoe_and_backfill_prefixes() -> None:
         ),
         ({"ENTSOE_RATE_LIMIT_PER_MINUTE": "500"}, "between 1 and 400, got 500"),
         ({"ENTSOE_AREAS": "NL,XX"}, "unknown area 'XX'"),
+        ({"ENTSOE_AREAS": "all,XX"}, "unknown area 'XX'"),
         ({"ENTSOE_DATASETS": "prices"}, "unknown dataset 'prices'"),
         ({"ENTSOE_COLOUR": "blue"}, "unknown setting ENTSOE_COLOUR"),
         ({"BACKFILL__API_URL": "x"}, "unknown setting BACKFILL__API_URL"),

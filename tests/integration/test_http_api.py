@@ -651,6 +651,7 @@ def test_datasets_show_the_catalogue_and_what_refusals_taught(
         "document_type": "A44",
         "process_type": None,
         "domain": "in_Domain=out_Domain",
+        "area_kind": "area",
         "catalogue_limit": "P1Y",
         "learned_limit": "P1M",
         "learned_at": "2026-09-03T00:00:00Z",

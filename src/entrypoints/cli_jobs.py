@@ -61,8 +61,8 @@ def backfill(
 ) -> None:
     """Plan, persist and run a backfill of areas x datasets over [START, END).
 
-    The plan is shown first, in short (`entsoe plan` shows it by area). With --no-run the job
-    is only created and left in progress for `entsoe worker`.
+    The plan is shown first on stderr, in short (`entsoe plan` shows it by area). With
+    --no-run the job is only created and left in progress for `entsoe worker`.
     """
 
     async def main() -> JobReport:
@@ -71,7 +71,9 @@ def backfill(
         async with application(fetching=not no_run, settings=settings) as app:
             plan = await app.backfill.plan(request)
             rate = settings.backfill.rate_limit_per_minute
-            click.echo(describe_plan(PlanSummary.of(request, plan, rate), by_area=False))
+            # On stderr, beside the progress: stdout starts with `job ID`, for scripts.
+            summary = PlanSummary.of(request, plan, rate)
+            click.echo(describe_plan(summary, by_area=False), err=True)
             job = await app.backfill.create(request, plan=plan)
             click.echo(f"job {job.id}")
             if no_run:

@@ -156,7 +156,7 @@ def test_backfill_shows_its_plan_in_short_before_the_job(tmp_path: Path) -> None
     )
 
     assert started.returncode == 0, started.stderr
-    lines = started.stdout.splitlines()
+    lines = started.stderr.splitlines()
     months = 4 * (len(AREAS) - 2) + 2 + 2
     assert lines[:4] == [
         f"plan: 2 dataset(s) x {len(AREAS)} area(s) over 2018-08-01 00:00Z..2018-12-01 00:00Z",
@@ -166,8 +166,9 @@ def test_backfill_shows_its_plan_in_short_before_the_job(tmp_path: Path) -> None
         f"{months + len(AREAS)} request(s); at 350 per minute (ENTSOE_RATE_LIMIT_PER_MINUTE) "
         f"the request budget needs {budget_text(months + len(AREAS), 350)}",
     ]
-    assert lines[4].startswith("job ")
-    status = json.loads(entsoe(url_of(database), "status", lines[4][4:], "--json").stdout)
+    job_line = started.stdout.splitlines()[0]
+    assert job_line.startswith("job ")
+    status = json.loads(entsoe(url_of(database), "status", job_line[4:], "--json").stdout)
     assert status["chunks_total"] == months + len(AREAS)
     assert AREAS.key("DE_AT_LU").code in status["areas"]
 

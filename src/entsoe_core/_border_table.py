@@ -1,8 +1,9 @@
 """The borders between neighbouring bidding zones, for scopes such as ``all-borders``.
 
-Written by hand from the ENTSO-E bidding-zone map: two zones are neighbours when a line or an
-interconnector joins them. Each pair stands for both directions. A border exists while both
-of its zones exist (the zones' validity windows in :mod:`entsoe_core.areas`), so the borders of
+Written from the ENTSO-E bidding-zone map and checked against the neighbour list that the
+entsoe-py client publishes: two zones are neighbours when a line or an interconnector joins
+them (Italy's internal zones and its virtual zones included). Each pair stands for both
+directions. A border exists while both of its zones exist (the zones' validity windows in :mod:`entsoe_core.areas`), so the borders of
 DE_AT_LU end on 2018-10-01 and those of DE_LU begin then. A border missing here can still be
 asked for by name (``FROM>TO``); add it here to have ``all-borders`` include it.
 """
@@ -20,6 +21,7 @@ BORDER_ROWS: tuple[tuple[str, str], ...] = (
     ("BA", "HR"),
     ("BA", "ME"),
     ("BA", "RS"),
+    ("BE", "DE_AT_LU"),
     ("BE", "DE_LU"),
     ("BE", "FR"),
     ("BE", "GB"),
@@ -29,10 +31,12 @@ BORDER_ROWS: tuple[tuple[str, str], ...] = (
     ("BG", "RO"),
     ("BG", "RS"),
     ("BG", "TR"),
+    ("BY", "LT"),
     ("CH", "DE_AT_LU"),
     ("CH", "DE_LU"),
     ("CH", "FR"),
     ("CH", "IT_NORD"),
+    ("CH", "IT_NORD_CH"),
     ("CZ", "DE_AT_LU"),
     ("CZ", "DE_LU"),
     ("CZ", "PL"),
@@ -42,6 +46,7 @@ BORDER_ROWS: tuple[tuple[str, str], ...] = (
     ("DE_AT_LU", "FR"),
     ("DE_AT_LU", "HU"),
     ("DE_AT_LU", "IT_NORD"),
+    ("DE_AT_LU", "IT_NORD_AT"),
     ("DE_AT_LU", "NL"),
     ("DE_AT_LU", "PL"),
     ("DE_AT_LU", "SE_4"),
@@ -61,16 +66,21 @@ BORDER_ROWS: tuple[tuple[str, str], ...] = (
     ("DK_2", "SE_4"),
     ("EE", "FI"),
     ("EE", "LV"),
+    ("EE", "RU"),
     ("ES", "FR"),
     ("ES", "PT"),
     ("FI", "NO_4"),
+    ("FI", "RU"),
     ("FI", "SE_1"),
     ("FI", "SE_3"),
     ("FR", "GB"),
     ("FR", "IT_NORD"),
+    ("FR", "IT_NORD_FR"),
     ("GB", "IE_SEM"),
     ("GB", "NL"),
     ("GB", "NO_2"),
+    ("GR", "IT_BRNN"),
+    ("GR", "IT_GR"),
     ("GR", "MK"),
     ("GR", "TR"),
     ("HR", "HU"),
@@ -81,14 +91,24 @@ BORDER_ROWS: tuple[tuple[str, str], ...] = (
     ("HU", "SI"),
     ("HU", "SK"),
     ("HU", "UA"),
+    ("IT_BRNN", "IT_SUD"),
+    ("IT_CALA", "IT_SICI"),
+    ("IT_CALA", "IT_SUD"),
     ("IT_CNOR", "IT_CSUD"),
     ("IT_CNOR", "IT_NORD"),
+    ("IT_CNOR", "IT_SARD"),
     ("IT_CSUD", "IT_SARD"),
     ("IT_CSUD", "IT_SUD"),
+    ("IT_FOGN", "IT_SUD"),
     ("IT_NORD", "SI"),
+    ("IT_ROSN", "IT_SICI"),
+    ("IT_ROSN", "IT_SUD"),
+    ("IT_SICI", "MT"),
     ("LT", "LV"),
     ("LT", "PL"),
+    ("LT", "RU_KGD"),
     ("LT", "SE_4"),
+    ("LV", "RU"),
     ("MD", "RO"),
     ("MD", "UA"),
     ("ME", "RS"),

@@ -3,9 +3,10 @@
 Written from the ENTSO-E bidding-zone map and checked against the neighbour list that the
 entsoe-py client publishes: two zones are neighbours when a line or an interconnector joins
 them (Italy's internal zones and its virtual zones included). Each pair stands for both
-directions. A border exists while both of its zones exist (the zones' validity windows in :mod:`entsoe_core.areas`), so the borders of
-DE_AT_LU end on 2018-10-01 and those of DE_LU begin then. A border missing here can still be
-asked for by name (``FROM>TO``); add it here to have ``all-borders`` include it.
+directions. A border exists while both of its zones exist (the zones' validity windows in
+:mod:`entsoe_core.areas`), so the borders of DE_AT_LU end on 2018-10-01 and those of DE_LU
+begin then. A border missing here can still be asked for by name (``FROM>TO``); add it here
+to have ``all-borders`` include it.
 """
 
 BORDER_ROWS: tuple[tuple[str, str], ...] = (

@@ -28,7 +28,8 @@ PLATFORM_START = utc(2014, 12, 31, 23)
 
 # What the API publishes each dataset in (the recorded answers and the API guide): sub-daily
 # data in quarter hours, half hours or hours depending on the area and the year; the forecasts
-# ahead of the week, month and year in days, weeks and weeks; the forecast margin in years.
+# ahead of the week, month and year in days, weeks and weeks; the forecast margin and installed
+# capacity in years; the stored energy of water reservoirs in weeks.
 SUB_DAILY = ("PT15M", "PT30M", "PT60M")
 
 
@@ -184,6 +185,24 @@ _CATALOGUE = (
         "A11",
         None,
         DomainParameter.BORDER,
+    ),
+    Dataset(
+        "installed_capacity_per_type",
+        "Installed generation capacity per production type",
+        "A68",
+        "A33",
+        DomainParameter.IN_DOMAIN,
+        # The capacity of a year is published before the year begins.
+        publication_horizon=400 * _DAY,
+        resolutions=("P1Y",),
+    ),
+    Dataset(
+        "water_reservoirs",
+        "Filling rate of water reservoirs and hydro storage plants",
+        "A72",
+        "A16",
+        DomainParameter.IN_DOMAIN,
+        resolutions=("P7D",),
     ),
 )
 

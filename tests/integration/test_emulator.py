@@ -307,6 +307,10 @@ FIXTURE_OF = {
     "wind_solar_forecast": "generation_141d_wind_solar_forecast_NL.xml",
     "day_ahead_prices": "market_121d_day_ahead_prices_NL.xml",
     "cross_border_physical_flows": "transmission_121g_cross_border_NL_DE.xml",
+    "installed_capacity_per_type": (
+        "more/generation141_a_installed_capacity_per_production_type.xml"
+    ),
+    "water_reservoirs": "more/generation161_d_water_reservoirs_and_hydro_storage_plants.xml",
 }
 
 
@@ -323,6 +327,11 @@ def shape(root: etree._Element) -> tuple[object, ...]:
     )
 
 
+def units(root: etree._Element) -> set[str | None]:
+    """The quantity units a document gives (MAW for power, MWH for stored energy)."""
+    return {e.text for e in root.iter() if local(e) == "quantity_Measure_Unit.name"}
+
+
 @pytest.mark.parametrize("dataset", list(DATASETS), ids=lambda d: d.key)
 async def test_documents_have_the_shape_of_the_real_ones_and_hold_the_model_values(
     emulator: EmulatorServer, client: httpx.AsyncClient, dataset: Dataset
@@ -337,6 +346,7 @@ async def test_documents_have_the_shape_of_the_real_ones_and_hold_the_model_valu
     root = etree.fromstring(answer.content)
     real = etree.parse(FIXTURES / FIXTURE_OF[dataset.key]).getroot()
     assert shape(root) == shape(real)
+    assert units(root) == units(real)
     expected = model_points(dataset, area, start, end)
     assert expected
     assert expand(answer.content) == expected

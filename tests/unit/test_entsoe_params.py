@@ -51,6 +51,8 @@ EXPECTED = {
     "wind_solar_forecast": {"documentType": "A69", "processType": "A01", "in_Domain": NL},
     "day_ahead_prices": {"documentType": "A44", "in_Domain": NL, "out_Domain": NL},
     "cross_border_physical_flows": {"documentType": "A11", "out_Domain": NL, "in_Domain": DE_LU},
+    "installed_capacity_per_type": {"documentType": "A68", "processType": "A33", "in_Domain": NL},
+    "water_reservoirs": {"documentType": "A72", "processType": "A16", "in_Domain": NL},
 }
 
 

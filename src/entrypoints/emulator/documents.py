@@ -1,8 +1,9 @@
 """The documents the emulator answers with, shaped like the real API's.
 
-Load, forecasts and generation come as ``GL_MarketDocument`` (generationloaddocument 3:0),
-day-ahead prices as ``Publication_MarketDocument`` 7:3 with one TimeSeries per delivery day,
-physical flows as ``Publication_MarketDocument`` 7:0, and "no data" or a refused request as an
+Load, forecasts, generation, installed capacity and reservoir filling come as
+``GL_MarketDocument`` (generationloaddocument 3:0), day-ahead prices as
+``Publication_MarketDocument`` 7:3 with one TimeSeries per delivery day, physical flows as
+``Publication_MarketDocument`` 7:0, and "no data" or a refused request as an
 ``Acknowledgement_MarketDocument``. Curves are A03: a point whose value equals the previous
 one in its period is left out. A sub-daily series has one Period per local day of its area;
 daily, weekly and yearly series one Period per step, so that no step length is ambiguous
@@ -141,7 +142,7 @@ def _gl_series(mrid: int, series: Series, area_code: str) -> list[str]:
     if key.out_domain:
         lines.append(_domain("outBiddingZone_Domain.mRID", key.out_domain))
     lines += [
-        "      <quantity_Measure_Unit.name>MAW</quantity_Measure_Unit.name>",
+        f"      <quantity_Measure_Unit.name>{series.unit}</quantity_Measure_Unit.name>",
         f"      <curveType>{series.curve_type}</curveType>",
     ]
     if key.psr_type:

@@ -9,7 +9,9 @@ of the seed: some areas publish quarter-hourly load and generation, day-ahead pr
 from PT60M to PT15M on the delivery day 2025-10-01, and DE-LU and AT publish both resolutions
 side by side as classification positions 1 (PT60M) and 2 (PT15M). Actual generation carries a
 consumption series (outBiddingZone) beside the generation series (inBiddingZone) of pumped
-storage, and a border carries one series per direction.
+storage, and a border carries one series per direction. Installed capacity has a yearly
+series for each production type the area generates with; the stored energy of water
+reservoirs (in MWh) is one weekly series.
 
 Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
 of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
@@ -47,6 +49,8 @@ __all__ = [
 CURVE_TYPE = "A03"
 QUANTITY_UNIT = "MAW"
 PRICE_UNIT = "EUR/MWH"
+ENERGY_UNIT = "MWH"
+_UNITS = {"A44": PRICE_UNIT, "A72": ENERGY_UNIT}
 
 DEFAULT_DATA_START = datetime(2015, 1, 1, tzinfo=UTC)
 """Nothing is published before this instant unless configured otherwise."""
@@ -227,6 +231,12 @@ class SyntheticModel:
             if _PUMPED_STORAGE in psr_types:
                 generation.append(_Template("A01", _PUMPED_STORAGE, out_domain=code))
             return tuple(generation)
+        if document == "A68":
+            return tuple(
+                _Template("A37", psr, in_domain=code) for psr in sorted(self._psr_types(code))
+            )
+        if document == "A72":
+            return (_Template("A01", in_domain=code),)
         raise ValueError(f"the emulator has no model for document type {document}")
 
     @staticmethod
@@ -251,8 +261,10 @@ class SyntheticModel:
             return (("P1D", ""),)
         if document == "A65" and process in ("A32", "A33"):
             return (("P7D", ""),)
-        if document == "A70":
+        if document in ("A70", "A68"):
             return (("P1Y", ""),)
+        if document == "A72":
+            return (("P7D", ""),)
         return (("PT15M" if quarter else "PT60M", ""),)
 
     def series_keys(self, dataset: Dataset, area: AreaKey, day: date) -> tuple[SeriesKey, ...]:
@@ -298,7 +310,7 @@ class SyntheticModel:
                 for start in steps(key.resolution, interval, zone)
                 if key in keys_on(start.astimezone(zone).date())
             ]
-        unit = PRICE_UNIT if dataset.document_type == "A44" else QUANTITY_UNIT
+        unit = _UNITS.get(dataset.document_type, QUANTITY_UNIT)
         return [
             Series(key, tuple(found), unit=unit, curve_type=CURVE_TYPE)
             for key, found in sorted(points.items(), key=lambda item: _order(item[0]))
@@ -338,6 +350,10 @@ class SyntheticModel:
                 return _tidy(round(raw, 2))
         elif document == "A71":
             raw = 0.7 * self._load(dataset, key, timestamp, local)
+        elif document == "A68":
+            return _tidy(round(self._installed(area.code, key.psr_type, local), 2))
+        elif document == "A72":
+            return _tidy(round(self._reservoir(area.code, timestamp, local), 2))
         else:
             raw = self._generation(area.code, key, timestamp, local)
         return _tidy(float(round(raw)))
@@ -373,10 +389,22 @@ class SyntheticModel:
         weekend = 0.88 if local.weekday() >= 5 else 1.0
         return base * self._daily(local) * weekend * (1 + 0.02 * jitter)
 
+    def _capacity(self, code: str, psr: str) -> float:
+        return self._base_load(code) * (0.05 + 0.35 * self._constant("capacity", code, psr))
+
+    def _installed(self, code: str, psr: str, local: datetime) -> float:
+        # What generation runs on, a little more of it every year.
+        return self._capacity(code, psr) * (1 + 0.02 * (local.year - 2015))
+
+    def _reservoir(self, code: str, instant: datetime, local: datetime) -> float:
+        # Stored energy: full after the spring melt, low at the end of winter.
+        size = 1e5 + 4e6 * self._constant("reservoir", code)
+        season = math.sin(2 * math.pi * (local.timetuple().tm_yday - 100) / 365.25)
+        jitter = self._noise("reservoir", code, instant.timestamp()) - 0.5
+        return size * (0.55 + 0.3 * season + 0.05 * jitter)
+
     def _generation(self, code: str, key: SeriesKey, instant: datetime, local: datetime) -> float:
-        capacity = self._base_load(code) * (
-            0.05 + 0.35 * self._constant("capacity", code, key.psr_type)
-        )
+        capacity = self._capacity(code, key.psr_type)
         psr = key.psr_type
         if psr == "B16":
             return capacity * self._sun(local)

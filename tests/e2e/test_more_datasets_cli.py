@@ -1,0 +1,32 @@
+"""The datasets beyond the first eleven, emulator → ``entsoe backfill`` → ``entsoe export``:
+what is exported is exactly what the emulator served."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.harness import Cli, Emulator, exported, utc
+
+pytestmark = pytest.mark.slow
+
+# Each dataset, an area it is published for, and a period holding several of its steps.
+ROUND_TRIPS = [
+    ("installed_capacity_per_type", "BE", "2021-01-01", "2024-01-01"),
+    ("water_reservoirs", "BG", "2023-01-01", "2023-07-01"),
+]
+
+
+@pytest.mark.parametrize(("dataset", "area", "start", "end"), ROUND_TRIPS, ids=lambda v: v)
+def test_a_backfill_exports_exactly_what_the_emulator_served(
+    cli: Cli, emulator: Emulator, dataset: str, area: str, start: str, end: str
+) -> None:
+    app = cli.with_env(**emulator.env())
+
+    result = app(
+        "backfill", "--area", area, "--dataset", dataset, "--start", start, "--end", end
+    ).ok()
+
+    assert " completed, " in result.stdout.splitlines()[-1], result.explain()
+    served = emulator.rows(dataset, area, utc(start), utc(end))
+    assert len({row["timestamp"] for row in served}) > 1, "the period holds several steps"
+    assert exported(cli, dataset, area, utc(start), utc(end)) == served

@@ -3,7 +3,8 @@
 A :class:`Dataset` says which document the API returns for it, which domain parameters the
 request takes, the longest period one request may ask for, how far into the future the data is
 published (forecasts are published ahead of the instants they describe), which resolutions its
-series come in, and whether the API answers it in whole delivery days.
+series come in, whether the API answers it in whole delivery days, and, for documents of one
+type that the API publishes for several market time frames, which time frame it is.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class Dataset:
     """The resolutions its series may have; an answer in any other is a document fault."""
     whole_days: bool = False
     """Whether the API answers whole delivery days, reaching past the interval asked for."""
+    contract_type: str | None = None
+    """The ``contract_MarketAgreement.Type`` a request names: the market time frame of a
+    border's schedules or capacities (A01 daily or day-ahead, A02 weekly, A03 monthly, A04
+    yearly, A05 total). A series of another time frame is not this dataset's."""
 
     @property
     def is_border(self) -> bool:
@@ -185,6 +190,60 @@ _CATALOGUE = (
         "A11",
         None,
         DomainParameter.BORDER,
+    ),
+    Dataset(
+        "scheduled_exchanges_day_ahead",
+        "Scheduled commercial exchanges, day-ahead",
+        "A09",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=2 * _DAY,
+        contract_type="A01",
+    ),
+    Dataset(
+        "scheduled_exchanges_total",
+        "Scheduled commercial exchanges, total of every time frame",
+        "A09",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=2 * _DAY,
+        contract_type="A05",
+    ),
+    Dataset(
+        "forecast_transfer_capacity_day_ahead",
+        "Forecasted transfer capacity, day-ahead",
+        "A61",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=2 * _DAY,
+        contract_type="A01",
+    ),
+    Dataset(
+        "forecast_transfer_capacity_week_ahead",
+        "Forecasted transfer capacity, week-ahead",
+        "A61",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=14 * _DAY,
+        contract_type="A02",
+    ),
+    Dataset(
+        "forecast_transfer_capacity_month_ahead",
+        "Forecasted transfer capacity, month-ahead",
+        "A61",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=62 * _DAY,
+        contract_type="A03",
+    ),
+    Dataset(
+        "forecast_transfer_capacity_year_ahead",
+        "Forecasted transfer capacity, year-ahead",
+        "A61",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=400 * _DAY,
+        contract_type="A04",
     ),
     Dataset(
         "installed_capacity_per_type",

@@ -67,6 +67,10 @@ class Series:
     created_at: datetime | None = None
     period: Interval | None = None
     """The Period of the document it was read from: what the document promises to cover."""
+    contract_type: str = ""
+    """The ``contract_MarketAgreement.type`` its document names, empty where it names none.
+    Not part of the key: a request asks for one market time frame, the dataset says which, and
+    series are stored by dataset; a series of another time frame is refused, not filed."""
 
     def __len__(self) -> int:
         return len(self.points)
@@ -106,17 +110,36 @@ def count_points(series: Sequence[Series]) -> int:
     return sum(len(s.points) for s in series)
 
 
-def dataset_for(key: SeriesKey) -> Dataset:
-    """The catalogue dataset a parsed series belongs to, from its document and process type."""
-    for dataset in DATASETS:
-        if dataset.document_type == key.document_type and (
-            dataset.process_type is None or dataset.process_type == key.process_type
-        ):
-            return dataset
+def dataset_for(key: SeriesKey, contract_type: str = "") -> Dataset:
+    """The catalogue dataset a parsed series belongs to, from its document and process type
+    and, where the API publishes a document type for several market time frames, the contract
+    type its document names."""
+    found = [
+        dataset
+        for dataset in DATASETS
+        if dataset.document_type == key.document_type
+        and dataset.process_type in (None, key.process_type)
+        and (dataset.contract_type is None or contract_type in ("", dataset.contract_type))
+    ]
+    if len(found) == 1:
+        return found[0]
+    if found and not contract_type:
+        candidates = ", ".join(f"{d.key} ({d.contract_type})" for d in found)
+        raise UnstorableData(
+            f"a series of document type {key.document_type} whose document names no contract "
+            f"type could belong to any of {candidates}; the document does not say which market "
+            "time frame it holds"
+        )
     raise UnstorableData(
         f"no dataset of the catalogue takes document type {key.document_type!r} with process "
-        f"type {key.process_type!r}; known: "
-        + ", ".join(f"{d.key} ({d.document_type}/{d.process_type or '-'})" for d in DATASETS)
+        f"type {key.process_type!r}"
+        + (f" and contract type {contract_type!r}" if contract_type else "")
+        + "; known: "
+        + ", ".join(
+            f"{d.key} ({d.document_type}/{d.process_type or '-'}"
+            + (f", contract type {d.contract_type})" if d.contract_type else ")")
+            for d in DATASETS
+        )
     )
 
 

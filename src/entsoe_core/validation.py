@@ -8,14 +8,17 @@ Every series is checked before a unit of work opens, and an answer that breaks a
 Rules that need no request hold for any document, wherever it comes from (``entsoe parse``
 and ``entsoe import`` apply them, see :func:`file_series`):
 
-- *known dataset*: the document and process type are those of a dataset of the catalogue, and
-  the series names the domains that dataset files it under;
+- *known dataset*: the document and process type (and the contract type, for documents the
+  API publishes for several market time frames) are those of one dataset of the catalogue,
+  and the series names the domains that dataset files it under;
 - *resolution*: the resolution is one the catalogue allows for that dataset;
 - *finite values*: every value is a finite number (no NaN, no infinity).
 
 Rules of a request hold for the answer to one chunk (see :func:`check_answer`):
 
 - *document type* and *process type*: those of the chunk's dataset;
+- *contract type*: where the document names one, that of the chunk's dataset (a day-ahead
+  schedule is not a total one);
 - *domain*: the domains are the chunk's area, in the domain parameter the dataset takes; the
   two directions of a border are distinct;
 - *resolution* and *finite values*, as above;
@@ -64,7 +67,7 @@ class FiledSeries:
 def file_series(series: Series, number: int) -> FiledSeries:
     """Check the rules that need no request; ``number`` is the series' place (from 1)."""
     try:
-        dataset = dataset_for(series.key)
+        dataset = dataset_for(series.key, series.contract_type)
         area = filing_area(dataset, series.key)
     except UnstorableData as error:
         raise _fault("known dataset", number, series.key, str(error)) from None
@@ -140,6 +143,18 @@ def _check_identity(dataset: Dataset, series: Series, number: int) -> None:
             f"process type {key.process_type or '(none)'}; the request was for "
             f"{dataset.key}, which is {dataset.document_type} with process type "
             f"{dataset.process_type}",
+        )
+    # A document that names no contract type holds the one its request asked for.
+    if dataset.contract_type is not None and series.contract_type not in (
+        "",
+        dataset.contract_type,
+    ):
+        raise _fault(
+            "contract type",
+            number,
+            key,
+            f"contract type {series.contract_type}; the request was for {dataset.key}, which is "
+            f"contract type {dataset.contract_type}",
         )
 
 

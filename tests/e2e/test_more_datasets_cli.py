@@ -30,3 +30,43 @@ def test_a_backfill_exports_exactly_what_the_emulator_served(
     served = emulator.rows(dataset, area, utc(start), utc(end))
     assert len({row["timestamp"] for row in served}) > 1, "the period holds several steps"
     assert exported(cli, dataset, area, utc(start), utc(end)) == served
+
+
+@pytest.mark.parametrize(
+    "datasets",
+    [
+        ("scheduled_exchanges_day_ahead", "scheduled_exchanges_total"),
+        tuple(
+            f"forecast_transfer_capacity_{horizon}_ahead"
+            for horizon in ("day", "week", "month", "year")
+        ),
+    ],
+    ids=["scheduled_exchanges", "forecast_transfer_capacity"],
+)
+def test_the_time_frames_of_one_border_are_stored_apart(
+    cli: Cli, emulator: Emulator, datasets: tuple[str, ...]
+) -> None:
+    # One document type, one border, one job: each time frame is its own request and keeps
+    # its own values, although their series keys are alike.
+    app = cli.with_env(**emulator.env())
+    start, end = utc("2024-01-01"), utc("2024-03-01")
+
+    result = app(
+        "backfill",
+        "--area",
+        "NL>DE_LU",
+        "--dataset",
+        ",".join(datasets),
+        "--start",
+        start.date().isoformat(),
+        "--end",
+        end.date().isoformat(),
+    ).ok()
+
+    assert " completed, " in result.stdout.splitlines()[-1], result.explain()
+    served = {dataset: emulator.rows(dataset, "NL>DE_LU", start, end) for dataset in datasets}
+    for dataset in datasets:
+        assert served[dataset], dataset
+        assert exported(cli, dataset, "NL>DE_LU", start, end) == served[dataset], dataset
+    values = [[row["value"] for row in rows] for rows in served.values()]
+    assert all(one != other for n, one in enumerate(values) for other in values[n + 1 :])

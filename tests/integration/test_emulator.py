@@ -80,6 +80,8 @@ def params(
         query["securityToken"] = token
     if dataset.process_type:
         query["processType"] = dataset.process_type
+    if dataset.contract_type:
+        query["contract_MarketAgreement.Type"] = dataset.contract_type
     domain = dataset.domain.value
     if domain == "outBiddingZone_Domain":
         query["outBiddingZone_Domain"] = area.code
@@ -250,6 +252,35 @@ async def test_bad_parameters_are_400_acknowledgements(
     assert "outBiddingZone_Domain" in acknowledgement(answer.content)[1]
 
 
+async def test_a_time_frame_is_asked_for_by_contract_type_and_each_has_its_own_values(
+    emulator: EmulatorServer, client: httpx.AsyncClient
+) -> None:
+    day_ahead = DATASETS.get("scheduled_exchanges_day_ahead")
+    total = DATASETS.get("scheduled_exchanges_total")
+    span = (utc(2024, 6, 1), utc(2024, 6, 3))
+    query = params(day_ahead, AreaKey(NL, DE_LU), *span)
+    del query["contract_MarketAgreement.Type"]
+    missing = await client.get(emulator.base_url, params=query)
+    assert missing.status_code == 400
+    assert "contract_MarketAgreement.Type is missing" in acknowledgement(missing.content)[1]
+    query["contract_MarketAgreement.Type"] = "A07"
+    unknown = await client.get(emulator.base_url, params=query)
+    assert unknown.status_code == 400
+    assert "contract_MarketAgreement.Type A07 is not valid" in acknowledgement(unknown.content)[1]
+
+    answers = {}
+    for dataset in (day_ahead, total):
+        answer = await client.get(
+            emulator.base_url, params=params(dataset, AreaKey(NL, DE_LU), *span)
+        )
+        assert f"<contract_MarketAgreement.type>{dataset.contract_type}<" in answer.text
+        answers[dataset.contract_type] = {t: v for (_, t), v in parsed(answer.content).items()}
+    assert answers["A01"].keys() == answers["A05"].keys()
+    # The total holds the day-ahead schedule and more.
+    assert all(answers["A05"][t] >= v for t, v in answers["A01"].items())
+    assert answers["A05"] != answers["A01"]
+
+
 async def test_before_the_data_start_there_is_no_matching_data(
     client: httpx.AsyncClient,
 ) -> None:
@@ -311,6 +342,14 @@ FIXTURE_OF = {
         "more/generation141_a_installed_capacity_per_production_type.xml"
     ),
     "water_reservoirs": "more/generation161_d_water_reservoirs_and_hydro_storage_plants.xml",
+    "scheduled_exchanges_day_ahead": "more/transmission121_f_commercial_schedules.xml",
+    "scheduled_exchanges_total": "more/transmission121_f_commercial_schedules.xml",
+    **{
+        f"forecast_transfer_capacity_{horizon}_ahead": (
+            "more/transmission111_a_forecasted_transfer_capacities.xml"
+        )
+        for horizon in ("day", "week", "month", "year")
+    },
 }
 
 
@@ -338,7 +377,11 @@ async def test_documents_have_the_shape_of_the_real_ones_and_hold_the_model_valu
 ) -> None:
     area = AreaKey(NL, DE_LU) if dataset.is_border else AreaKey(NL)
     start, end = utc(2024, 1, 1), utc(2025, 1, 1)
-    if dataset.process_type in ("A01", "A16") or dataset.document_type in ("A44", "A11"):
+    if (
+        dataset.process_type in ("A01", "A16")
+        or dataset.document_type == "A44"
+        or dataset.is_border
+    ):
         start, end = utc(2024, 9, 1, 22), utc(2024, 9, 5, 22)
     answer = await client.get(emulator.base_url, params=params(dataset, area, start, end))
     assert answer.status_code == 200

@@ -15,8 +15,12 @@ import pytest
 from adapters.entsoe_xml import Acknowledgement, parse_document
 from entrypoints.wire import iter_rows
 from entsoe_core.areas import AREAS
+from entsoe_core.errors import DocumentFault
 from entsoe_core.observations import Series
-from entsoe_core.validation import check_series
+from entsoe_core.plan import Chunk
+from entsoe_core.ports import ChunkData
+from entsoe_core.timeline import Interval, utc
+from entsoe_core.validation import check_answer, check_series
 from tests.unit.entsoe_documents import FIXTURES
 
 MORE = FIXTURES / "more"
@@ -29,7 +33,15 @@ FILED = {
         "BE",
     ),
     "generation161_d_water_reservoirs_and_hydro_storage_plants": ("water_reservoirs", "BG"),
+    # The document's out_Domain is DE_LU and its in_Domain FR: power from DE_LU into FR.
+    "transmission121_f_commercial_schedules": ("scheduled_exchanges_day_ahead", "DE_LU>FR"),
+    "transmission111_a_forecasted_transfer_capacities": (
+        "forecast_transfer_capacity_day_ahead",
+        "GB>BE",
+    ),
 }
+# Recordings whose document does not name its market time frame: only a request can say it.
+UNNAMED_TIME_FRAME = {"transmission111_a_forecasted_transfer_capacities"}
 
 
 def parsed(stem: str) -> tuple[Series, ...]:
@@ -54,6 +66,16 @@ def test_a_recording_parses_to_its_expected_points(stem: str) -> None:
 
 
 @pytest.mark.parametrize("stem", sorted(FILED))
+def test_a_recording_answers_a_request_of_its_dataset_and_area(stem: str) -> None:
+    dataset, area = FILED[stem]
+    series = parsed(stem)
+    periods = [s.period for s in series if s.period is not None]
+    asked = Interval(min(p.start for p in periods), max(p.end for p in periods))
+    answer = ChunkData(series)
+    assert check_answer(Chunk(dataset, AREAS.key(area), asked), answer) == answer
+
+
+@pytest.mark.parametrize("stem", sorted(set(FILED) - UNNAMED_TIME_FRAME))
 def test_a_recording_is_filed_under_its_dataset_and_area(stem: str) -> None:
     dataset, area = FILED[stem]
     filed = check_series(parsed(stem))
@@ -84,3 +106,44 @@ def test_water_reservoirs_by_hand() -> None:
     assert [(p.timestamp.isoformat(), p.value) for p in series.points] == [
         ("2023-07-09T21:00:00+00:00", 1909687.74)
     ]
+
+
+def test_commercial_schedules_by_hand() -> None:
+    # One TimeSeries, businessType A06, contract type A01 (day-ahead), out DE_LU, in FR, PT60M
+    # from 2023-08-23T22:00Z, A03: position 1 = 0 holds to position 9 (06:00Z); position 10 =
+    # 502.7 at 07:00Z; position 16 = 0 holds from 13:00Z to position 22 (19:00Z); position
+    # 24 = 1669 at 21:00Z, the last hour.
+    (series,) = parsed("transmission121_f_commercial_schedules")
+    assert series.contract_type == "A01"
+    values = dict(series.points)
+    assert len(values) == 24
+    assert values[utc(2023, 8, 24, 6)] == 0
+    assert values[utc(2023, 8, 24, 7)] == 502.7
+    assert [values[utc(2023, 8, 24, hour)] for hour in range(13, 20)] == [0] * 7
+    assert values[utc(2023, 8, 24, 21)] == 1669
+
+
+def test_a_commercial_schedule_of_another_time_frame_is_refused() -> None:
+    (series,) = parsed("transmission121_f_commercial_schedules")
+    assert series.period is not None
+    asked = Chunk("scheduled_exchanges_total", AREAS.key("DE_LU>FR"), series.period)
+    with pytest.raises(DocumentFault, match=r"\(contract type\).*contract type A01.*A05"):
+        check_answer(asked, ChunkData((series,)))
+
+
+def test_forecast_transfer_capacity_by_hand() -> None:
+    # One TimeSeries, businessType A27, out GB, in BE, PT60M 2023-08-15T22:00Z/
+    # 2023-08-16T22:00Z, A03 with position 1 = 1012 alone: 1012 MW for all 24 hours. No
+    # contract type: the document does not say which time frame it forecasts.
+    (series,) = parsed("transmission111_a_forecasted_transfer_capacities")
+    assert series.contract_type == ""
+    assert [p.value for p in series.points] == [1012.0] * 24
+    assert series.points[0].timestamp == utc(2023, 8, 15, 22)
+
+
+def test_a_saved_forecast_transfer_capacity_names_no_time_frame_and_is_not_filed() -> None:
+    series = parsed("transmission111_a_forecasted_transfer_capacities")
+    with pytest.raises(DocumentFault, match="known dataset") as raised:
+        check_series(series)
+    for horizon in ("day", "week", "month", "year"):
+        assert f"forecast_transfer_capacity_{horizon}_ahead" in str(raised.value)

@@ -21,7 +21,8 @@ _MINUTE = timedelta(minutes=1)
 
 
 def request_params(chunk: Chunk) -> dict[str, str]:
-    """``documentType``, ``processType``, the domain(s) and the period of a chunk's request.
+    """``documentType``, ``processType``, ``contract_MarketAgreement.Type``, the domain(s) and
+    the period of a chunk's request.
 
     Raises :class:`~entsoe_core.errors.PermanentSourceError` for a chunk no request can serve
     (an unknown dataset, an area of the wrong shape), and its
@@ -42,6 +43,8 @@ def request_params(chunk: Chunk) -> dict[str, str]:
     params = {"documentType": dataset.document_type}
     if dataset.process_type is not None:
         params["processType"] = dataset.process_type
+    if dataset.contract_type is not None:
+        params["contract_MarketAgreement.Type"] = dataset.contract_type
     params.update(_domains(dataset, chunk))
     # The API counts whole minutes: widen to them rather than lose the edges of the chunk.
     params["periodStart"] = api_instant(interval.start)

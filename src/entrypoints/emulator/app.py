@@ -308,6 +308,21 @@ def _dataset(query: Mapping[str, str]) -> Dataset:
     known = [d for d in DATASETS if d.document_type == document]
     if not known:
         raise _Refusal(f"Unsupported or invalid documentType {document}.")
+    contract = query.get("contract_marketagreement.type")
+    contracts = [d for d in known if d.contract_type is not None]
+    if contracts:
+        for dataset in contracts:
+            if dataset.contract_type == contract:
+                return dataset
+        if not contract:
+            raise _Refusal(
+                f"Mandatory parameter contract_MarketAgreement.Type is missing for documentType "
+                f"{document}."
+            )
+        raise _Refusal(
+            f"The combination of documentType {document} and contract_MarketAgreement.Type "
+            f"{contract} is not valid."
+        )
     for dataset in known:
         if dataset.process_type is None or dataset.process_type == process:
             return dataset

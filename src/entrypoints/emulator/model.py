@@ -89,6 +89,10 @@ _OFFSHORE_WIND_AREAS = _codes("NL", "BE", "DE_LU", "DK_1", "DK_2", "GB")
 _OPTIONAL_PSR_TYPES = ("B01", "B02", "B05", "B06", "B10", "B11", "B12", "B14", "B17", "B18")
 _COMMON_PSR_TYPES = ("B04", "B16", "B19")
 _PUMPED_STORAGE = "B10"
+# Physical flows, scheduled exchanges and forecast transfer capacities of a border.
+_BORDER_BUSINESS_TYPES = {"A11": "A66", "A09": "A06", "A61": "A27"}
+# The contract types of forecast transfer capacities, and the steps their values hold for.
+_CAPACITY_HOLDS = {"A01": "day", "A02": "week", "A03": "month", "A04": "year"}
 
 
 @attrs.frozen
@@ -206,7 +210,8 @@ class SyntheticModel:
         document = dataset.document_type
         if dataset.domain is DomainParameter.BORDER:
             assert area.to_code is not None
-            return (_Template("A66", in_domain=area.to_code, out_domain=code),)
+            business = _BORDER_BUSINESS_TYPES[document]
+            return (_Template(business, in_domain=area.to_code, out_domain=code),)
         if document == "A44":
             return (_Template("A62", in_domain=code, out_domain=code),)
         if document == "A65":
@@ -311,8 +316,9 @@ class SyntheticModel:
                 if key in keys_on(start.astimezone(zone).date())
             ]
         unit = _UNITS.get(dataset.document_type, QUANTITY_UNIT)
+        contract = dataset.contract_type or ""
         return [
-            Series(key, tuple(found), unit=unit, curve_type=CURVE_TYPE)
+            Series(key, tuple(found), unit=unit, curve_type=CURVE_TYPE, contract_type=contract)
             for key, found in sorted(points.items(), key=lambda item: _order(item[0]))
             if found
         ]
@@ -344,6 +350,10 @@ class SyntheticModel:
             return _tidy(round(raw, 2))
         if document == "A11":
             return _tidy(round(self._flow(key, timestamp), 2))
+        if document == "A09":
+            return _tidy(round(self._schedule(dataset, key, timestamp), 1))
+        if document == "A61":
+            return _tidy(float(round(self._transfer_capacity(dataset, key, local))))
         if document in ("A65", "A70"):
             raw = self._load(dataset, key, timestamp, local)
             if key.resolution in _SUB_DAILY:
@@ -438,6 +448,27 @@ class SyntheticModel:
         if key.resolution != "PT15M" or self._noise("quarter", code, instant) < 0.5:
             return hourly
         return hourly + 10 * (self._noise("quarter-step", code, instant) - 0.5)
+
+    def _schedule(self, dataset: Dataset, key: SeriesKey, instant: datetime) -> float:
+        # Most of what flows is scheduled day-ahead; the total adds the other time frames.
+        flow = 0.9 * self._flow(key, instant)
+        if dataset.contract_type == "A01" or flow == 0:
+            return flow
+        return flow + 100 * self._noise("schedule", key.out_domain, key.in_domain, instant)
+
+    def _transfer_capacity(self, dataset: Dataset, key: SeriesKey, local: datetime) -> float:
+        # A forecast holds one value for each day, week, month or year of its time frame.
+        low, high = sorted((key.out_domain, key.in_domain))
+        capacity = 300 + 2700 * self._constant("interconnector", low, high)
+        holds = _CAPACITY_HOLDS[dataset.contract_type or "A01"]
+        step = {
+            "day": local.date(),
+            "week": local.isocalendar()[:2],
+            "month": (local.year, local.month),
+            "year": local.year,
+        }[holds]
+        share = self._noise("transfer", key.out_domain, key.in_domain, holds, step)
+        return capacity * (1.1 + 0.3 * share)
 
     def _flow(self, key: SeriesKey, instant: datetime) -> float:
         low, high = sorted((key.out_domain, key.in_domain))

@@ -21,7 +21,7 @@ from entsoe_core.errors import InvalidRequest
 from entsoe_core.limits import RequestSpan
 from entsoe_core.timeline import Interval, utc
 
-__all__ = ["DATASETS", "Dataset", "DatasetCatalogue", "DomainParameter"]
+__all__ = ["DATASETS", "REGION_CODE", "Dataset", "DatasetCatalogue", "DomainParameter"]
 
 # The Transparency Platform publishes from the first delivery day of 2015 (CET), which
 # starts at 2014-12-31T23:00Z; nothing is asked for before that.
@@ -33,6 +33,9 @@ PLATFORM_START = utc(2014, 12, 31, 23)
 # capacity in years; the stored energy of water reservoirs in weeks.
 SUB_DAILY = ("PT15M", "PT30M", "PT60M")
 
+REGION_CODE = "REGION_CODE-----"
+"""What the API writes on the other side of a net position: the region the area is part of."""
+
 
 class DomainParameter(enum.Enum):
     """How a dataset's area goes into the request."""
@@ -41,6 +44,9 @@ class DomainParameter(enum.Enum):
     IN_DOMAIN = "in_Domain"
     IN_AND_OUT_SAME = "in_Domain=out_Domain"
     BORDER = "out_Domain>in_Domain"
+    NET_POSITION = "in_Domain=out_Domain, answered against a region"
+    """Asked for with the area as both domains; each answer series pairs the area with the
+    region (:data:`REGION_CODE`): out of the area is an export, into it an import."""
 
 
 @attrs.frozen
@@ -60,10 +66,13 @@ class Dataset:
     """The resolutions its series may have; an answer in any other is a document fault."""
     whole_days: bool = False
     """Whether the API answers whole delivery days, reaching past the interval asked for."""
+    business_type: str | None = None
+    """The ``businessType`` a request names, where the document type alone says too little."""
     contract_type: str | None = None
     """The ``contract_MarketAgreement.Type`` a request names: the market time frame of a
-    border's schedules or capacities (A01 daily or day-ahead, A02 weekly, A03 monthly, A04
-    yearly, A05 total). A series of another time frame is not this dataset's."""
+    border's schedules or capacities, or of net positions (A01 daily or day-ahead, A02 weekly,
+    A03 monthly, A04 yearly, A05 total, A07 intraday). A series of another time frame is not
+    this dataset's."""
 
     @property
     def is_border(self) -> bool:
@@ -244,6 +253,25 @@ _CATALOGUE = (
         DomainParameter.BORDER,
         publication_horizon=400 * _DAY,
         contract_type="A04",
+    ),
+    Dataset(
+        "net_positions_day_ahead",
+        "Net positions of implicit allocations, day-ahead",
+        "A25",
+        None,
+        DomainParameter.NET_POSITION,
+        publication_horizon=2 * _DAY,
+        business_type="B09",
+        contract_type="A01",
+    ),
+    Dataset(
+        "net_positions_intraday",
+        "Net positions of implicit allocations, intraday",
+        "A25",
+        None,
+        DomainParameter.NET_POSITION,
+        business_type="B09",
+        contract_type="A07",
     ),
     Dataset(
         "installed_capacity_per_type",

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import attrs
 
 from entsoe_core.areas import AreaKey
-from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
+from entsoe_core.datasets import DATASETS, REGION_CODE, Dataset, DomainParameter
 from entsoe_core.errors import UnstorableData
 from entsoe_core.timeline import Interval
 
@@ -119,6 +119,7 @@ def dataset_for(key: SeriesKey, contract_type: str = "") -> Dataset:
         for dataset in DATASETS
         if dataset.document_type == key.document_type
         and dataset.process_type in (None, key.process_type)
+        and dataset.business_type in (None, key.business_type)
         and (dataset.contract_type is None or contract_type in ("", dataset.contract_type))
     ]
     if len(found) == 1:
@@ -149,6 +150,13 @@ def filing_area(dataset: Dataset, key: SeriesKey) -> AreaKey:
         if not (key.in_domain and key.out_domain):
             raise UnstorableData(f"a {dataset.key} series needs both in and out domains: {key}")
         return AreaKey(key.out_domain, key.in_domain)
+    if dataset.domain is DomainParameter.NET_POSITION:
+        sides = {key.in_domain, key.out_domain}
+        if REGION_CODE not in sides or len(sides) != 2 or "" in sides:
+            raise UnstorableData(
+                f"a {dataset.key} series pairs its area with the region {REGION_CODE}: {key}"
+            )
+        return AreaKey((sides - {REGION_CODE}).pop())
     code = key.in_domain or key.out_domain
     if not code:
         raise UnstorableData(f"a {dataset.key} series names no domain: {key}")

@@ -17,10 +17,11 @@ and ``entsoe import`` apply them, see :func:`file_series`):
 Rules of a request hold for the answer to one chunk (see :func:`check_answer`):
 
 - *document type* and *process type*: those of the chunk's dataset;
-- *contract type*: where the document names one, that of the chunk's dataset (a day-ahead
-  schedule is not a total one);
+- *business type* and *contract type*: those the chunk's dataset asks for, where it names
+  them (a day-ahead schedule is not a total one; a document that names no contract type holds
+  the one asked for);
 - *domain*: the domains are the chunk's area, in the domain parameter the dataset takes; the
-  two directions of a border are distinct;
+  two directions of a border are distinct; a net position pairs the area with its region;
 - *resolution* and *finite values*, as above;
 - *inside the request*: every point lies inside the chunk's interval.
 
@@ -41,7 +42,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from entsoe_core.areas import AreaKey
-from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
+from entsoe_core.datasets import DATASETS, REGION_CODE, Dataset, DomainParameter
 from entsoe_core.errors import DocumentFault, UnstorableData
 from entsoe_core.observations import Series, SeriesKey, dataset_for, filing_area
 from entsoe_core.plan import Chunk
@@ -144,6 +145,14 @@ def _check_identity(dataset: Dataset, series: Series, number: int) -> None:
             f"{dataset.key}, which is {dataset.document_type} with process type "
             f"{dataset.process_type}",
         )
+    if dataset.business_type is not None and key.business_type != dataset.business_type:
+        raise _fault(
+            "business type",
+            number,
+            key,
+            f"business type {key.business_type or '(none)'}; the request was for "
+            f"{dataset.key}, which is business type {dataset.business_type}",
+        )
     # A document that names no contract type holds the one its request asked for.
     if dataset.contract_type is not None and series.contract_type not in (
         "",
@@ -166,6 +175,8 @@ def _check_domains(dataset: Dataset, area: AreaKey, series: Series, number: int)
         matches = out == code and into == area.to_code
     elif domain is DomainParameter.IN_AND_OUT_SAME:
         matches = into == out == code
+    elif domain is DomainParameter.NET_POSITION:
+        matches = {into, out} == {code, REGION_CODE}
     elif domain is DomainParameter.OUT_BIDDING_ZONE:
         matches = out == code and into in ("", code)
     else:
@@ -187,6 +198,8 @@ def _requested_domains(domain: DomainParameter, area: AreaKey) -> str:
         return f"out_Domain {area.code} and in_Domain {area.to_code} (the border {area})"
     if domain is DomainParameter.IN_AND_OUT_SAME:
         return f"in_Domain and out_Domain {area.code}"
+    if domain is DomainParameter.NET_POSITION:
+        return f"{area.code} as one domain and the region {REGION_CODE} as the other"
     return f"{domain.value} {area.code}"
 
 

@@ -33,28 +33,32 @@ def test_a_backfill_exports_exactly_what_the_emulator_served(
 
 
 @pytest.mark.parametrize(
-    "datasets",
+    ("area", "datasets"),
     [
-        ("scheduled_exchanges_day_ahead", "scheduled_exchanges_total"),
-        tuple(
-            f"forecast_transfer_capacity_{horizon}_ahead"
-            for horizon in ("day", "week", "month", "year")
+        ("NL>DE_LU", ("scheduled_exchanges_day_ahead", "scheduled_exchanges_total")),
+        (
+            "NL>DE_LU",
+            tuple(
+                f"forecast_transfer_capacity_{horizon}_ahead"
+                for horizon in ("day", "week", "month", "year")
+            ),
         ),
+        ("BE", ("net_positions_day_ahead", "net_positions_intraday")),
     ],
-    ids=["scheduled_exchanges", "forecast_transfer_capacity"],
+    ids=["scheduled_exchanges", "forecast_transfer_capacity", "net_positions"],
 )
-def test_the_time_frames_of_one_border_are_stored_apart(
-    cli: Cli, emulator: Emulator, datasets: tuple[str, ...]
+def test_the_time_frames_of_one_area_are_stored_apart(
+    cli: Cli, emulator: Emulator, area: str, datasets: tuple[str, ...]
 ) -> None:
-    # One document type, one border, one job: each time frame is its own request and keeps
-    # its own values, although their series keys are alike.
+    # One document type, one area or border, one job: each time frame is its own request and
+    # keeps its own values, although their series keys are alike.
     app = cli.with_env(**emulator.env())
     start, end = utc("2024-01-01"), utc("2024-03-01")
 
     result = app(
         "backfill",
         "--area",
-        "NL>DE_LU",
+        area,
         "--dataset",
         ",".join(datasets),
         "--start",
@@ -64,9 +68,9 @@ def test_the_time_frames_of_one_border_are_stored_apart(
     ).ok()
 
     assert " completed, " in result.stdout.splitlines()[-1], result.explain()
-    served = {dataset: emulator.rows(dataset, "NL>DE_LU", start, end) for dataset in datasets}
+    served = {dataset: emulator.rows(dataset, area, start, end) for dataset in datasets}
     for dataset in datasets:
         assert served[dataset], dataset
-        assert exported(cli, dataset, "NL>DE_LU", start, end) == served[dataset], dataset
+        assert exported(cli, dataset, area, start, end) == served[dataset], dataset
     values = [[row["value"] for row in rows] for rows in served.values()]
     assert all(one != other for n, one in enumerate(values) for other in values[n + 1 :])

@@ -80,6 +80,8 @@ def params(
         query["securityToken"] = token
     if dataset.process_type:
         query["processType"] = dataset.process_type
+    if dataset.business_type:
+        query["businessType"] = dataset.business_type
     if dataset.contract_type:
         query["contract_MarketAgreement.Type"] = dataset.contract_type
     domain = dataset.domain.value
@@ -343,6 +345,8 @@ FIXTURE_OF = {
     ),
     "water_reservoirs": "more/generation161_d_water_reservoirs_and_hydro_storage_plants.xml",
     "scheduled_exchanges_day_ahead": "more/transmission121_f_commercial_schedules.xml",
+    "net_positions_day_ahead": "more/market121_e_implicit_auction_net_positions.xml",
+    "net_positions_intraday": "more/market121_e_implicit_auction_net_positions.xml",
     "scheduled_exchanges_total": "more/transmission121_f_commercial_schedules.xml",
     **{
         f"forecast_transfer_capacity_{horizon}_ahead": (

@@ -87,6 +87,20 @@ EXPECTED = {
         "out_Domain": NL,
         "in_Domain": DE_LU,
     },
+    "net_positions_day_ahead": {
+        "documentType": "A25",
+        "businessType": "B09",
+        "contract_MarketAgreement.Type": "A01",
+        "in_Domain": NL,
+        "out_Domain": NL,
+    },
+    "net_positions_intraday": {
+        "documentType": "A25",
+        "businessType": "B09",
+        "contract_MarketAgreement.Type": "A07",
+        "in_Domain": NL,
+        "out_Domain": NL,
+    },
     "installed_capacity_per_type": {"documentType": "A68", "processType": "A33", "in_Domain": NL},
     "water_reservoirs": {"documentType": "A72", "processType": "A16", "in_Domain": NL},
 }

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import attrs
 import pytest
 
 from adapters.entsoe_xml import Acknowledgement, parse_document
 from entrypoints.wire import iter_rows
 from entsoe_core.areas import AREAS
+from entsoe_core.datasets import REGION_CODE
 from entsoe_core.errors import DocumentFault
 from entsoe_core.observations import Series
 from entsoe_core.plan import Chunk
@@ -39,6 +41,8 @@ FILED = {
         "forecast_transfer_capacity_day_ahead",
         "GB>BE",
     ),
+    # Contract type A07: the intraday net position; out of BE into its region.
+    "market121_e_implicit_auction_net_positions": ("net_positions_intraday", "BE"),
 }
 # Recordings whose document does not name its market time frame: only a request can say it.
 UNNAMED_TIME_FRAME = {"transmission111_a_forecasted_transfer_capacities"}
@@ -147,3 +151,41 @@ def test_a_saved_forecast_transfer_capacity_names_no_time_frame_and_is_not_filed
         check_series(series)
     for horizon in ("day", "week", "month", "year"):
         assert f"forecast_transfer_capacity_{horizon}_ahead" in str(raised.value)
+
+
+def test_net_positions_by_hand() -> None:
+    # One TimeSeries, auction.type A01, businessType B09, in_Domain REGION_CODE-----, out_Domain
+    # BE (an export), contract type A07 (intraday), PT15M from 2023-08-22T22:00Z, A03:
+    # position 1 = 402.8 at 22:00Z; position 9 = 298.8 at 00:00Z, repeated at position 10
+    # (00:15Z), which is left out; position 11 = 291.4 at 00:30Z; position 96 = 714.7 at
+    # 21:45Z, the last quarter hour.
+    (series,) = parsed("market121_e_implicit_auction_net_positions")
+    assert (series.key.in_domain, series.key.out_domain) == (REGION_CODE, AREAS.get("BE").code)
+    assert series.contract_type == "A07"
+    values = dict(series.points)
+    assert len(values) == 96
+    assert values[utc(2023, 8, 22, 22)] == 402.8
+    assert values[utc(2023, 8, 23, 0)] == values[utc(2023, 8, 23, 0, 15)] == 298.8
+    assert values[utc(2023, 8, 23, 0, 30)] == 291.4
+    assert values[utc(2023, 8, 23, 21, 45)] == 714.7
+
+
+def test_a_net_position_against_anything_but_the_region_is_refused() -> None:
+    (series,) = parsed("market121_e_implicit_auction_net_positions")
+    assert series.period is not None
+    asked = Chunk("net_positions_intraday", AREAS.key("BE"), series.period)
+    nl = AREAS.get("NL").code
+    for key in (
+        attrs.evolve(series.key, in_domain=nl),
+        attrs.evolve(series.key, out_domain=nl),
+        attrs.evolve(series.key, in_domain=series.key.out_domain),
+    ):
+        broken = attrs.evolve(series, key=key)
+        with pytest.raises(DocumentFault, match=r"\(domain\).*region REGION_CODE-----"):
+            check_answer(asked, ChunkData((broken,)))
+    day_ahead = attrs.evolve(asked, dataset="net_positions_day_ahead")
+    with pytest.raises(DocumentFault, match=r"\(contract type\).*A07.*A01"):
+        check_answer(day_ahead, ChunkData((series,)))
+    other_business = attrs.evolve(series, key=attrs.evolve(series.key, business_type="B10"))
+    with pytest.raises(DocumentFault, match=r"\(business type\).*B10.*B09"):
+        check_answer(asked, ChunkData((other_business,)))

@@ -3,11 +3,12 @@
 Load, forecasts, generation, installed capacity and reservoir filling come as
 ``GL_MarketDocument`` (generationloaddocument 3:0), day-ahead prices as
 ``Publication_MarketDocument`` 7:3 with one TimeSeries per delivery day, physical flows,
-scheduled exchanges and forecast transfer capacities as ``Publication_MarketDocument`` 7:0,
-and "no data" or a refused request as an ``Acknowledgement_MarketDocument``. Curves are A03:
-a point whose value equals the previous one in its period is left out. A sub-daily series has
-one Period per local day of its area; daily, weekly and yearly series one Period per step, so
-that no step length is ambiguous across a DST change.
+scheduled exchanges, forecast transfer capacities and net positions as
+``Publication_MarketDocument`` 7:0, and "no data" or a refused request as an
+``Acknowledgement_MarketDocument``. Curves are A03: a point whose value equals the previous
+one in its period is left out. A sub-daily series has one Period per local day of its area;
+daily, weekly and yearly series one Period per step, so that no step length is ambiguous
+across a DST change.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ _PUBLICATION_NAMESPACES = {
     "A11": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
     "A09": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
     "A61": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
+    "A25": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
 }
 _ACK_NAMESPACE = "urn:iec62325.351:tc57wg16:451-1:acknowledgementdocument:7:0"
 _PLATFORM = "10X1001A1001A450"
@@ -182,15 +184,17 @@ def _price_series(mrid: int, series: Series, span: Interval, points: Sequence[Po
 
 def _border_series(mrid: int, series: Series, area_code: str) -> list[str]:
     key = series.key
-    lines = [
-        "    <TimeSeries>",
-        f"      <mRID>{mrid}</mRID>",
+    lines = ["    <TimeSeries>", f"      <mRID>{mrid}</mRID>"]
+    if key.document_type == "A25":
+        lines.append("      <auction.type>A01</auction.type>")
+    lines += [
         f"      <businessType>{key.business_type}</businessType>",
         _domain("in_Domain.mRID", key.in_domain),
         _domain("out_Domain.mRID", key.out_domain),
     ]
-    # Scheduled exchanges name their time frame; flows and transfer capacities do not.
-    if series.contract_type and key.document_type == "A09":
+    # Scheduled exchanges and net positions name their time frame; flows and transfer
+    # capacities do not.
+    if series.contract_type and key.document_type in ("A09", "A25"):
         lines.append(
             f"      <contract_MarketAgreement.type>{series.contract_type}"
             "</contract_MarketAgreement.type>"

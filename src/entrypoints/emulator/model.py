@@ -11,7 +11,8 @@ side by side as classification positions 1 (PT60M) and 2 (PT15M). Actual generat
 consumption series (outBiddingZone) beside the generation series (inBiddingZone) of pumped
 storage, and a border carries one series per direction. Installed capacity has a yearly
 series for each production type the area generates with; the stored energy of water
-reservoirs (in MWh) is one weekly series.
+reservoirs (in MWh) is one weekly series. A net position is two series, export (out of the
+area into its region) and import, one of them zero at any instant.
 
 Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
 of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
@@ -31,7 +32,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from entsoe_core.areas import AREAS, AreaKey
-from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
+from entsoe_core.datasets import DATASETS, REGION_CODE, Dataset, DomainParameter
 from entsoe_core.observations import Point, Series, SeriesKey, filing_area
 from entsoe_core.timeline import Interval
 
@@ -236,6 +237,12 @@ class SyntheticModel:
             if _PUMPED_STORAGE in psr_types:
                 generation.append(_Template("A01", _PUMPED_STORAGE, out_domain=code))
             return tuple(generation)
+        if document == "A25":
+            # Out of the area into its region is an export, the other way an import.
+            return (
+                _Template(dataset.business_type or "", in_domain=REGION_CODE, out_domain=code),
+                _Template(dataset.business_type or "", in_domain=code, out_domain=REGION_CODE),
+            )
         if document == "A68":
             return tuple(
                 _Template("A37", psr, in_domain=code) for psr in sorted(self._psr_types(code))
@@ -354,6 +361,8 @@ class SyntheticModel:
             return _tidy(round(self._schedule(dataset, key, timestamp), 1))
         if document == "A61":
             return _tidy(float(round(self._transfer_capacity(dataset, key, local))))
+        if document == "A25":
+            return _tidy(round(self._net_position(dataset, area.code, key, timestamp), 1))
         if document in ("A65", "A70"):
             raw = self._load(dataset, key, timestamp, local)
             if key.resolution in _SUB_DAILY:
@@ -455,6 +464,19 @@ class SyntheticModel:
         if dataset.contract_type == "A01" or flow == 0:
             return flow
         return flow + 100 * self._noise("schedule", key.out_domain, key.in_domain, instant)
+
+    def _net_position(
+        self, dataset: Dataset, code: str, key: SeriesKey, instant: datetime
+    ) -> float:
+        hours = instant.timestamp() / 3600
+        phase = 2 * math.pi * self._constant("net-phase", code)
+        size = 0.2 * self._base_load(code)
+        position = size * math.sin(2 * math.pi * hours / 24 + phase)
+        if dataset.contract_type != "A01":
+            # What intraday trading moves is a small correction of the day-ahead position.
+            position = 0.1 * position + 0.05 * size * (self._noise("net", code, hours) - 0.5)
+        exporting = key.out_domain == code
+        return max(0.0, position if exporting else -position)
 
     def _transfer_capacity(self, dataset: Dataset, key: SeriesKey, local: datetime) -> float:
         # A forecast holds one value for each day, week, month or year of its time frame.

@@ -66,6 +66,8 @@ _EXPORTS: Final = {
     "forecast_transfer_capacity_week_ahead": "FORECASTED_TRANSFER_CAPACITIES_R3:XML",
     "forecast_transfer_capacity_month_ahead": "FORECASTED_TRANSFER_CAPACITIES_R3:XML",
     "forecast_transfer_capacity_year_ahead": "FORECASTED_TRANSFER_CAPACITIES_R3:XML",
+    "net_positions_day_ahead": "IMPLICIT_ALLOCATIONS_NET_POSITIONS_R3:XML",
+    "net_positions_intraday": "IMPLICIT_ALLOCATIONS_NET_POSITIONS_INTRADAY_R3:XML",
     "installed_capacity_per_type": "INSTALLED_GENERATION_CAPACITY_AGGREGATED_R3:XML",
     "water_reservoirs": "AGGREGATE_FILLING_RATE_OF_WATER_RESERVOIRS_R3:XML",
 }

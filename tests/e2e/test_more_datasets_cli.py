@@ -1,11 +1,17 @@
 """The datasets beyond the first eleven, emulator → ``entsoe backfill`` → ``entsoe export``:
-what is exported is exactly what the emulator served."""
+what is exported is exactly what the emulator served; and their recordings through ``entsoe
+import``."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 
-from tests.e2e.harness import Cli, Emulator, exported, utc
+from tests.e2e.harness import FIXTURES, Cli, Emulator, exported, jsonl, query, sorted_rows, utc
+
+EXPECTED = Path(__file__).resolve().parents[1] / "unit" / "more_expected"
 
 pytestmark = pytest.mark.slow
 
@@ -74,3 +80,39 @@ def test_the_time_frames_of_one_area_are_stored_apart(
         assert exported(cli, dataset, area, start, end) == served[dataset], dataset
     values = [[row["value"] for row in rows] for rows in served.values()]
     assert all(one != other for n, one in enumerate(values) for other in values[n + 1 :])
+
+
+# The recordings whose documents say which dataset they are, and the area each is filed under.
+IMPORTED = {
+    "generation141_a_installed_capacity_per_production_type": ("installed_capacity_per_type", "BE"),
+    "generation161_d_water_reservoirs_and_hydro_storage_plants": ("water_reservoirs", "BG"),
+    "transmission121_f_commercial_schedules": ("scheduled_exchanges_day_ahead", "DE_LU>FR"),
+    "market121_e_implicit_auction_net_positions": ("net_positions_intraday", "BE"),
+}
+
+
+def test_imported_recordings_export_their_expected_points(cli: Cli) -> None:
+    files = [str(FIXTURES / "more" / f"{stem}.xml") for stem in IMPORTED]
+
+    result = cli("import", *files).ok()
+
+    for stem, (dataset, area) in IMPORTED.items():
+        rows = sorted_rows(jsonl((EXPECTED / f"{stem}.jsonl").read_text()))
+        start = utc(rows[0]["timestamp"].removesuffix("Z"))
+        end = utc(rows[-1]["timestamp"].removesuffix("Z")) + timedelta(seconds=1)
+        assert exported(cli, dataset, area, start, end) == rows, stem
+    points = sum(1 for stem in IMPORTED for _ in (EXPECTED / f"{stem}.jsonl").open())
+    assert f"{points} points read, {points} written" in result.stdout
+
+
+def test_a_forecast_transfer_capacity_document_is_not_imported_for_want_of_its_time_frame(
+    cli: Cli,
+) -> None:
+    recording = FIXTURES / "more" / "transmission111_a_forecasted_transfer_capacities.xml"
+
+    result = cli("import", str(recording))
+
+    assert result.code != 0, result.explain()
+    assert "names no contract type" in result.stderr, result.explain()
+    assert "forecast_transfer_capacity_year_ahead" in result.stderr
+    assert query(cli.env["ENTSOE_DATABASE_URL"], "SELECT count(*) FROM observations") == [(0,)]

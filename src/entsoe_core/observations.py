@@ -111,9 +111,9 @@ def count_points(series: Sequence[Series]) -> int:
 
 
 def dataset_for(key: SeriesKey, contract_type: str = "") -> Dataset:
-    """The catalogue dataset a parsed series belongs to, from its document and process type
-    and, where the API publishes a document type for several market time frames, the contract
-    type its document names."""
+    """The catalogue dataset a parsed series belongs to, from its document, process and
+    business type and, where the API publishes a document type for several market time frames,
+    the contract type its document names."""
     found = [
         dataset
         for dataset in DATASETS
@@ -124,24 +124,26 @@ def dataset_for(key: SeriesKey, contract_type: str = "") -> Dataset:
     ]
     if len(found) == 1:
         return found[0]
-    if found and not contract_type:
-        candidates = ", ".join(f"{d.key} ({d.contract_type})" for d in found)
+    if found:
         raise UnstorableData(
             f"a series of document type {key.document_type} whose document names no contract "
-            f"type could belong to any of {candidates}; the document does not say which market "
-            "time frame it holds"
+            f"type could belong to any of {', '.join(map(_kind, found))}; the document does "
+            "not say which market time frame it holds"
         )
     raise UnstorableData(
         f"no dataset of the catalogue takes document type {key.document_type!r} with process "
-        f"type {key.process_type!r}"
-        + (f" and contract type {contract_type!r}" if contract_type else "")
-        + "; known: "
-        + ", ".join(
-            f"{d.key} ({d.document_type}/{d.process_type or '-'}"
-            + (f", contract type {d.contract_type})" if d.contract_type else ")")
-            for d in DATASETS
-        )
+        f"type {key.process_type!r}, business type {key.business_type!r} and contract type "
+        f"{contract_type!r}; known: {', '.join(map(_kind, DATASETS))}"
     )
+
+
+def _kind(dataset: Dataset) -> str:
+    named = [dataset.document_type + (f"/{dataset.process_type}" if dataset.process_type else "")]
+    if dataset.business_type:
+        named.append(f"business type {dataset.business_type}")
+    if dataset.contract_type:
+        named.append(f"contract type {dataset.contract_type}")
+    return f"{dataset.key} ({', '.join(named)})"
 
 
 def filing_area(dataset: Dataset, key: SeriesKey) -> AreaKey:

@@ -254,7 +254,7 @@ async def test_bad_parameters_are_400_acknowledgements(
     assert "outBiddingZone_Domain" in acknowledgement(answer.content)[1]
 
 
-async def test_a_time_frame_is_asked_for_by_contract_type_and_each_has_its_own_values(
+async def test_requests_name_time_frame_and_business_type_and_time_frames_differ(
     emulator: EmulatorServer, client: httpx.AsyncClient
 ) -> None:
     day_ahead = DATASETS.get("scheduled_exchanges_day_ahead")
@@ -269,6 +269,12 @@ async def test_a_time_frame_is_asked_for_by_contract_type_and_each_has_its_own_v
     unknown = await client.get(emulator.base_url, params=query)
     assert unknown.status_code == 400
     assert "contract_MarketAgreement.Type A07 is not valid" in acknowledgement(unknown.content)[1]
+
+    net_positions = params(DATASETS.get("net_positions_day_ahead"), AreaKey(NL), *span)
+    del net_positions["businessType"]
+    no_business = await client.get(emulator.base_url, params=net_positions)
+    assert no_business.status_code == 400
+    assert "businessType must be B09" in acknowledgement(no_business.content)[1]
 
     answers = {}
     for dataset in (day_ahead, total):

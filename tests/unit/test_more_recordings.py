@@ -189,3 +189,12 @@ def test_a_net_position_against_anything_but_the_region_is_refused() -> None:
     other_business = attrs.evolve(series, key=attrs.evolve(series.key, business_type="B10"))
     with pytest.raises(DocumentFault, match=r"\(business type\).*B10.*B09"):
         check_answer(asked, ChunkData((other_business,)))
+
+
+def test_a_saved_document_of_a_business_type_no_dataset_takes_is_not_filed() -> None:
+    (series,) = parsed("market121_e_implicit_auction_net_positions")
+    other = attrs.evolve(series, key=attrs.evolve(series.key, business_type="B10"))
+    with pytest.raises(DocumentFault, match="known dataset") as raised:
+        check_series((other,))
+    assert "business type 'B10'" in str(raised.value)
+    assert "net_positions_intraday (A25, business type B09, contract type A07)" in str(raised.value)

@@ -23,7 +23,9 @@ Rules of a request hold for the answer to one chunk (see :func:`check_answer`):
 - *domain*: the domains are the chunk's area, in the domain parameter the dataset takes; the
   two directions of a border are distinct; a net position pairs the area with its region;
 - *resolution* and *finite values*, as above;
-- *inside the request*: every point lies inside the chunk's interval.
+- *inside the request*: every point lies inside the chunk's interval;
+- *one value per instant*: no two series of the answer have a value at the same instant under
+  the same key (the document would tell them apart by something not read).
 
 One exception, and the only trimming: the API answers day-ahead prices (datasets with
 ``whole_days``) in whole delivery days, so an answer reaches past the chunk's edges by design.
@@ -107,6 +109,7 @@ def check_answer(chunk: Chunk, answer: SourceAnswer) -> SourceAnswer:
         left_out += len(series.points) - len(inside)
         if inside:
             kept.append(attrs.evolve(series, points=inside))
+    _check_one_value_per_instant(answer.series)
     if left_out:
         log.debug("left out %d points of the whole days answering %s", left_out, chunk)
     return ChunkData(tuple(kept))
@@ -242,6 +245,34 @@ def _check_inside(accepted: Interval, asked: Interval, series: Series, number: i
         series.key,
         f"a point at {_instant(outside)}, outside the interval asked for {asked}{widened}",
     )
+
+
+def _check_one_value_per_instant(series: Sequence[Series]) -> None:
+    # Series of one key follow each other (one per Period, or per delivery day): two values
+    # at one instant under one key mean the document tells them apart by something not read,
+    # and storing both would keep one and silently drop the other.
+    spans: dict[SeriesKey, list[tuple[datetime, datetime, int]]] = {}
+    for number, one in enumerate(series, 1):
+        if one.points:
+            stamps = [p.timestamp for p in one.points]
+            spans.setdefault(one.key, []).append((min(stamps), max(stamps), number))
+    for key, found in spans.items():
+        found.sort()
+        for index, (first, _, number) in enumerate(found):
+            for _, last, earlier in found[:index]:
+                if first > last:
+                    continue
+                mine = {p.timestamp for p in series[number - 1].points}
+                shared = mine.intersection(p.timestamp for p in series[earlier - 1].points)
+                if shared:
+                    raise _fault(
+                        "one value per instant",
+                        number,
+                        key,
+                        f"series {earlier} has a value at the same instant under the same key "
+                        f"(the first at {_instant(min(shared))}); the document tells them apart "
+                        "by something this dataset does not read",
+                    )
 
 
 def _fault(rule: str, number: int, key: SeriesKey, detail: str) -> DocumentFault:

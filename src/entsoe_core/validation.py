@@ -8,9 +8,9 @@ Every series is checked before a unit of work opens, and an answer that breaks a
 Rules that need no request hold for any document, wherever it comes from (``entsoe parse``
 and ``entsoe import`` apply them, see :func:`file_series`):
 
-- *known dataset*: the document and process type (and the contract type, for documents the
-  API publishes for several market time frames) are those of one dataset of the catalogue,
-  and the series names the domains that dataset files it under;
+- *known dataset*: the document, process and business type (and the contract type, for
+  documents the API publishes for several market time frames) are those of one dataset of the
+  catalogue, and the series names the domains that dataset files it under;
 - *resolution*: the resolution is one the catalogue allows for that dataset;
 - *finite values*: every value is a finite number (no NaN, no infinity).
 

@@ -309,12 +309,12 @@ def _dataset(query: Mapping[str, str]) -> Dataset:
     if not known:
         raise _Refusal(f"Unsupported or invalid documentType {document}.")
     business = query.get("businesstype")
-    for named in {d.business_type for d in known if d.business_type is not None}:
-        if business != named:
-            raise _Refusal(
-                f"For documentType {document} parameter businessType must be {named}, "
-                f"not {business or '(none)'}."
-            )
+    named = sorted({d.business_type for d in known if d.business_type is not None})
+    if named and business not in named:
+        raise _Refusal(
+            f"For documentType {document} parameter businessType must be {' or '.join(named)}, "
+            f"not {business or '(none)'}."
+        )
     contract = query.get("contract_marketagreement.type")
     contracts = [d for d in known if d.contract_type is not None]
     if contracts:

@@ -41,6 +41,10 @@ def datasets(as_json: bool, markdown: bool) -> None:
         return
     for body in bodies:
         document = body.document_type + (f"/{body.process_type}" if body.process_type else "")
+        if body.business_type:
+            document += f" businessType={body.business_type}"
+        if body.contract_type:
+            document += f" contract_MarketAgreement.Type={body.contract_type}"
         learned = "none learned"
         if body.learned_limit is not None and body.learned_at is not None:
             learned = f"learned {body.learned_limit} on {body.learned_at:%Y-%m-%d %H:%M}Z"

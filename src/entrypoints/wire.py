@@ -516,6 +516,10 @@ class DatasetBody(msgspec.Struct, frozen=True):
     title: str
     document_type: str
     process_type: str | None
+    business_type: str | None
+    """The ``businessType`` the request names, where it names one (``B09`` for net positions)."""
+    contract_type: str | None
+    """The ``contract_MarketAgreement.Type`` the request names: the dataset's market time frame."""
     domain: str
     """The request's domain parameter(s), e.g. ``in_Domain`` or ``out_Domain>in_Domain``."""
     area_kind: AreaKindName
@@ -538,6 +542,8 @@ class DatasetBody(msgspec.Struct, frozen=True):
             title=dataset.title,
             document_type=dataset.document_type,
             process_type=dataset.process_type,
+            business_type=dataset.business_type,
+            contract_type=dataset.contract_type,
             domain=dataset.domain.value,
             area_kind=area_kind(dataset),
             catalogue_limit=str(dataset.max_request_span),

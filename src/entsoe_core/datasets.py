@@ -3,7 +3,8 @@
 A :class:`Dataset` says which document the API returns for it, which domain parameters the
 request takes, the longest period one request may ask for, how far into the future the data is
 published (forecasts are published ahead of the instants they describe), which resolutions its
-series come in, and whether the API answers it in whole delivery days.
+series come in, whether the API answers it in whole delivery days, and, for documents of one
+type that the API publishes for several market time frames, which time frame it is.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from entsoe_core.errors import InvalidRequest
 from entsoe_core.limits import RequestSpan
 from entsoe_core.timeline import Interval, utc
 
-__all__ = ["DATASETS", "Dataset", "DatasetCatalogue", "DomainParameter"]
+__all__ = ["DATASETS", "REGION_CODE", "Dataset", "DatasetCatalogue", "DomainParameter"]
 
 # The Transparency Platform publishes from the first delivery day of 2015 (CET), which
 # starts at 2014-12-31T23:00Z; nothing is asked for before that.
@@ -28,8 +29,12 @@ PLATFORM_START = utc(2014, 12, 31, 23)
 
 # What the API publishes each dataset in (the recorded answers and the API guide): sub-daily
 # data in quarter hours, half hours or hours depending on the area and the year; the forecasts
-# ahead of the week, month and year in days, weeks and weeks; the forecast margin in years.
+# ahead of the week, month and year in days, weeks and weeks; the forecast margin and installed
+# capacity in years; the stored energy of water reservoirs in weeks.
 SUB_DAILY = ("PT15M", "PT30M", "PT60M")
+
+REGION_CODE = "REGION_CODE-----"
+"""What the API writes on the other side of a net position: the region the area is part of."""
 
 
 class DomainParameter(enum.Enum):
@@ -39,6 +44,9 @@ class DomainParameter(enum.Enum):
     IN_DOMAIN = "in_Domain"
     IN_AND_OUT_SAME = "in_Domain=out_Domain"
     BORDER = "out_Domain>in_Domain"
+    NET_POSITION = "in_Domain=out_Domain, answered against a region"
+    """Asked for with the area as both domains; each answer series pairs the area with the
+    region (:data:`REGION_CODE`): out of the area is an export, into it an import."""
 
 
 @attrs.frozen
@@ -58,6 +66,13 @@ class Dataset:
     """The resolutions its series may have; an answer in any other is a document fault."""
     whole_days: bool = False
     """Whether the API answers whole delivery days, reaching past the interval asked for."""
+    business_type: str | None = None
+    """The ``businessType`` a request names, where the document type alone says too little."""
+    contract_type: str | None = None
+    """The ``contract_MarketAgreement.Type`` a request names: the market time frame of a
+    border's schedules or capacities, or of net positions (A01 daily or day-ahead, A02 weekly,
+    A03 monthly, A04 yearly, A05 total, A07 intraday). A series of another time frame is not
+    this dataset's."""
 
     @property
     def is_border(self) -> bool:
@@ -184,6 +199,97 @@ _CATALOGUE = (
         "A11",
         None,
         DomainParameter.BORDER,
+    ),
+    Dataset(
+        "scheduled_exchanges_day_ahead",
+        "Scheduled commercial exchanges, day-ahead",
+        "A09",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=2 * _DAY,
+        contract_type="A01",
+    ),
+    Dataset(
+        "scheduled_exchanges_total",
+        "Scheduled commercial exchanges, total of every time frame",
+        "A09",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=2 * _DAY,
+        contract_type="A05",
+    ),
+    Dataset(
+        "forecast_transfer_capacity_day_ahead",
+        "Forecasted transfer capacity, day-ahead",
+        "A61",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=2 * _DAY,
+        contract_type="A01",
+    ),
+    Dataset(
+        "forecast_transfer_capacity_week_ahead",
+        "Forecasted transfer capacity, week-ahead",
+        "A61",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=14 * _DAY,
+        contract_type="A02",
+    ),
+    Dataset(
+        "forecast_transfer_capacity_month_ahead",
+        "Forecasted transfer capacity, month-ahead",
+        "A61",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=62 * _DAY,
+        contract_type="A03",
+    ),
+    Dataset(
+        "forecast_transfer_capacity_year_ahead",
+        "Forecasted transfer capacity, year-ahead",
+        "A61",
+        None,
+        DomainParameter.BORDER,
+        publication_horizon=400 * _DAY,
+        contract_type="A04",
+    ),
+    Dataset(
+        "net_positions_day_ahead",
+        "Net positions of implicit allocations, day-ahead",
+        "A25",
+        None,
+        DomainParameter.NET_POSITION,
+        publication_horizon=2 * _DAY,
+        business_type="B09",
+        contract_type="A01",
+    ),
+    Dataset(
+        "net_positions_intraday",
+        "Net positions of implicit allocations, intraday",
+        "A25",
+        None,
+        DomainParameter.NET_POSITION,
+        business_type="B09",
+        contract_type="A07",
+    ),
+    Dataset(
+        "installed_capacity_per_type",
+        "Installed generation capacity per production type",
+        "A68",
+        "A33",
+        DomainParameter.IN_DOMAIN,
+        # The capacity of a year is published before the year begins.
+        publication_horizon=400 * _DAY,
+        resolutions=("P1Y",),
+    ),
+    Dataset(
+        "water_reservoirs",
+        "Filling rate of water reservoirs and hydro storage plants",
+        "A72",
+        "A16",
+        DomainParameter.IN_DOMAIN,
+        resolutions=("P7D",),
     ),
 )
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import attrs
 
 from entsoe_core.areas import AreaKey
-from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
+from entsoe_core.datasets import DATASETS, REGION_CODE, Dataset, DomainParameter
 from entsoe_core.errors import UnstorableData
 from entsoe_core.timeline import Interval
 
@@ -67,6 +67,10 @@ class Series:
     created_at: datetime | None = None
     period: Interval | None = None
     """The Period of the document it was read from: what the document promises to cover."""
+    contract_type: str = ""
+    """The ``contract_MarketAgreement.type`` its document names, empty where it names none.
+    Not part of the key: a request asks for one market time frame, the dataset says which, and
+    series are stored by dataset; a series of another time frame is refused, not filed."""
 
     def __len__(self) -> int:
         return len(self.points)
@@ -106,18 +110,40 @@ def count_points(series: Sequence[Series]) -> int:
     return sum(len(s.points) for s in series)
 
 
-def dataset_for(key: SeriesKey) -> Dataset:
-    """The catalogue dataset a parsed series belongs to, from its document and process type."""
-    for dataset in DATASETS:
-        if dataset.document_type == key.document_type and (
-            dataset.process_type is None or dataset.process_type == key.process_type
-        ):
-            return dataset
+def dataset_for(key: SeriesKey, contract_type: str = "") -> Dataset:
+    """The catalogue dataset a parsed series belongs to, from its document, process and
+    business type and, where the API publishes a document type for several market time frames,
+    the contract type its document names."""
+    found = [
+        dataset
+        for dataset in DATASETS
+        if dataset.document_type == key.document_type
+        and dataset.process_type in (None, key.process_type)
+        and dataset.business_type in (None, key.business_type)
+        and (dataset.contract_type is None or contract_type in ("", dataset.contract_type))
+    ]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UnstorableData(
+            f"a series of document type {key.document_type} whose document names no contract "
+            f"type could belong to any of {', '.join(map(_kind, found))}; the document does "
+            "not say which market time frame it holds"
+        )
     raise UnstorableData(
         f"no dataset of the catalogue takes document type {key.document_type!r} with process "
-        f"type {key.process_type!r}; known: "
-        + ", ".join(f"{d.key} ({d.document_type}/{d.process_type or '-'})" for d in DATASETS)
+        f"type {key.process_type!r}, business type {key.business_type!r} and contract type "
+        f"{contract_type!r}; known: {', '.join(map(_kind, DATASETS))}"
     )
+
+
+def _kind(dataset: Dataset) -> str:
+    named = [dataset.document_type + (f"/{dataset.process_type}" if dataset.process_type else "")]
+    if dataset.business_type:
+        named.append(f"business type {dataset.business_type}")
+    if dataset.contract_type:
+        named.append(f"contract type {dataset.contract_type}")
+    return f"{dataset.key} ({', '.join(named)})"
 
 
 def filing_area(dataset: Dataset, key: SeriesKey) -> AreaKey:
@@ -126,6 +152,13 @@ def filing_area(dataset: Dataset, key: SeriesKey) -> AreaKey:
         if not (key.in_domain and key.out_domain):
             raise UnstorableData(f"a {dataset.key} series needs both in and out domains: {key}")
         return AreaKey(key.out_domain, key.in_domain)
+    if dataset.domain is DomainParameter.NET_POSITION:
+        sides = {key.in_domain, key.out_domain}
+        if REGION_CODE not in sides or len(sides) != 2 or "" in sides:
+            raise UnstorableData(
+                f"a {dataset.key} series pairs its area with the region {REGION_CODE}: {key}"
+            )
+        return AreaKey((sides - {REGION_CODE}).pop())
     code = key.in_domain or key.out_domain
     if not code:
         raise UnstorableData(f"a {dataset.key} series names no domain: {key}")

@@ -8,18 +8,24 @@ Every series is checked before a unit of work opens, and an answer that breaks a
 Rules that need no request hold for any document, wherever it comes from (``entsoe parse``
 and ``entsoe import`` apply them, see :func:`file_series`):
 
-- *known dataset*: the document and process type are those of a dataset of the catalogue, and
-  the series names the domains that dataset files it under;
+- *known dataset*: the document, process and business type (and the contract type, for
+  documents the API publishes for several market time frames) are those of one dataset of the
+  catalogue, and the series names the domains that dataset files it under;
 - *resolution*: the resolution is one the catalogue allows for that dataset;
 - *finite values*: every value is a finite number (no NaN, no infinity).
 
 Rules of a request hold for the answer to one chunk (see :func:`check_answer`):
 
 - *document type* and *process type*: those of the chunk's dataset;
+- *business type* and *contract type*: those the chunk's dataset asks for, where it names
+  them (a day-ahead schedule is not a total one; a document that names no contract type holds
+  the one asked for);
 - *domain*: the domains are the chunk's area, in the domain parameter the dataset takes; the
-  two directions of a border are distinct;
+  two directions of a border are distinct; a net position pairs the area with its region;
 - *resolution* and *finite values*, as above;
-- *inside the request*: every point lies inside the chunk's interval.
+- *inside the request*: every point lies inside the chunk's interval;
+- *one value per instant*: no two series of the answer have a value at the same instant under
+  the same key (the document would tell them apart by something not read).
 
 One exception, and the only trimming: the API answers day-ahead prices (datasets with
 ``whole_days``) in whole delivery days, so an answer reaches past the chunk's edges by design.
@@ -38,7 +44,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from entsoe_core.areas import AreaKey
-from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
+from entsoe_core.datasets import DATASETS, REGION_CODE, Dataset, DomainParameter
 from entsoe_core.errors import DocumentFault, UnstorableData
 from entsoe_core.observations import Series, SeriesKey, dataset_for, filing_area
 from entsoe_core.plan import Chunk
@@ -64,7 +70,7 @@ class FiledSeries:
 def file_series(series: Series, number: int) -> FiledSeries:
     """Check the rules that need no request; ``number`` is the series' place (from 1)."""
     try:
-        dataset = dataset_for(series.key)
+        dataset = dataset_for(series.key, series.contract_type)
         area = filing_area(dataset, series.key)
     except UnstorableData as error:
         raise _fault("known dataset", number, series.key, str(error)) from None
@@ -103,6 +109,7 @@ def check_answer(chunk: Chunk, answer: SourceAnswer) -> SourceAnswer:
         left_out += len(series.points) - len(inside)
         if inside:
             kept.append(attrs.evolve(series, points=inside))
+    _check_one_value_per_instant(answer.series)
     if left_out:
         log.debug("left out %d points of the whole days answering %s", left_out, chunk)
     return ChunkData(tuple(kept))
@@ -141,6 +148,26 @@ def _check_identity(dataset: Dataset, series: Series, number: int) -> None:
             f"{dataset.key}, which is {dataset.document_type} with process type "
             f"{dataset.process_type}",
         )
+    if dataset.business_type is not None and key.business_type != dataset.business_type:
+        raise _fault(
+            "business type",
+            number,
+            key,
+            f"business type {key.business_type or '(none)'}; the request was for "
+            f"{dataset.key}, which is business type {dataset.business_type}",
+        )
+    # A document that names no contract type holds the one its request asked for.
+    if dataset.contract_type is not None and series.contract_type not in (
+        "",
+        dataset.contract_type,
+    ):
+        raise _fault(
+            "contract type",
+            number,
+            key,
+            f"contract type {series.contract_type}; the request was for {dataset.key}, which is "
+            f"contract type {dataset.contract_type}",
+        )
 
 
 def _check_domains(dataset: Dataset, area: AreaKey, series: Series, number: int) -> None:
@@ -151,6 +178,8 @@ def _check_domains(dataset: Dataset, area: AreaKey, series: Series, number: int)
         matches = out == code and into == area.to_code
     elif domain is DomainParameter.IN_AND_OUT_SAME:
         matches = into == out == code
+    elif domain is DomainParameter.NET_POSITION:
+        matches = {into, out} == {code, REGION_CODE}
     elif domain is DomainParameter.OUT_BIDDING_ZONE:
         matches = out == code and into in ("", code)
     else:
@@ -172,6 +201,8 @@ def _requested_domains(domain: DomainParameter, area: AreaKey) -> str:
         return f"out_Domain {area.code} and in_Domain {area.to_code} (the border {area})"
     if domain is DomainParameter.IN_AND_OUT_SAME:
         return f"in_Domain and out_Domain {area.code}"
+    if domain is DomainParameter.NET_POSITION:
+        return f"{area.code} as one domain and the region {REGION_CODE} as the other"
     return f"{domain.value} {area.code}"
 
 
@@ -214,6 +245,34 @@ def _check_inside(accepted: Interval, asked: Interval, series: Series, number: i
         series.key,
         f"a point at {_instant(outside)}, outside the interval asked for {asked}{widened}",
     )
+
+
+def _check_one_value_per_instant(series: Sequence[Series]) -> None:
+    # Series of one key follow each other (one per Period, or per delivery day): two values
+    # at one instant under one key mean the document tells them apart by something not read,
+    # and storing both would keep one and silently drop the other.
+    spans: dict[SeriesKey, list[tuple[datetime, datetime, int]]] = {}
+    for number, one in enumerate(series, 1):
+        if one.points:
+            stamps = [p.timestamp for p in one.points]
+            spans.setdefault(one.key, []).append((min(stamps), max(stamps), number))
+    for key, found in spans.items():
+        found.sort()
+        for index, (first, _, number) in enumerate(found):
+            for _, last, earlier in found[:index]:
+                if first > last:
+                    continue
+                mine = {p.timestamp for p in series[number - 1].points}
+                shared = mine.intersection(p.timestamp for p in series[earlier - 1].points)
+                if shared:
+                    raise _fault(
+                        "one value per instant",
+                        number,
+                        key,
+                        f"series {earlier} has a value at the same instant under the same key "
+                        f"(the first at {_instant(min(shared))}); the document tells them apart "
+                        "by something this dataset does not read",
+                    )
 
 
 def _fault(rule: str, number: int, key: SeriesKey, detail: str) -> DocumentFault:

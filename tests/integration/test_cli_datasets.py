@@ -76,6 +76,13 @@ def test_datasets_lists_the_catalogue_and_the_limits_learned(tmp_path: Path) -> 
     assert load["document_type"] == "A65"
     assert load["process_type"] == "A16"
     assert load["domain"] == "outBiddingZone_Domain"
+    assert (load["business_type"], load["contract_type"]) == (None, None)
+    net = next(b for b in bodies if b["key"] == "net_positions_intraday")
+    assert (net["document_type"], net["business_type"], net["contract_type"]) == (
+        "A25",
+        "B09",
+        "A07",
+    )
 
     run_blocking(lambda: _teach_and_split(url))
 
@@ -89,6 +96,14 @@ def test_datasets_lists_the_catalogue_and_the_limits_learned(tmp_path: Path) -> 
     text = entsoe(url, "datasets")
     assert text.returncode == 0, text.stderr
     assert "day_ahead_prices  Day-ahead prices" in text.stdout
+    assert (
+        "  A61 contract_MarketAgreement.Type=A02; border FROM>TO (out_Domain>in_Domain); "
+        in text.stdout
+    )
+    assert (
+        "  A25 businessType=B09 contract_MarketAgreement.Type=A01; single area "
+        "(in_Domain=out_Domain, answered against a region); " in text.stdout
+    )
     assert "limit P1M per request (catalogue P1Y, learned P1M on 2026-09-03 08:15Z)" in (
         text.stdout
     )

@@ -80,6 +80,10 @@ def params(
         query["securityToken"] = token
     if dataset.process_type:
         query["processType"] = dataset.process_type
+    if dataset.business_type:
+        query["businessType"] = dataset.business_type
+    if dataset.contract_type:
+        query["contract_MarketAgreement.Type"] = dataset.contract_type
     domain = dataset.domain.value
     if domain == "outBiddingZone_Domain":
         query["outBiddingZone_Domain"] = area.code
@@ -250,6 +254,41 @@ async def test_bad_parameters_are_400_acknowledgements(
     assert "outBiddingZone_Domain" in acknowledgement(answer.content)[1]
 
 
+async def test_requests_name_time_frame_and_business_type_and_time_frames_differ(
+    emulator: EmulatorServer, client: httpx.AsyncClient
+) -> None:
+    day_ahead = DATASETS.get("scheduled_exchanges_day_ahead")
+    total = DATASETS.get("scheduled_exchanges_total")
+    span = (utc(2024, 6, 1), utc(2024, 6, 3))
+    query = params(day_ahead, AreaKey(NL, DE_LU), *span)
+    del query["contract_MarketAgreement.Type"]
+    missing = await client.get(emulator.base_url, params=query)
+    assert missing.status_code == 400
+    assert "contract_MarketAgreement.Type is missing" in acknowledgement(missing.content)[1]
+    query["contract_MarketAgreement.Type"] = "A07"
+    unknown = await client.get(emulator.base_url, params=query)
+    assert unknown.status_code == 400
+    assert "contract_MarketAgreement.Type A07 is not valid" in acknowledgement(unknown.content)[1]
+
+    net_positions = params(DATASETS.get("net_positions_day_ahead"), AreaKey(NL), *span)
+    del net_positions["businessType"]
+    no_business = await client.get(emulator.base_url, params=net_positions)
+    assert no_business.status_code == 400
+    assert "businessType must be B09" in acknowledgement(no_business.content)[1]
+
+    answers = {}
+    for dataset in (day_ahead, total):
+        answer = await client.get(
+            emulator.base_url, params=params(dataset, AreaKey(NL, DE_LU), *span)
+        )
+        assert f"<contract_MarketAgreement.type>{dataset.contract_type}<" in answer.text
+        answers[dataset.contract_type] = {t: v for (_, t), v in parsed(answer.content).items()}
+    assert answers["A01"].keys() == answers["A05"].keys()
+    # The total holds the day-ahead schedule and more.
+    assert all(answers["A05"][t] >= v for t, v in answers["A01"].items())
+    assert answers["A05"] != answers["A01"]
+
+
 async def test_before_the_data_start_there_is_no_matching_data(
     client: httpx.AsyncClient,
 ) -> None:
@@ -307,6 +346,20 @@ FIXTURE_OF = {
     "wind_solar_forecast": "generation_141d_wind_solar_forecast_NL.xml",
     "day_ahead_prices": "market_121d_day_ahead_prices_NL.xml",
     "cross_border_physical_flows": "transmission_121g_cross_border_NL_DE.xml",
+    "installed_capacity_per_type": (
+        "more/generation141_a_installed_capacity_per_production_type.xml"
+    ),
+    "water_reservoirs": "more/generation161_d_water_reservoirs_and_hydro_storage_plants.xml",
+    "scheduled_exchanges_day_ahead": "more/transmission121_f_commercial_schedules.xml",
+    "net_positions_day_ahead": "more/market121_e_implicit_auction_net_positions.xml",
+    "net_positions_intraday": "more/market121_e_implicit_auction_net_positions.xml",
+    "scheduled_exchanges_total": "more/transmission121_f_commercial_schedules.xml",
+    **{
+        f"forecast_transfer_capacity_{horizon}_ahead": (
+            "more/transmission111_a_forecasted_transfer_capacities.xml"
+        )
+        for horizon in ("day", "week", "month", "year")
+    },
 }
 
 
@@ -323,13 +376,22 @@ def shape(root: etree._Element) -> tuple[object, ...]:
     )
 
 
+def units(root: etree._Element) -> set[str | None]:
+    """The quantity units a document gives (MAW for power, MWH for stored energy)."""
+    return {e.text for e in root.iter() if local(e) == "quantity_Measure_Unit.name"}
+
+
 @pytest.mark.parametrize("dataset", list(DATASETS), ids=lambda d: d.key)
 async def test_documents_have_the_shape_of_the_real_ones_and_hold_the_model_values(
     emulator: EmulatorServer, client: httpx.AsyncClient, dataset: Dataset
 ) -> None:
     area = AreaKey(NL, DE_LU) if dataset.is_border else AreaKey(NL)
     start, end = utc(2024, 1, 1), utc(2025, 1, 1)
-    if dataset.process_type in ("A01", "A16") or dataset.document_type in ("A44", "A11"):
+    if (
+        dataset.process_type in ("A01", "A16")
+        or dataset.document_type == "A44"
+        or dataset.is_border
+    ):
         start, end = utc(2024, 9, 1, 22), utc(2024, 9, 5, 22)
     answer = await client.get(emulator.base_url, params=params(dataset, area, start, end))
     assert answer.status_code == 200
@@ -337,6 +399,7 @@ async def test_documents_have_the_shape_of_the_real_ones_and_hold_the_model_valu
     root = etree.fromstring(answer.content)
     real = etree.parse(FIXTURES / FIXTURE_OF[dataset.key]).getroot()
     assert shape(root) == shape(real)
+    assert units(root) == units(real)
     expected = model_points(dataset, area, start, end)
     assert expected
     assert expand(answer.content) == expected

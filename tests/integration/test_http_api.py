@@ -650,6 +650,8 @@ def test_datasets_show_the_catalogue_and_what_refusals_taught(
         "title": "Day-ahead prices",
         "document_type": "A44",
         "process_type": None,
+        "business_type": None,
+        "contract_type": None,
         "domain": "in_Domain=out_Domain",
         "area_kind": "area",
         "catalogue_limit": "P1Y",

@@ -51,6 +51,58 @@ EXPECTED = {
     "wind_solar_forecast": {"documentType": "A69", "processType": "A01", "in_Domain": NL},
     "day_ahead_prices": {"documentType": "A44", "in_Domain": NL, "out_Domain": NL},
     "cross_border_physical_flows": {"documentType": "A11", "out_Domain": NL, "in_Domain": DE_LU},
+    "scheduled_exchanges_day_ahead": {
+        "documentType": "A09",
+        "contract_MarketAgreement.Type": "A01",
+        "out_Domain": NL,
+        "in_Domain": DE_LU,
+    },
+    "scheduled_exchanges_total": {
+        "documentType": "A09",
+        "contract_MarketAgreement.Type": "A05",
+        "out_Domain": NL,
+        "in_Domain": DE_LU,
+    },
+    "forecast_transfer_capacity_day_ahead": {
+        "documentType": "A61",
+        "contract_MarketAgreement.Type": "A01",
+        "out_Domain": NL,
+        "in_Domain": DE_LU,
+    },
+    "forecast_transfer_capacity_week_ahead": {
+        "documentType": "A61",
+        "contract_MarketAgreement.Type": "A02",
+        "out_Domain": NL,
+        "in_Domain": DE_LU,
+    },
+    "forecast_transfer_capacity_month_ahead": {
+        "documentType": "A61",
+        "contract_MarketAgreement.Type": "A03",
+        "out_Domain": NL,
+        "in_Domain": DE_LU,
+    },
+    "forecast_transfer_capacity_year_ahead": {
+        "documentType": "A61",
+        "contract_MarketAgreement.Type": "A04",
+        "out_Domain": NL,
+        "in_Domain": DE_LU,
+    },
+    "net_positions_day_ahead": {
+        "documentType": "A25",
+        "businessType": "B09",
+        "contract_MarketAgreement.Type": "A01",
+        "in_Domain": NL,
+        "out_Domain": NL,
+    },
+    "net_positions_intraday": {
+        "documentType": "A25",
+        "businessType": "B09",
+        "contract_MarketAgreement.Type": "A07",
+        "in_Domain": NL,
+        "out_Domain": NL,
+    },
+    "installed_capacity_per_type": {"documentType": "A68", "processType": "A33", "in_Domain": NL},
+    "water_reservoirs": {"documentType": "A72", "processType": "A16", "in_Domain": NL},
 }
 
 

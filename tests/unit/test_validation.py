@@ -338,3 +338,19 @@ def test_rules_without_a_request(series: Series, fragments: tuple[str, ...]) -> 
 def test_rules_without_a_request_do_not_look_at_the_interval_or_area() -> None:
     far = load(out_domain=BE, points=(Point(utc(2030, 1, 1), 1.0),))
     assert check_series([far])[0].area == AreaKey(BE)
+
+
+def test_two_values_at_one_instant_under_one_key_are_a_fault() -> None:
+    # A document holding two values per instant under one key tells them apart by something
+    # the key does not read: storing both would drop one of them without a word.
+    morning, evening = HOURS[:12], HOURS[12:]
+    separate = ChunkData((load(points=morning), load(points=evening)))
+    assert check_answer(NL_LOAD, separate) == separate
+    second_value = tuple(Point(p.timestamp, p.value + 1) for p in HOURS[11:13])
+    message = fault(NL_LOAD, load(points=morning), load(points=evening), load(points=second_value))
+    assert "(one value per instant) in series 3" in message
+    assert "series 1 has a value at the same instant" in message
+    assert "2024-01-01T11:00:00+00:00" in message
+    # Another key at the same instants is another series.
+    other = ChunkData((load(), load(business_type="A05", points=HOURS)))
+    assert check_answer(NL_LOAD, other) == other

@@ -21,7 +21,8 @@ _MINUTE = timedelta(minutes=1)
 
 
 def request_params(chunk: Chunk) -> dict[str, str]:
-    """``documentType``, ``processType``, the domain(s) and the period of a chunk's request.
+    """``documentType``, ``processType``, ``businessType``, ``contract_MarketAgreement.Type``,
+    the domain(s) and the period of a chunk's request (those the dataset has).
 
     Raises :class:`~entsoe_core.errors.PermanentSourceError` for a chunk no request can serve
     (an unknown dataset, an area of the wrong shape), and its
@@ -42,6 +43,10 @@ def request_params(chunk: Chunk) -> dict[str, str]:
     params = {"documentType": dataset.document_type}
     if dataset.process_type is not None:
         params["processType"] = dataset.process_type
+    if dataset.business_type is not None:
+        params["businessType"] = dataset.business_type
+    if dataset.contract_type is not None:
+        params["contract_MarketAgreement.Type"] = dataset.contract_type
     params.update(_domains(dataset, chunk))
     # The API counts whole minutes: widen to them rather than lose the edges of the chunk.
     params["periodStart"] = api_instant(interval.start)
@@ -65,7 +70,7 @@ def _domains(dataset: Dataset, chunk: Chunk) -> dict[str, str]:
         return {"outBiddingZone_Domain": area.code}
     if dataset.domain is DomainParameter.IN_DOMAIN:
         return {"in_Domain": area.code}
-    if dataset.domain is DomainParameter.IN_AND_OUT_SAME:
+    if dataset.domain in (DomainParameter.IN_AND_OUT_SAME, DomainParameter.NET_POSITION):
         return {"in_Domain": area.code, "out_Domain": area.code}
     # A border FROM>TO: power leaves FROM (out_Domain) and enters TO (in_Domain).
     return {"out_Domain": area.code, "in_Domain": area.to_code or ""}

@@ -89,6 +89,7 @@ _SERIES_FIELDS: Final = frozenset(
         "price_Measure_Unit.name",
         "curveType",
         "classificationSequence_AttributeInstanceComponent.position",
+        "contract_MarketAgreement.type",
     }
 )
 _DOCUMENT_FIELDS: Final = frozenset(
@@ -504,6 +505,7 @@ class _DocumentReader:
             revision=self._revision(),
             created_at=self._created_at(),
             period=Interval(start, end),
+            contract_type=fields.get("contract_MarketAgreement.type", ""),
         )
 
     def _ordered(self, given: list[tuple[int, float]]) -> list[tuple[int, float]]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from entsoe_core.datasets import DATASETS, DomainParameter
+from entsoe_core.datasets import DATASETS, REGION_CODE, DomainParameter
 from entsoe_core.errors import (
     PermanentSourceError,
     RateLimited,
@@ -118,15 +118,21 @@ class ScriptedMarketDataSource:
 
     def _series(self, chunk: Chunk, end: datetime) -> Iterable[Series]:
         dataset = DATASETS.get(chunk.dataset)
-        for index in range(self._series_per_chunk):
+        net_position = dataset.domain is DomainParameter.NET_POSITION
+        # A net position has two series, export and import, both of one business type.
+        count = min(self._series_per_chunk, 2) if net_position else self._series_per_chunk
+        for index in range(count):
             takes_in = dataset.domain is not DomainParameter.OUT_BIDDING_ZONE
             takes_out = dataset.domain is not DomainParameter.IN_DOMAIN
             in_domain = (chunk.area.to_code or chunk.area.code) if takes_in else ""
             out_domain = chunk.area.code if takes_out else ""
+            if net_position:
+                sides = (REGION_CODE, chunk.area.code)
+                in_domain, out_domain = sides if index == 0 else sides[::-1]
             key = SeriesKey(
                 document_type=dataset.document_type,
                 process_type=dataset.process_type or "",
-                business_type=f"A{index + 1:02d}",
+                business_type=dataset.business_type or f"A{index + 1:02d}",
                 in_domain=in_domain,
                 out_domain=out_domain,
                 resolution="PT60M",

@@ -308,6 +308,28 @@ def _dataset(query: Mapping[str, str]) -> Dataset:
     known = [d for d in DATASETS if d.document_type == document]
     if not known:
         raise _Refusal(f"Unsupported or invalid documentType {document}.")
+    business = query.get("businesstype")
+    named = sorted({d.business_type for d in known if d.business_type is not None})
+    if named and business not in named:
+        raise _Refusal(
+            f"For documentType {document} parameter businessType must be {' or '.join(named)}, "
+            f"not {business or '(none)'}."
+        )
+    contract = query.get("contract_marketagreement.type")
+    contracts = [d for d in known if d.contract_type is not None]
+    if contracts:
+        for dataset in contracts:
+            if dataset.contract_type == contract:
+                return dataset
+        if not contract:
+            raise _Refusal(
+                f"Mandatory parameter contract_MarketAgreement.Type is missing for documentType "
+                f"{document}."
+            )
+        raise _Refusal(
+            f"The combination of documentType {document} and contract_MarketAgreement.Type "
+            f"{contract} is not valid."
+        )
     for dataset in known:
         if dataset.process_type is None or dataset.process_type == process:
             return dataset
@@ -335,7 +357,7 @@ def _area_key(dataset: Dataset, query: Mapping[str, str]) -> AreaKey:
     if domain is DomainParameter.IN_DOMAIN:
         return AreaKey(_area(query, "in_Domain"))
     into, out = _area(query, "in_Domain"), _area(query, "out_Domain")
-    if domain is DomainParameter.IN_AND_OUT_SAME:
+    if domain in (DomainParameter.IN_AND_OUT_SAME, DomainParameter.NET_POSITION):
         if into != out:
             raise _Refusal(
                 f"For documentType {dataset.document_type} in_Domain and out_Domain "

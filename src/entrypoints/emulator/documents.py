@@ -1,8 +1,10 @@
 """The documents the emulator answers with, shaped like the real API's.
 
-Load, forecasts and generation come as ``GL_MarketDocument`` (generationloaddocument 3:0),
-day-ahead prices as ``Publication_MarketDocument`` 7:3 with one TimeSeries per delivery day,
-physical flows as ``Publication_MarketDocument`` 7:0, and "no data" or a refused request as an
+Load, forecasts, generation, installed capacity and reservoir filling come as
+``GL_MarketDocument`` (generationloaddocument 3:0), day-ahead prices as
+``Publication_MarketDocument`` 7:3 with one TimeSeries per delivery day, physical flows,
+scheduled exchanges, forecast transfer capacities and net positions as
+``Publication_MarketDocument`` 7:0, and "no data" or a refused request as an
 ``Acknowledgement_MarketDocument``. Curves are A03: a point whose value equals the previous
 one in its period is left out. A sub-daily series has one Period per local day of its area;
 daily, weekly and yearly series one Period per step, so that no step length is ambiguous
@@ -33,6 +35,9 @@ _GL_NAMESPACE = "urn:iec62325.351:tc57wg16:451-6:generationloaddocument:3:0"
 _PUBLICATION_NAMESPACES = {
     "A44": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:3",
     "A11": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
+    "A09": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
+    "A61": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
+    "A25": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
 }
 _ACK_NAMESPACE = "urn:iec62325.351:tc57wg16:451-1:acknowledgementdocument:7:0"
 _PLATFORM = "10X1001A1001A450"
@@ -141,7 +146,7 @@ def _gl_series(mrid: int, series: Series, area_code: str) -> list[str]:
     if key.out_domain:
         lines.append(_domain("outBiddingZone_Domain.mRID", key.out_domain))
     lines += [
-        "      <quantity_Measure_Unit.name>MAW</quantity_Measure_Unit.name>",
+        f"      <quantity_Measure_Unit.name>{series.unit}</quantity_Measure_Unit.name>",
         f"      <curveType>{series.curve_type}</curveType>",
     ]
     if key.psr_type:
@@ -177,14 +182,24 @@ def _price_series(mrid: int, series: Series, span: Interval, points: Sequence[Po
     return lines
 
 
-def _flow_series(mrid: int, series: Series, area_code: str) -> list[str]:
+def _border_series(mrid: int, series: Series, area_code: str) -> list[str]:
     key = series.key
-    lines = [
-        "    <TimeSeries>",
-        f"      <mRID>{mrid}</mRID>",
+    lines = ["    <TimeSeries>", f"      <mRID>{mrid}</mRID>"]
+    if key.document_type == "A25":
+        lines.append("      <auction.type>A01</auction.type>")
+    lines += [
         f"      <businessType>{key.business_type}</businessType>",
         _domain("in_Domain.mRID", key.in_domain),
         _domain("out_Domain.mRID", key.out_domain),
+    ]
+    # Scheduled exchanges and net positions name their time frame; flows and transfer
+    # capacities do not.
+    if series.contract_type and key.document_type in ("A09", "A25"):
+        lines.append(
+            f"      <contract_MarketAgreement.type>{series.contract_type}"
+            "</contract_MarketAgreement.type>"
+        )
+    lines += [
         "      <quantity_Measure_Unit.name>MAW</quantity_Measure_Unit.name>",
         f"      <curveType>{series.curve_type}</curveType>",
     ]
@@ -235,19 +250,19 @@ def market_document(
                 number += 1
                 body += _price_series(number, one, period_span, points)
         closing = "</Publication_MarketDocument>"
-    elif document == "A11":
+    elif document in _PUBLICATION_NAMESPACES:
         lines = _header(
             "Publication_MarketDocument",
             _PUBLICATION_NAMESPACES[document],
             mrid,
-            ["  <type>A11</type>"],
+            [f"  <type>{document}</type>"],
             created,
             "period.timeInterval",
             span,
             "A33",
         )
         for number, one in enumerate(series, start=1):
-            body += _flow_series(number, one, area_code)
+            body += _border_series(number, one, area_code)
         closing = "</Publication_MarketDocument>"
     else:
         lines = _header(

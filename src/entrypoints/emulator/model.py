@@ -9,7 +9,10 @@ of the seed: some areas publish quarter-hourly load and generation, day-ahead pr
 from PT60M to PT15M on the delivery day 2025-10-01, and DE-LU and AT publish both resolutions
 side by side as classification positions 1 (PT60M) and 2 (PT15M). Actual generation carries a
 consumption series (outBiddingZone) beside the generation series (inBiddingZone) of pumped
-storage, and a border carries one series per direction.
+storage, and a border carries one series per direction. Installed capacity has a yearly
+series for each production type the area generates with; the stored energy of water
+reservoirs (in MWh) is one weekly series. A net position is two series, export (out of the
+area into its region) and import, one of them zero at any instant.
 
 Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
 of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
@@ -29,7 +32,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from entsoe_core.areas import AREAS, AreaKey
-from entsoe_core.datasets import DATASETS, Dataset, DomainParameter
+from entsoe_core.datasets import DATASETS, REGION_CODE, Dataset, DomainParameter
 from entsoe_core.observations import Point, Series, SeriesKey, filing_area
 from entsoe_core.timeline import Interval
 
@@ -47,6 +50,8 @@ __all__ = [
 CURVE_TYPE = "A03"
 QUANTITY_UNIT = "MAW"
 PRICE_UNIT = "EUR/MWH"
+ENERGY_UNIT = "MWH"
+_UNITS = {"A44": PRICE_UNIT, "A72": ENERGY_UNIT}
 
 DEFAULT_DATA_START = datetime(2015, 1, 1, tzinfo=UTC)
 """Nothing is published before this instant unless configured otherwise."""
@@ -85,6 +90,10 @@ _OFFSHORE_WIND_AREAS = _codes("NL", "BE", "DE_LU", "DK_1", "DK_2", "GB")
 _OPTIONAL_PSR_TYPES = ("B01", "B02", "B05", "B06", "B10", "B11", "B12", "B14", "B17", "B18")
 _COMMON_PSR_TYPES = ("B04", "B16", "B19")
 _PUMPED_STORAGE = "B10"
+# Physical flows, scheduled exchanges and forecast transfer capacities of a border.
+_BORDER_BUSINESS_TYPES = {"A11": "A66", "A09": "A06", "A61": "A27"}
+# The contract types of forecast transfer capacities, and the steps their values hold for.
+_CAPACITY_HOLDS = {"A01": "day", "A02": "week", "A03": "month", "A04": "year"}
 
 
 @attrs.frozen
@@ -202,7 +211,8 @@ class SyntheticModel:
         document = dataset.document_type
         if dataset.domain is DomainParameter.BORDER:
             assert area.to_code is not None
-            return (_Template("A66", in_domain=area.to_code, out_domain=code),)
+            business = _BORDER_BUSINESS_TYPES[document]
+            return (_Template(business, in_domain=area.to_code, out_domain=code),)
         if document == "A44":
             return (_Template("A62", in_domain=code, out_domain=code),)
         if document == "A65":
@@ -227,6 +237,18 @@ class SyntheticModel:
             if _PUMPED_STORAGE in psr_types:
                 generation.append(_Template("A01", _PUMPED_STORAGE, out_domain=code))
             return tuple(generation)
+        if document == "A25":
+            # Out of the area into its region is an export, the other way an import.
+            return (
+                _Template(dataset.business_type or "", in_domain=REGION_CODE, out_domain=code),
+                _Template(dataset.business_type or "", in_domain=code, out_domain=REGION_CODE),
+            )
+        if document == "A68":
+            return tuple(
+                _Template("A37", psr, in_domain=code) for psr in sorted(self._psr_types(code))
+            )
+        if document == "A72":
+            return (_Template("A01", in_domain=code),)
         raise ValueError(f"the emulator has no model for document type {document}")
 
     @staticmethod
@@ -251,8 +273,10 @@ class SyntheticModel:
             return (("P1D", ""),)
         if document == "A65" and process in ("A32", "A33"):
             return (("P7D", ""),)
-        if document == "A70":
+        if document in ("A70", "A68"):
             return (("P1Y", ""),)
+        if document == "A72":
+            return (("P7D", ""),)
         return (("PT15M" if quarter else "PT60M", ""),)
 
     def series_keys(self, dataset: Dataset, area: AreaKey, day: date) -> tuple[SeriesKey, ...]:
@@ -298,9 +322,10 @@ class SyntheticModel:
                 for start in steps(key.resolution, interval, zone)
                 if key in keys_on(start.astimezone(zone).date())
             ]
-        unit = PRICE_UNIT if dataset.document_type == "A44" else QUANTITY_UNIT
+        unit = _UNITS.get(dataset.document_type, QUANTITY_UNIT)
+        contract = dataset.contract_type or ""
         return [
-            Series(key, tuple(found), unit=unit, curve_type=CURVE_TYPE)
+            Series(key, tuple(found), unit=unit, curve_type=CURVE_TYPE, contract_type=contract)
             for key, found in sorted(points.items(), key=lambda item: _order(item[0]))
             if found
         ]
@@ -332,12 +357,22 @@ class SyntheticModel:
             return _tidy(round(raw, 2))
         if document == "A11":
             return _tidy(round(self._flow(key, timestamp), 2))
+        if document == "A09":
+            return _tidy(round(self._schedule(dataset, key, timestamp), 1))
+        if document == "A61":
+            return _tidy(float(round(self._transfer_capacity(dataset, key, local))))
+        if document == "A25":
+            return _tidy(round(self._net_position(dataset, area.code, key, timestamp), 1))
         if document in ("A65", "A70"):
             raw = self._load(dataset, key, timestamp, local)
             if key.resolution in _SUB_DAILY:
                 return _tidy(round(raw, 2))
         elif document == "A71":
             raw = 0.7 * self._load(dataset, key, timestamp, local)
+        elif document == "A68":
+            return _tidy(round(self._installed(area.code, key.psr_type, local), 2))
+        elif document == "A72":
+            return _tidy(round(self._reservoir(area.code, timestamp, local), 2))
         else:
             raw = self._generation(area.code, key, timestamp, local)
         return _tidy(float(round(raw)))
@@ -373,10 +408,22 @@ class SyntheticModel:
         weekend = 0.88 if local.weekday() >= 5 else 1.0
         return base * self._daily(local) * weekend * (1 + 0.02 * jitter)
 
+    def _capacity(self, code: str, psr: str) -> float:
+        return self._base_load(code) * (0.05 + 0.35 * self._constant("capacity", code, psr))
+
+    def _installed(self, code: str, psr: str, local: datetime) -> float:
+        # What generation runs on, a little more of it every year.
+        return self._capacity(code, psr) * (1 + 0.02 * (local.year - 2015))
+
+    def _reservoir(self, code: str, instant: datetime, local: datetime) -> float:
+        # Stored energy: full after the spring melt, low at the end of winter.
+        size = 1e5 + 4e6 * self._constant("reservoir", code)
+        season = math.sin(2 * math.pi * (local.timetuple().tm_yday - 100) / 365.25)
+        jitter = self._noise("reservoir", code, instant.timestamp()) - 0.5
+        return size * (0.55 + 0.3 * season + 0.05 * jitter)
+
     def _generation(self, code: str, key: SeriesKey, instant: datetime, local: datetime) -> float:
-        capacity = self._base_load(code) * (
-            0.05 + 0.35 * self._constant("capacity", code, key.psr_type)
-        )
+        capacity = self._capacity(code, key.psr_type)
         psr = key.psr_type
         if psr == "B16":
             return capacity * self._sun(local)
@@ -410,6 +457,40 @@ class SyntheticModel:
         if key.resolution != "PT15M" or self._noise("quarter", code, instant) < 0.5:
             return hourly
         return hourly + 10 * (self._noise("quarter-step", code, instant) - 0.5)
+
+    def _schedule(self, dataset: Dataset, key: SeriesKey, instant: datetime) -> float:
+        # Most of what flows is scheduled day-ahead; the total adds the other time frames.
+        flow = 0.9 * self._flow(key, instant)
+        if dataset.contract_type == "A01" or flow == 0:
+            return flow
+        return flow + 100 * self._noise("schedule", key.out_domain, key.in_domain, instant)
+
+    def _net_position(
+        self, dataset: Dataset, code: str, key: SeriesKey, instant: datetime
+    ) -> float:
+        hours = instant.timestamp() / 3600
+        phase = 2 * math.pi * self._constant("net-phase", code)
+        size = 0.2 * self._base_load(code)
+        position = size * math.sin(2 * math.pi * hours / 24 + phase)
+        if dataset.contract_type != "A01":
+            # What intraday trading moves is a small correction of the day-ahead position.
+            position = 0.1 * position + 0.05 * size * (self._noise("net", code, hours) - 0.5)
+        exporting = key.out_domain == code
+        return max(0.0, position if exporting else -position)
+
+    def _transfer_capacity(self, dataset: Dataset, key: SeriesKey, local: datetime) -> float:
+        # A forecast holds one value for each day, week, month or year of its time frame.
+        low, high = sorted((key.out_domain, key.in_domain))
+        capacity = 300 + 2700 * self._constant("interconnector", low, high)
+        holds = _CAPACITY_HOLDS[dataset.contract_type or "A01"]
+        step = {
+            "day": local.date(),
+            "week": local.isocalendar()[:2],
+            "month": (local.year, local.month),
+            "year": local.year,
+        }[holds]
+        share = self._noise("transfer", key.out_domain, key.in_domain, holds, step)
+        return capacity * (1.1 + 0.3 * share)
 
     def _flow(self, key: SeriesKey, instant: datetime) -> float:
         low, high = sorted((key.out_domain, key.in_domain))

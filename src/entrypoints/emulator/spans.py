@@ -60,6 +60,16 @@ _EXPORTS: Final = {
     "day_ahead_generation_forecast": "DAY_AHEAD_AGGREGATED_GENERATION_R3:XML",
     "wind_solar_forecast": "DAY_AHEAD_GENERATION_FORECAST_WIND_SOLAR_R3:XML",
     "cross_border_physical_flows": "PHYSICAL_FLOWS_R3:XML",
+    "scheduled_exchanges_day_ahead": "COMMERCIAL_SCHEDULES_R3:XML",
+    "scheduled_exchanges_total": "COMMERCIAL_SCHEDULES_R3:XML",
+    "forecast_transfer_capacity_day_ahead": "FORECASTED_TRANSFER_CAPACITIES_R3:XML",
+    "forecast_transfer_capacity_week_ahead": "FORECASTED_TRANSFER_CAPACITIES_R3:XML",
+    "forecast_transfer_capacity_month_ahead": "FORECASTED_TRANSFER_CAPACITIES_R3:XML",
+    "forecast_transfer_capacity_year_ahead": "FORECASTED_TRANSFER_CAPACITIES_R3:XML",
+    "net_positions_day_ahead": "IMPLICIT_ALLOCATIONS_NET_POSITIONS_R3:XML",
+    "net_positions_intraday": "IMPLICIT_ALLOCATIONS_NET_POSITIONS_INTRADAY_R3:XML",
+    "installed_capacity_per_type": "INSTALLED_GENERATION_CAPACITY_AGGREGATED_R3:XML",
+    "water_reservoirs": "AGGREGATE_FILLING_RATE_OF_WATER_RESERVOIRS_R3:XML",
 }
 
 

@@ -26,6 +26,7 @@ from entsoe_core.errors import PermanentSourceError, RateLimited, TransientSourc
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import ChunkData, MarketDataSourcePort, NoData
 from entsoe_core.timeline import Interval, utc
+from entsoe_core.validation import check_answer
 
 NOW = utc(2024, 6, 15, 12)
 TOKEN = "contract-token-5c1f"
@@ -36,6 +37,8 @@ CHUNKS = [
     Chunk("actual_generation_per_type", NL, DAY),
     Chunk("day_ahead_prices", NL, DAY),
     Chunk("cross_border_physical_flows", AreaKey(NL.code, AREAS.key("BE").code), DAY),
+    Chunk("scheduled_exchanges_total", AreaKey(NL.code, AREAS.key("BE").code), DAY),
+    Chunk("net_positions_day_ahead", NL, DAY),
 ]
 BEFORE_ANY_DATA = Chunk("actual_total_load", NL, Interval(utc(2014, 1, 1), utc(2014, 1, 2)))
 
@@ -103,6 +106,8 @@ async def test_data_answers_hold_series_of_the_dataset_inside_the_chunk(
         instants = [point.timestamp for point in series.points]
         assert instants == sorted(set(instants))
         assert all(chunk.interval.start <= instant < chunk.interval.end for instant in instants)
+    # Every rule of the request holds: what a backfill stores from either source.
+    assert check_answer(chunk, answer) == answer
 
 
 async def test_nothing_published_is_no_data(arrange: Arrange) -> None:

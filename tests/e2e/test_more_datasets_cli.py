@@ -1,0 +1,118 @@
+"""The datasets beyond the first eleven, emulator → ``entsoe backfill`` → ``entsoe export``:
+what is exported is exactly what the emulator served; and their recordings through ``entsoe
+import``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import FIXTURES, Cli, Emulator, exported, jsonl, query, sorted_rows, utc
+
+EXPECTED = Path(__file__).resolve().parents[1] / "unit" / "more_expected"
+
+pytestmark = pytest.mark.slow
+
+# Each dataset, an area it is published for, and a period holding several of its steps.
+ROUND_TRIPS = [
+    ("installed_capacity_per_type", "BE", "2021-01-01", "2024-01-01"),
+    ("water_reservoirs", "BG", "2023-01-01", "2023-07-01"),
+]
+
+
+@pytest.mark.parametrize(("dataset", "area", "start", "end"), ROUND_TRIPS, ids=lambda v: v)
+def test_a_backfill_exports_exactly_what_the_emulator_served(
+    cli: Cli, emulator: Emulator, dataset: str, area: str, start: str, end: str
+) -> None:
+    app = cli.with_env(**emulator.env())
+
+    result = app(
+        "backfill", "--area", area, "--dataset", dataset, "--start", start, "--end", end
+    ).ok()
+
+    assert " completed, " in result.stdout.splitlines()[-1], result.explain()
+    served = emulator.rows(dataset, area, utc(start), utc(end))
+    assert len({row["timestamp"] for row in served}) > 1, "the period holds several steps"
+    assert exported(cli, dataset, area, utc(start), utc(end)) == served
+
+
+@pytest.mark.parametrize(
+    ("area", "datasets"),
+    [
+        ("NL>DE_LU", ("scheduled_exchanges_day_ahead", "scheduled_exchanges_total")),
+        (
+            "NL>DE_LU",
+            tuple(
+                f"forecast_transfer_capacity_{horizon}_ahead"
+                for horizon in ("day", "week", "month", "year")
+            ),
+        ),
+        ("BE", ("net_positions_day_ahead", "net_positions_intraday")),
+    ],
+    ids=["scheduled_exchanges", "forecast_transfer_capacity", "net_positions"],
+)
+def test_the_time_frames_of_one_area_are_stored_apart(
+    cli: Cli, emulator: Emulator, area: str, datasets: tuple[str, ...]
+) -> None:
+    # One document type, one area or border, one job: each time frame is its own request and
+    # keeps its own values, although their series keys are alike.
+    app = cli.with_env(**emulator.env())
+    start, end = utc("2024-01-01"), utc("2024-03-01")
+
+    result = app(
+        "backfill",
+        "--area",
+        area,
+        "--dataset",
+        ",".join(datasets),
+        "--start",
+        start.date().isoformat(),
+        "--end",
+        end.date().isoformat(),
+    ).ok()
+
+    assert " completed, " in result.stdout.splitlines()[-1], result.explain()
+    served = {dataset: emulator.rows(dataset, area, start, end) for dataset in datasets}
+    for dataset in datasets:
+        assert served[dataset], dataset
+        assert exported(cli, dataset, area, start, end) == served[dataset], dataset
+    values = [[row["value"] for row in rows] for rows in served.values()]
+    assert all(one != other for n, one in enumerate(values) for other in values[n + 1 :])
+
+
+# The recordings whose documents say which dataset they are, and the area each is filed under.
+IMPORTED = {
+    "generation141_a_installed_capacity_per_production_type": ("installed_capacity_per_type", "BE"),
+    "generation161_d_water_reservoirs_and_hydro_storage_plants": ("water_reservoirs", "BG"),
+    "transmission121_f_commercial_schedules": ("scheduled_exchanges_day_ahead", "DE_LU>FR"),
+    "market121_e_implicit_auction_net_positions": ("net_positions_intraday", "BE"),
+}
+
+
+def test_imported_recordings_export_their_expected_points(cli: Cli) -> None:
+    files = [str(FIXTURES / "more" / f"{stem}.xml") for stem in IMPORTED]
+
+    result = cli("import", *files).ok()
+
+    for stem, (dataset, area) in IMPORTED.items():
+        rows = sorted_rows(jsonl((EXPECTED / f"{stem}.jsonl").read_text()))
+        start = utc(rows[0]["timestamp"].removesuffix("Z"))
+        end = utc(rows[-1]["timestamp"].removesuffix("Z")) + timedelta(seconds=1)
+        assert exported(cli, dataset, area, start, end) == rows, stem
+    points = sum(1 for stem in IMPORTED for _ in (EXPECTED / f"{stem}.jsonl").open())
+    assert f"{points} points read, {points} written" in result.stdout
+
+
+def test_a_forecast_transfer_capacity_document_is_not_imported_for_want_of_its_time_frame(
+    cli: Cli,
+) -> None:
+    recording = FIXTURES / "more" / "transmission111_a_forecasted_transfer_capacities.xml"
+
+    result = cli("import", str(recording))
+
+    assert result.code != 0, result.explain()
+    assert "names no contract type" in result.stderr, result.explain()
+    assert "forecast_transfer_capacity_year_ahead" in result.stderr
+    assert query(cli.env["ENTSOE_DATABASE_URL"], "SELECT count(*) FROM observations") == [(0,)]

@@ -41,9 +41,15 @@ def markdown_table(datasets: Iterable[Dataset]) -> str:
             f"| `{dataset.key}` | {dataset.title} | {document} | "
             f"{AREA_KINDS[area_kind(dataset)]}: `{dataset.domain.value}` | "
             f"{', '.join(dataset.resolutions)} | {dataset.max_request_span} | "
-            f"{f'{horizon} days' if horizon else 'no'} |"
+            f"{_days(horizon)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _days(count: int) -> str:
+    if not count:
+        return "no"
+    return "1 day" if count == 1 else f"{count} days"
 
 
 def with_table(text: str, table: str) -> str:

@@ -184,6 +184,24 @@ _CATALOGUE = (
         DomainParameter.IN_DOMAIN,
         publication_horizon=2 * _DAY,
     ),
+    # The same forecast for two later time frames: the intraday forecast (published on the
+    # delivery day, before delivery) and the current one (updated until delivery).
+    Dataset(
+        "wind_solar_forecast_intraday",
+        "Intraday wind and solar generation forecast",
+        "A69",
+        "A40",
+        DomainParameter.IN_DOMAIN,
+        publication_horizon=_DAY,
+    ),
+    Dataset(
+        "wind_solar_forecast_current",
+        "Current wind and solar generation forecast",
+        "A69",
+        "A18",
+        DomainParameter.IN_DOMAIN,
+        publication_horizon=_DAY,
+    ),
     Dataset(
         "day_ahead_prices",
         "Day-ahead prices",

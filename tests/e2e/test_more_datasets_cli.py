@@ -50,8 +50,12 @@ def test_a_backfill_exports_exactly_what_the_emulator_served(
             ),
         ),
         ("BE", ("net_positions_day_ahead", "net_positions_intraday")),
+        (
+            "NL",
+            ("wind_solar_forecast", "wind_solar_forecast_intraday", "wind_solar_forecast_current"),
+        ),
     ],
-    ids=["scheduled_exchanges", "forecast_transfer_capacity", "net_positions"],
+    ids=["scheduled_exchanges", "forecast_transfer_capacity", "net_positions", "wind_solar"],
 )
 def test_the_time_frames_of_one_area_are_stored_apart(
     cli: Cli, emulator: Emulator, area: str, datasets: tuple[str, ...]

@@ -344,6 +344,9 @@ FIXTURE_OF = {
     "actual_generation_per_type": "FI_production.xml",
     "day_ahead_generation_forecast": "generation_141c_forecast_day_ahead_NL.xml",
     "wind_solar_forecast": "generation_141d_wind_solar_forecast_NL.xml",
+    # No recording of either: their documents have the day-ahead forecast's shape.
+    "wind_solar_forecast_intraday": "generation_141d_wind_solar_forecast_NL.xml",
+    "wind_solar_forecast_current": "generation_141d_wind_solar_forecast_NL.xml",
     "day_ahead_prices": "market_121d_day_ahead_prices_NL.xml",
     "cross_border_physical_flows": "transmission_121g_cross_border_NL_DE.xml",
     "installed_capacity_per_type": (

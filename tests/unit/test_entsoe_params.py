@@ -49,6 +49,8 @@ EXPECTED = {
     "actual_generation_per_type": {"documentType": "A75", "processType": "A16", "in_Domain": NL},
     "day_ahead_generation_forecast": {"documentType": "A71", "processType": "A01", "in_Domain": NL},
     "wind_solar_forecast": {"documentType": "A69", "processType": "A01", "in_Domain": NL},
+    "wind_solar_forecast_intraday": {"documentType": "A69", "processType": "A40", "in_Domain": NL},
+    "wind_solar_forecast_current": {"documentType": "A69", "processType": "A18", "in_Domain": NL},
     "day_ahead_prices": {"documentType": "A44", "in_Domain": NL, "out_Domain": NL},
     "cross_border_physical_flows": {"documentType": "A11", "out_Domain": NL, "in_Domain": DE_LU},
     "scheduled_exchanges_day_ahead": {

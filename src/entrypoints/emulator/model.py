@@ -11,8 +11,10 @@ side by side as classification positions 1 (PT60M) and 2 (PT15M). Actual generat
 consumption series (outBiddingZone) beside the generation series (inBiddingZone) of pumped
 storage, and a border carries one series per direction. Installed capacity has a yearly
 series for each production type the area generates with; the stored energy of water
-reservoirs (in MWh) is one weekly series. A net position is two series, export (out of the
-area into its region) and import, one of them zero at any instant.
+reservoirs (in MWh) is one weekly series. The intraday and current wind and solar forecasts
+have the series of the day-ahead one, their values a small correction of it. A net position
+is two series, export (out of the area into its region) and import, one of them zero at any
+instant.
 
 Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
 of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
@@ -375,6 +377,8 @@ class SyntheticModel:
             return _tidy(round(self._reservoir(area.code, timestamp, local), 2))
         else:
             raw = self._generation(area.code, key, timestamp, local)
+            if document == "A69" and key.process_type != "A01":
+                raw = self._revised(raw, area.code, key, timestamp)
         return _tidy(float(round(raw)))
 
     def _base_load(self, code: str) -> float:
@@ -438,6 +442,11 @@ class SyntheticModel:
             return capacity * max(0.0, -swing if pumping else swing)
         jitter = self._noise("generation", code, psr, instant.timestamp())
         return capacity * (0.3 + 0.4 * self._daily(local) * jitter)
+
+    def _revised(self, forecast: float, code: str, key: SeriesKey, instant: datetime) -> float:
+        # An intraday or current forecast corrects the day-ahead one a little, each its own way.
+        jitter = self._noise("revised", key.process_type, code, key.psr_type, instant.timestamp())
+        return forecast * (0.9 + 0.2 * jitter)
 
     def _wind(self, code: str, psr: str, instant: datetime) -> float:
         hours = instant.timestamp() / 3600

@@ -59,6 +59,8 @@ _EXPORTS: Final = {
     "year_ahead_forecast_margin": "YEAR_AHEAD_FORECAST_MARGIN_R3:XML",
     "day_ahead_generation_forecast": "DAY_AHEAD_AGGREGATED_GENERATION_R3:XML",
     "wind_solar_forecast": "DAY_AHEAD_GENERATION_FORECAST_WIND_SOLAR_R3:XML",
+    "wind_solar_forecast_intraday": "INTRADAY_GENERATION_FORECAST_WIND_SOLAR_R3:XML",
+    "wind_solar_forecast_current": "CURRENT_GENERATION_FORECAST_WIND_SOLAR_R3:XML",
     "cross_border_physical_flows": "PHYSICAL_FLOWS_R3:XML",
     "scheduled_exchanges_day_ahead": "COMMERCIAL_SCHEDULES_R3:XML",
     "scheduled_exchanges_total": "COMMERCIAL_SCHEDULES_R3:XML",

@@ -73,6 +73,9 @@ class Dataset:
     border's schedules or capacities, or of net positions (A01 daily or day-ahead, A02 weekly,
     A03 monthly, A04 yearly, A05 total, A07 intraday). A series of another time frame is not
     this dataset's."""
+    contract_type_named: bool = False
+    """Whether its documents always name their contract type: a saved document that names
+    none is not this dataset's (intraday prices began after the documents that name none)."""
 
     @property
     def is_border(self) -> bool:
@@ -202,6 +205,8 @@ _CATALOGUE = (
         DomainParameter.IN_DOMAIN,
         publication_horizon=_DAY,
     ),
+    # Since the intraday auctions began, an A44 request that names no contract type may be
+    # answered with intraday prices beside the day-ahead ones (Spain, 2025): ask for A01.
     Dataset(
         "day_ahead_prices",
         "Day-ahead prices",
@@ -210,6 +215,23 @@ _CATALOGUE = (
         DomainParameter.IN_AND_OUT_SAME,
         publication_horizon=2 * _DAY,
         whole_days=True,
+        contract_type="A01",
+    ),
+    # The prices of the three intraday auctions (IDA1 to IDA3, since 13 June 2024), in quarter
+    # hours; the auction is the series' classification position (1 to 3). Their publication
+    # is voluntary: few areas publish them.
+    Dataset(
+        "intraday_auction_prices",
+        "Intraday auction prices (IDA1 to IDA3)",
+        "A44",
+        None,
+        DomainParameter.IN_AND_OUT_SAME,
+        publication_horizon=2 * _DAY,
+        available_from=utc(2024, 6, 12, 22),
+        resolutions=("PT15M",),
+        whole_days=True,
+        contract_type="A07",
+        contract_type_named=True,
     ),
     Dataset(
         "cross_border_physical_flows",

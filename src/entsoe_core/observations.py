@@ -120,7 +120,7 @@ def dataset_for(key: SeriesKey, contract_type: str = "") -> Dataset:
         if dataset.document_type == key.document_type
         and dataset.process_type in (None, key.process_type)
         and dataset.business_type in (None, key.business_type)
-        and (dataset.contract_type is None or contract_type in ("", dataset.contract_type))
+        and _takes_contract_type(dataset, contract_type)
     ]
     if len(found) == 1:
         return found[0]
@@ -135,6 +135,12 @@ def dataset_for(key: SeriesKey, contract_type: str = "") -> Dataset:
         f"type {key.process_type!r}, business type {key.business_type!r} and contract type "
         f"{contract_type!r}; known: {', '.join(map(_kind, DATASETS))}"
     )
+
+
+def _takes_contract_type(dataset: Dataset, contract_type: str) -> bool:
+    if dataset.contract_type is None or contract_type == dataset.contract_type:
+        return True
+    return contract_type == "" and not dataset.contract_type_named
 
 
 def _kind(dataset: Dataset) -> str:

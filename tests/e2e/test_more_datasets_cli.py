@@ -19,6 +19,8 @@ pytestmark = pytest.mark.slow
 ROUND_TRIPS = [
     ("installed_capacity_per_type", "BE", "2021-01-01", "2024-01-01"),
     ("water_reservoirs", "BG", "2023-01-01", "2023-07-01"),
+    # Three auctions, two of them at every quarter hour, the third from local noon.
+    ("intraday_auction_prices", "ES", "2025-01-01", "2025-02-01"),
 ]
 
 

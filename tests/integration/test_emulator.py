@@ -289,6 +289,28 @@ async def test_requests_name_time_frame_and_business_type_and_time_frames_differ
     assert answers["A05"] != answers["A01"]
 
 
+async def test_a_price_request_without_a_contract_type_is_answered_day_ahead_prices(
+    emulator: EmulatorServer, client: httpx.AsyncClient
+) -> None:
+    day_ahead = DATASETS.get("day_ahead_prices")
+    intraday = DATASETS.get("intraday_auction_prices")
+    span = (utc(2025, 3, 1), utc(2025, 3, 2))
+    query = params(day_ahead, AreaKey(NL), *span)
+    del query["contract_MarketAgreement.Type"]
+
+    unnamed = await client.get(emulator.base_url, params=query)
+
+    assert unnamed.status_code == 200
+    assert parsed(unnamed.content) == model_points(day_ahead, AreaKey(NL), *span)
+    auctions = await client.get(emulator.base_url, params=params(intraday, AreaKey(NL), *span))
+    assert "<contract_MarketAgreement.type>A07<" in auctions.text
+    by_auction: dict[str, int] = {}
+    for key, _ in parsed(auctions.content):
+        by_auction[key.classification_position] = by_auction.get(key.classification_position, 0) + 1
+    # IDA1 and IDA2 trade the whole delivery day, IDA3 its second half.
+    assert by_auction == {"1": 96, "2": 96, "3": 48}
+
+
 async def test_before_the_data_start_there_is_no_matching_data(
     client: httpx.AsyncClient,
 ) -> None:
@@ -348,6 +370,8 @@ FIXTURE_OF = {
     "wind_solar_forecast_intraday": "generation_141d_wind_solar_forecast_NL.xml",
     "wind_solar_forecast_current": "generation_141d_wind_solar_forecast_NL.xml",
     "day_ahead_prices": "market_121d_day_ahead_prices_NL.xml",
+    # No recording: the day-ahead prices' shape, each series naming its auction (below).
+    "intraday_auction_prices": "ES_day_ahead_price.xml",
     "cross_border_physical_flows": "transmission_121g_cross_border_NL_DE.xml",
     "installed_capacity_per_type": (
         "more/generation141_a_installed_capacity_per_production_type.xml"
@@ -366,14 +390,30 @@ FIXTURE_OF = {
 }
 
 
-def shape(root: etree._Element) -> tuple[object, ...]:
-    """Root name and namespace, header names, and the names inside a series, period, point."""
+# Intraday prices name their auction in each series, after the price unit.
+AUCTION_OF = {
+    "intraday_auction_prices": (
+        "price_Measure_Unit.name",
+        "classificationSequence_AttributeInstanceComponent.position",
+    )
+}
+
+
+def shape(root: etree._Element, beside: tuple[str, str] | None = None) -> tuple[object, ...]:
+    """Root name and namespace, header names, and the names inside a series, period, point;
+    ``beside`` = (name, added) adds a series element after the named one."""
     series, period = next(iter(periods(root)))
     point = next(p for p in period if local(p) == "Point")
+    names = []
+    for child in series:
+        if local(child) != "Period":
+            names.append(local(child))
+        if beside is not None and local(child) == beside[0]:
+            names.append(beside[1])
     return (
         root.tag,
         [local(c) for c in root if local(c) != "TimeSeries"],
-        [local(c) for c in series if local(c) != "Period"],
+        names,
         [local(c) for c in period if local(c) != "Point"],
         [local(c) for c in point],
     )
@@ -401,7 +441,7 @@ async def test_documents_have_the_shape_of_the_real_ones_and_hold_the_model_valu
     assert answer.headers["content-type"] == "text/xml"
     root = etree.fromstring(answer.content)
     real = etree.parse(FIXTURES / FIXTURE_OF[dataset.key]).getroot()
-    assert shape(root) == shape(real)
+    assert shape(root) == shape(real, beside=AUCTION_OF.get(dataset.key))
     assert units(root) == units(real)
     expected = model_points(dataset, area, start, end)
     assert expected

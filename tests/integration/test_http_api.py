@@ -651,7 +651,7 @@ def test_datasets_show_the_catalogue_and_what_refusals_taught(
         "document_type": "A44",
         "process_type": None,
         "business_type": None,
-        "contract_type": None,
+        "contract_type": "A01",
         "domain": "in_Domain=out_Domain",
         "area_kind": "area",
         "catalogue_limit": "P1Y",

@@ -51,7 +51,18 @@ EXPECTED = {
     "wind_solar_forecast": {"documentType": "A69", "processType": "A01", "in_Domain": NL},
     "wind_solar_forecast_intraday": {"documentType": "A69", "processType": "A40", "in_Domain": NL},
     "wind_solar_forecast_current": {"documentType": "A69", "processType": "A18", "in_Domain": NL},
-    "day_ahead_prices": {"documentType": "A44", "in_Domain": NL, "out_Domain": NL},
+    "day_ahead_prices": {
+        "documentType": "A44",
+        "contract_MarketAgreement.Type": "A01",
+        "in_Domain": NL,
+        "out_Domain": NL,
+    },
+    "intraday_auction_prices": {
+        "documentType": "A44",
+        "contract_MarketAgreement.Type": "A07",
+        "in_Domain": NL,
+        "out_Domain": NL,
+    },
     "cross_border_physical_flows": {"documentType": "A11", "out_Domain": NL, "in_Domain": DE_LU},
     "scheduled_exchanges_day_ahead": {
         "documentType": "A09",

@@ -235,7 +235,8 @@ def test_only_whole_day_datasets_are_widened(
     interval = Interval(start, end)
     assert accepted_interval(DATASETS.get("day_ahead_prices"), interval) == Interval(*widened)
     whole_day = [d.key for d in DATASETS if accepted_interval(d, interval) != interval]
-    assert whole_day == ["day_ahead_prices"]
+    # Prices of both markets come from one export, which answers whole delivery days.
+    assert whole_day == ["day_ahead_prices", "intraday_auction_prices"]
 
 
 def test_the_widening_holds_every_delivery_day_of_every_area_that_touches_the_chunk() -> None:

@@ -300,6 +300,10 @@ def _iso_ms(epoch: float) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
 
 
+# The API answers a price request that names no contract type with the day-ahead prices.
+_UNNAMED_CONTRACT = {"A44": "A01"}
+
+
 def _dataset(query: Mapping[str, str]) -> Dataset:
     document = query.get("documenttype")
     if not document:
@@ -315,7 +319,7 @@ def _dataset(query: Mapping[str, str]) -> Dataset:
             f"For documentType {document} parameter businessType must be {' or '.join(named)}, "
             f"not {business or '(none)'}."
         )
-    contract = query.get("contract_marketagreement.type")
+    contract = query.get("contract_marketagreement.type") or _UNNAMED_CONTRACT.get(document)
     contracts = [d for d in known if d.contract_type is not None]
     if contracts:
         for dataset in contracts:

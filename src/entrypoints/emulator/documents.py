@@ -166,7 +166,8 @@ def _price_series(mrid: int, series: Series, span: Interval, points: Sequence[Po
         f"      <businessType>{key.business_type}</businessType>",
         _domain("in_Domain.mRID", key.in_domain),
         _domain("out_Domain.mRID", key.out_domain),
-        "      <contract_MarketAgreement.type>A01</contract_MarketAgreement.type>",
+        f"      <contract_MarketAgreement.type>{series.contract_type or 'A01'}"
+        "</contract_MarketAgreement.type>",
         "      <currency_Unit.name>EUR</currency_Unit.name>",
         "      <price_Measure_Unit.name>MWH</price_Measure_Unit.name>",
     ]

@@ -12,7 +12,9 @@ consumption series (outBiddingZone) beside the generation series (inBiddingZone)
 storage, and a border carries one series per direction. Installed capacity has a yearly
 series for each production type the area generates with; the stored energy of water
 reservoirs (in MWh) is one weekly series. The intraday and current wind and solar forecasts
-have the series of the day-ahead one, their values a small correction of it. A net position
+have the series of the day-ahead one, their values a small correction of it. Intraday
+auction prices are three quarter-hourly series, one per auction (classification positions 1
+to 3), the third from local noon only. A net position
 is two series, export (out of the area into its region) and import, one of them zero at any
 instant.
 
@@ -94,6 +96,11 @@ _COMMON_PSR_TYPES = ("B04", "B16", "B19")
 _PUMPED_STORAGE = "B10"
 # Physical flows, scheduled exchanges and forecast transfer capacities of a border.
 _BORDER_BUSINESS_TYPES = {"A11": "A66", "A09": "A06", "A61": "A27"}
+# Intraday prices: one series per auction (its classification position); the third auction
+# trades only the second half of the delivery day, from local noon.
+_INTRADAY = "A07"
+_INTRADAY_AUCTIONS = ("1", "2", "3")
+_AFTERNOON_AUCTION = "3"
 # The contract types of forecast transfer capacities, and the steps their values hold for.
 _CAPACITY_HOLDS = {"A01": "day", "A02": "week", "A03": "month", "A04": "year"}
 
@@ -267,6 +274,8 @@ class SyntheticModel:
         """(resolution, classification position) pairs published on local ``day``."""
         document, process = dataset.document_type, dataset.process_type
         quarter = area.code in _QUARTER_HOURLY_AREAS or (area.to_code in _QUARTER_HOURLY_AREAS)
+        if document == "A44" and dataset.contract_type == _INTRADAY:
+            return tuple(("PT15M", auction) for auction in _INTRADAY_AUCTIONS)
         if document == "A44":
             if area.code in _DUAL_RESOLUTION_PRICE_AREAS:
                 return (("PT60M", "1"), ("PT15M", "2"))
@@ -323,6 +332,7 @@ class SyntheticModel:
                 Point(start, self.value(dataset, key, start))
                 for start in steps(key.resolution, interval, zone)
                 if key in keys_on(start.astimezone(zone).date())
+                and _traded(dataset, key, start.astimezone(zone))
             ]
         unit = _UNITS.get(dataset.document_type, QUANTITY_UNIT)
         contract = dataset.contract_type or ""
@@ -356,6 +366,10 @@ class SyntheticModel:
         document = dataset.document_type
         if document == "A44":
             raw = self._price(area.code, key, timestamp, local)
+            if dataset.contract_type == _INTRADAY:
+                # Each auction clears near the day-ahead price, a little apart from it.
+                auction = self._noise("auction", area.code, key.classification_position, timestamp)
+                raw += 15 * (auction - 0.5)
             return _tidy(round(raw, 2))
         if document == "A11":
             return _tidy(round(self._flow(key, timestamp), 2))
@@ -513,6 +527,14 @@ class SyntheticModel:
         signal += 0.1 * (self._noise("flow", low, high, hours) - 0.5)
         towards_high = key.out_domain == low
         return capacity * max(0.0, signal if towards_high else -signal)
+
+
+def _traded(dataset: Dataset, key: SeriesKey, local: datetime) -> bool:
+    """Whether the auction of an intraday price series trades the step starting at ``local``
+    (every other series has a value at every step)."""
+    if dataset.contract_type != _INTRADAY or key.classification_position != _AFTERNOON_AUCTION:
+        return True
+    return local.hour >= 12
 
 
 def _tidy(value: float) -> float:

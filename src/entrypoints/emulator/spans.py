@@ -52,6 +52,7 @@ _EXPORTS: Final = {
     "actual_total_load": "ACTUAL_TOTAL_LOAD_R3:XML",
     "actual_generation_per_type": "AGGREGATED_GENERATION_PER_TYPE_R3:XML",
     "day_ahead_prices": "ENERGY_PRICES:XML",
+    "intraday_auction_prices": "ENERGY_PRICES:XML",
     "day_ahead_total_load_forecast": "DAY_AHEAD_TOTAL_LOAD_FORECAST_R3:XML",
     "week_ahead_total_load_forecast": "WEEK_AHEAD_TOTAL_LOAD_FORECAST_R3:XML",
     "month_ahead_total_load_forecast": "MONTH_AHEAD_TOTAL_LOAD_FORECAST_R3:XML",

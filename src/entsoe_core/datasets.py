@@ -44,6 +44,9 @@ class DomainParameter(enum.Enum):
     IN_DOMAIN = "in_Domain"
     IN_AND_OUT_SAME = "in_Domain=out_Domain"
     BORDER = "out_Domain>in_Domain"
+    CONTROL_AREA = "controlArea_Domain"
+    """Asked for with ``controlArea_Domain``; balancing documents name the area once, for the
+    whole document (``area_Domain``), which the parser gives every series as its in domain."""
     NET_POSITION = "in_Domain=out_Domain, answered against a region"
     """Asked for with the area as both domains; each answer series pairs the area with the
     region (:data:`REGION_CODE`): out of the area is an export, into it an import."""
@@ -106,6 +109,8 @@ _DAY = timedelta(days=1)
 # Since September 2026 the API refuses more than one calendar month of actual total load and
 # actual generation per type ("… is larger than maximum allowed period 'P1M' …").
 _ONE_MONTH = RequestSpan(months=1)
+# The API answers at most about ten days of imbalance prices per request.
+_TEN_DAYS = RequestSpan(days=10)
 
 _CATALOGUE = (
     Dataset(
@@ -290,6 +295,14 @@ _CATALOGUE = (
         "A16",
         DomainParameter.IN_DOMAIN,
         resolutions=("P7D",),
+    ),
+    Dataset(
+        "imbalance_prices",
+        "Imbalance prices, for excess and for insufficient balance",
+        "A85",
+        None,
+        DomainParameter.CONTROL_AREA,
+        max_request_span=_TEN_DAYS,
     ),
 )
 

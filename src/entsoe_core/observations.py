@@ -3,7 +3,8 @@
 A document holds several time series. Everything that tells two of them apart is part of the
 :class:`SeriesKey`: real documents carry PT15M and PT60M prices side by side, classification
 positions 1 and 2 of DE-LU prices, generation (in) and consumption (out) of one production type,
-and both directions of a border. None of these may ever land on the same key.
+both directions of a border, and the price categories (excess and insufficient balance) of one
+imbalance price. None of these may ever land on the same key.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class SeriesKey:
     out_domain: str = ""
     classification_position: str = ""
     resolution: str = ""
+    price_category: str = ""
+    """The ``imbalance_Price.category`` of an imbalance price's points: A04 (excess balance)
+    and A05 (insufficient balance) are two prices of one instant."""
 
 
 @attrs.frozen

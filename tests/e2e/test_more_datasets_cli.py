@@ -4,6 +4,8 @@ import``."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +21,8 @@ pytestmark = pytest.mark.slow
 ROUND_TRIPS = [
     ("installed_capacity_per_type", "BE", "2021-01-01", "2024-01-01"),
     ("water_reservoirs", "BG", "2023-01-01", "2023-07-01"),
+    # Ten days a request at most: three chunks, each answered as a ZIP.
+    ("imbalance_prices", "AT", "2024-01-01", "2024-01-25"),
 ]
 
 
@@ -88,11 +92,19 @@ IMPORTED = {
     "generation161_d_water_reservoirs_and_hydro_storage_plants": ("water_reservoirs", "BG"),
     "transmission121_f_commercial_schedules": ("scheduled_exchanges_day_ahead", "DE_LU>FR"),
     "market121_e_implicit_auction_net_positions": ("net_positions_intraday", "BE"),
+    # The ZIP the API served: both price categories of every instant.
+    "balancing171_g_imbalance_prices": ("imbalance_prices", "AT"),
 }
 
 
+def recording(stem: str) -> Path:
+    """The recorded answer: an XML document, or the ZIP the API served it in."""
+    xml = FIXTURES / "more" / f"{stem}.xml"
+    return xml if xml.is_file() else xml.with_suffix(".zip")
+
+
 def test_imported_recordings_export_their_expected_points(cli: Cli) -> None:
-    files = [str(FIXTURES / "more" / f"{stem}.xml") for stem in IMPORTED]
+    files = [str(recording(stem)) for stem in IMPORTED]
 
     result = cli("import", *files).ok()
 
@@ -116,3 +128,41 @@ def test_a_forecast_transfer_capacity_document_is_not_imported_for_want_of_its_t
     assert "names no contract type" in result.stderr, result.explain()
     assert "forecast_transfer_capacity_year_ahead" in result.stderr
     assert query(cli.env["ENTSOE_DATABASE_URL"], "SELECT count(*) FROM observations") == [(0,)]
+
+
+def test_both_price_categories_of_every_instant_are_exported(cli: Cli, emulator: Emulator) -> None:
+    app = cli.with_env(**emulator.env())
+    app(
+        "backfill",
+        "--area",
+        "AT",
+        "--dataset",
+        "imbalance_prices",
+        "--start",
+        "2024-03-01",
+        "--end",
+        "2024-03-03",
+    ).ok()
+
+    csv_out = app(
+        "export",
+        "--area",
+        "AT",
+        "--dataset",
+        "imbalance_prices",
+        "--start",
+        "2024-03-01",
+        "--end",
+        "2024-03-03",
+        "--format",
+        "csv",
+    ).ok()
+
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    by_instant: dict[str, dict[str, str]] = {}
+    for row in rows:
+        by_instant.setdefault(row["timestamp"], {})[row["price_category"]] = row["value"]
+    assert len(by_instant) == 2 * 96
+    assert all(set(prices) == {"A04", "A05"} for prices in by_instant.values())
+    # Equal most of the time, apart now and then: two series, neither overwriting the other.
+    assert any(prices["A04"] != prices["A05"] for prices in by_instant.values())

@@ -23,6 +23,7 @@ LOAD = DATASETS.get("actual_total_load")
 GENERATION = DATASETS.get("actual_generation_per_type")
 PRICES = DATASETS.get("day_ahead_prices")
 MONTH, YEAR = RequestSpan(months=1), RequestSpan(months=12)
+TEN_DAYS = RequestSpan(days=10)
 
 
 def area_of(dataset: Dataset) -> AreaKey:
@@ -72,6 +73,8 @@ async def emulator() -> AsyncIterator[EmulatorServer]:
 TODAY = {
     dataset.key: MONTH
     if dataset.key in ("actual_total_load", "actual_generation_per_type")
+    else TEN_DAYS
+    if dataset.key == "imbalance_prices"
     else YEAR
     for dataset in DATASETS
 }
@@ -151,7 +154,10 @@ async def test_the_legacy_limits_allow_a_year_everywhere_in_the_wording_of_2024(
         "than maximum allowed period 'P1Y' for 'ENERGY_PRICES:XML' export."
     )
     assert limits["era"] == "legacy"
-    assert set(limits["limits"].values()) == {"P1Y"}
+    # Imbalance prices have always been answered ten days at most.
+    assert limits["limits"] == {
+        dataset.key: "P10D" if dataset.key == "imbalance_prices" else "P1Y" for dataset in DATASETS
+    }
 
 
 # -- overrides --------------------------------------------------------------------------------

@@ -98,6 +98,7 @@ SERIES_KEY_COLUMNS = (
     "out_domain",
     "classification_position",
     "resolution",
+    "price_category",
 )
 """The :class:`~entsoe_core.observations.SeriesKey` fields, in its sort order."""
 

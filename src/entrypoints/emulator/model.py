@@ -12,7 +12,9 @@ consumption series (outBiddingZone) beside the generation series (inBiddingZone)
 storage, and a border carries one series per direction. Installed capacity has a yearly
 series for each production type the area generates with; the stored energy of water
 reservoirs (in MWh) is one weekly series. A net position is two series, export (out of the
-area into its region) and import, one of them zero at any instant.
+area into its region) and import, one of them zero at any instant. Imbalance prices are two
+series, one per price category (A04 excess, A05 insufficient balance), equal most of the time
+and apart now and then, as dual pricing has them.
 
 Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
 of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
@@ -51,7 +53,7 @@ CURVE_TYPE = "A03"
 QUANTITY_UNIT = "MAW"
 PRICE_UNIT = "EUR/MWH"
 ENERGY_UNIT = "MWH"
-_UNITS = {"A44": PRICE_UNIT, "A72": ENERGY_UNIT}
+_UNITS = {"A44": PRICE_UNIT, "A72": ENERGY_UNIT, "A85": PRICE_UNIT}
 
 DEFAULT_DATA_START = datetime(2015, 1, 1, tzinfo=UTC)
 """Nothing is published before this instant unless configured otherwise."""
@@ -93,6 +95,8 @@ _PUMPED_STORAGE = "B10"
 # Physical flows, scheduled exchanges and forecast transfer capacities of a border.
 _BORDER_BUSINESS_TYPES = {"A11": "A66", "A09": "A06", "A61": "A27"}
 # The contract types of forecast transfer capacities, and the steps their values hold for.
+# The process type a document names although its request names none (the API's realised A16).
+_NAMED_PROCESS = {"A85": "A16"}
 _CAPACITY_HOLDS = {"A01": "day", "A02": "week", "A03": "month", "A04": "year"}
 
 
@@ -104,6 +108,7 @@ class _Template:
     psr_type: str = ""
     in_domain: str = ""
     out_domain: str = ""
+    price_category: str = ""
 
 
 @functools.cache
@@ -249,6 +254,11 @@ class SyntheticModel:
             )
         if document == "A72":
             return (_Template("A01", in_domain=code),)
+        if document == "A85":
+            return tuple(
+                _Template("A19", in_domain=code, price_category=category)
+                for category in ("A04", "A05")
+            )
         raise ValueError(f"the emulator has no model for document type {document}")
 
     @staticmethod
@@ -287,13 +297,15 @@ class SyntheticModel:
                 keys.append(
                     SeriesKey(
                         document_type=dataset.document_type,
-                        process_type=dataset.process_type or "",
+                        process_type=dataset.process_type
+                        or _NAMED_PROCESS.get(dataset.document_type, ""),
                         business_type=template.business_type,
                         psr_type=template.psr_type,
                         in_domain=template.in_domain,
                         out_domain=template.out_domain,
                         classification_position=position,
                         resolution=resolution,
+                        price_category=template.price_category,
                     )
                 )
         return tuple(keys)
@@ -363,6 +375,8 @@ class SyntheticModel:
             return _tidy(float(round(self._transfer_capacity(dataset, key, local))))
         if document == "A25":
             return _tidy(round(self._net_position(dataset, area.code, key, timestamp), 1))
+        if document == "A85":
+            return _tidy(round(self._imbalance_price(area.code, key, timestamp, local), 2))
         if document in ("A65", "A70"):
             raw = self._load(dataset, key, timestamp, local)
             if key.resolution in _SUB_DAILY:
@@ -458,6 +472,19 @@ class SyntheticModel:
             return hourly
         return hourly + 10 * (self._noise("quarter-step", code, instant) - 0.5)
 
+    def _imbalance_price(
+        self, code: str, key: SeriesKey, instant: datetime, local: datetime
+    ) -> float:
+        # The day-ahead level, swung far by the system's imbalance; the price for insufficient
+        # balance (A05) lies above the one for excess (A04) when the two are apart.
+        level = 30 + 60 * self._constant("price-level", code)
+        swing = 150 * (self._noise("imbalance", code, instant) - 0.5)
+        price = level + 20 * math.sin(2 * math.pi * (local.hour - 12) / 24) + swing
+        apart = self._noise("imbalance-apart", code, instant)
+        if key.price_category == "A05" and apart < 0.3:
+            return price + 100 * apart
+        return price
+
     def _schedule(self, dataset: Dataset, key: SeriesKey, instant: datetime) -> float:
         # Most of what flows is scheduled day-ahead; the total adds the other time frames.
         flow = 0.9 * self._flow(key, instant)
@@ -521,6 +548,7 @@ def _order(key: SeriesKey) -> tuple[str | bool, ...]:
         key.out_domain,
         key.in_domain,
         key.resolution,
+        key.price_category,
     )
 
 

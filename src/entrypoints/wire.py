@@ -72,6 +72,7 @@ ROW_FIELDS: Final = (
     "classification_position",
     "curve_type",
     "document_type",
+    "flow_direction",
     "in_domain",
     "out_domain",
     "price_category",
@@ -82,7 +83,7 @@ ROW_FIELDS: Final = (
     "value",
 )
 """The fields of a row, in the (sorted) order they are written."""
-SPARSE_FIELDS: Final = frozenset({"price_category"})
+SPARSE_FIELDS: Final = frozenset({"flow_direction", "price_category"})
 """Key fields that only some datasets have: a JSON row holds them only where they are set, so
 rows of every other dataset keep their shape; a CSV row has a column for each."""
 
@@ -107,6 +108,8 @@ def row(key: SeriesKey, curve_type: str, timestamp: datetime, value: float) -> R
         "timestamp": timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "value": value,
     }
+    if key.flow_direction:
+        found["flow_direction"] = key.flow_direction
     if key.price_category:
         found["price_category"] = key.price_category
     return found
@@ -170,6 +173,7 @@ class ObservationRow(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
     classification_position: str
     curve_type: str
     document_type: str
+    flow_direction: str = ""
     in_domain: str
     out_domain: str
     price_category: str = ""
@@ -448,6 +452,7 @@ class QualityBody(msgspec.Struct, frozen=True):
     classification_position: str
     resolution: str
     price_category: str
+    flow_direction: str
     start: datetime
     end: datetime
     expected: int
@@ -475,6 +480,7 @@ class QualityBody(msgspec.Struct, frozen=True):
             classification_position=key.classification_position,
             resolution=key.resolution,
             price_category=key.price_category,
+            flow_direction=key.flow_direction,
             start=quality.period.start,
             end=quality.period.end,
             expected=quality.expected,

@@ -46,7 +46,8 @@ class DomainParameter(enum.Enum):
     BORDER = "out_Domain>in_Domain"
     CONTROL_AREA = "controlArea_Domain"
     """Asked for with ``controlArea_Domain``; balancing documents name the area once, for the
-    whole document (``area_Domain``), which the parser gives every series as its in domain."""
+    whole document (``area_Domain`` or ``controlArea_Domain``), which the parser gives every
+    series as its in domain."""
     NET_POSITION = "in_Domain=out_Domain, answered against a region"
     """Asked for with the area as both domains; each answer series pairs the area with the
     region (:data:`REGION_CODE`): out of the area is an export, into it an import."""
@@ -109,7 +110,7 @@ _DAY = timedelta(days=1)
 # Since September 2026 the API refuses more than one calendar month of actual total load and
 # actual generation per type ("… is larger than maximum allowed period 'P1M' …").
 _ONE_MONTH = RequestSpan(months=1)
-# The API answers at most about ten days of imbalance prices per request.
+# The API answers at most about ten days of imbalance prices and volumes per request.
 _TEN_DAYS = RequestSpan(days=10)
 
 _CATALOGUE = (
@@ -295,6 +296,16 @@ _CATALOGUE = (
         "A16",
         DomainParameter.IN_DOMAIN,
         resolutions=("P7D",),
+    ),
+    Dataset(
+        "total_imbalance_volumes",
+        "Total imbalance volumes, up and down",
+        "A86",
+        None,
+        DomainParameter.CONTROL_AREA,
+        # The API refused more than a month in September 2026 ('TOTAL_IMBALANCE_VOLUMES_R3');
+        # like imbalance prices, it is answered about ten days a request at most.
+        max_request_span=_TEN_DAYS,
     ),
     Dataset(
         "imbalance_prices",

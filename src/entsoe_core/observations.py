@@ -3,8 +3,9 @@
 A document holds several time series. Everything that tells two of them apart is part of the
 :class:`SeriesKey`: real documents carry PT15M and PT60M prices side by side, classification
 positions 1 and 2 of DE-LU prices, generation (in) and consumption (out) of one production type,
-both directions of a border, and the price categories (excess and insufficient balance) of one
-imbalance price. None of these may ever land on the same key.
+both directions of a border, the price categories (excess and insufficient balance) of one
+imbalance price, and the directions (up and down) of imbalance volumes. None of these may ever
+land on the same key.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class SeriesKey:
     price_category: str = ""
     """The ``imbalance_Price.category`` of an imbalance price's points: A04 (excess balance)
     and A05 (insufficient balance) are two prices of one instant."""
+    flow_direction: str = ""
+    """The ``flowDirection.direction`` of a balancing series: A01 up, A02 down."""
 
 
 @attrs.frozen

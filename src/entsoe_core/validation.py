@@ -292,6 +292,7 @@ def _describe(key: SeriesKey) -> str:
         ("position", key.classification_position),
         ("resolution", key.resolution),
         ("price category", key.price_category),
+        ("flow direction", key.flow_direction),
     ):
         if value:
             parts.append(f"{label} {value}")

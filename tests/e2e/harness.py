@@ -299,6 +299,7 @@ def row_order(row: Row) -> tuple[str, ...]:
         row["classification_position"],
         row["resolution"],
         str(row.get("price_category", "")),
+        str(row.get("flow_direction", "")),
     )
 
 

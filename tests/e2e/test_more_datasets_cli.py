@@ -23,6 +23,7 @@ ROUND_TRIPS = [
     ("water_reservoirs", "BG", "2023-01-01", "2023-07-01"),
     # Ten days a request at most: three chunks, each answered as a ZIP.
     ("imbalance_prices", "AT", "2024-01-01", "2024-01-25"),
+    ("total_imbalance_volumes", "AT", "2024-01-01", "2024-01-25"),
 ]
 
 
@@ -94,6 +95,7 @@ IMPORTED = {
     "market121_e_implicit_auction_net_positions": ("net_positions_intraday", "BE"),
     # The ZIP the API served: both price categories of every instant.
     "balancing171_g_imbalance_prices": ("imbalance_prices", "AT"),
+    "balancing171_h_total_imbalance_volumes": ("total_imbalance_volumes", "AT"),
 }
 
 
@@ -130,39 +132,29 @@ def test_a_forecast_transfer_capacity_document_is_not_imported_for_want_of_its_t
     assert query(cli.env["ENTSOE_DATABASE_URL"], "SELECT count(*) FROM observations") == [(0,)]
 
 
-def test_both_price_categories_of_every_instant_are_exported(cli: Cli, emulator: Emulator) -> None:
+@pytest.mark.parametrize(
+    ("dataset", "field", "values"),
+    [
+        ("imbalance_prices", "price_category", {"A04", "A05"}),
+        ("total_imbalance_volumes", "flow_direction", {"A01", "A02"}),
+    ],
+    ids=["price_categories", "flow_directions"],
+)
+def test_both_values_of_every_instant_are_exported_in_csv(
+    cli: Cli, emulator: Emulator, dataset: str, field: str, values: set[str]
+) -> None:
     app = cli.with_env(**emulator.env())
-    app(
-        "backfill",
-        "--area",
-        "AT",
-        "--dataset",
-        "imbalance_prices",
-        "--start",
-        "2024-03-01",
-        "--end",
-        "2024-03-03",
-    ).ok()
+    window = ("--area", "AT", "--dataset", dataset, "--start", "2024-03-01", "--end", "2024-03-03")
+    app("backfill", *window).ok()
 
-    csv_out = app(
-        "export",
-        "--area",
-        "AT",
-        "--dataset",
-        "imbalance_prices",
-        "--start",
-        "2024-03-01",
-        "--end",
-        "2024-03-03",
-        "--format",
-        "csv",
-    ).ok()
+    csv_out = app("export", *window, "--format", "csv").ok()
 
     rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
     by_instant: dict[str, dict[str, str]] = {}
     for row in rows:
-        by_instant.setdefault(row["timestamp"], {})[row["price_category"]] = row["value"]
+        by_instant.setdefault(row["timestamp"], {})[row[field]] = row["value"]
     assert len(by_instant) == 2 * 96
-    assert all(set(prices) == {"A04", "A05"} for prices in by_instant.values())
-    # Equal most of the time, apart now and then: two series, neither overwriting the other.
-    assert any(prices["A04"] != prices["A05"] for prices in by_instant.values())
+    assert all(set(found) == values for found in by_instant.values())
+    # Two series, neither overwriting the other: their values differ now and then (the two
+    # prices of dual pricing; the direction the system was not imbalanced in holds zero).
+    assert any(len(set(found.values())) == 2 for found in by_instant.values())

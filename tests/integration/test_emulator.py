@@ -126,6 +126,7 @@ KEY_FIELDS = {
     "in_Domain.mRID": "in_domain",
     "out_Domain.mRID": "out_domain",
     "classificationSequence_AttributeInstanceComponent.position": "classification_position",
+    "flowDirection.direction": "flow_direction",
 }
 
 
@@ -143,7 +144,14 @@ def expand(content: bytes) -> Flat:
     document = text(root, "type")
     process = next((c.text or "" for c in root if local(c) == "process.processType"), "")
     # A balancing document names its area once, for every series.
-    area = next(((c.text or "").strip() for c in root if local(c) == "area_Domain.mRID"), "")
+    area = next(
+        (
+            (c.text or "").strip()
+            for c in root
+            if local(c) in ("area_Domain.mRID", "controlArea_Domain.mRID")
+        ),
+        "",
+    )
     values: Flat = {}
     fields: dict[str, str] = {}
     psr: list[str] = []
@@ -378,6 +386,7 @@ FIXTURE_OF = {
     ),
     "water_reservoirs": "more/generation161_d_water_reservoirs_and_hydro_storage_plants.xml",
     "imbalance_prices": "more/balancing171_g_imbalance_prices.zip",
+    "total_imbalance_volumes": "more/balancing171_h_total_imbalance_volumes.zip",
     "scheduled_exchanges_day_ahead": "more/transmission121_f_commercial_schedules.xml",
     "net_positions_day_ahead": "more/market121_e_implicit_auction_net_positions.xml",
     "net_positions_intraday": "more/market121_e_implicit_auction_net_positions.xml",

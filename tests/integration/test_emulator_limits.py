@@ -72,7 +72,7 @@ async def emulator() -> AsyncIterator[EmulatorServer]:
 
 TODAY = {
     dataset.key: MONTH
-    if dataset.key in ("actual_total_load", "actual_generation_per_type")
+    if dataset.key in ("actual_total_load", "actual_generation_per_type", "total_imbalance_volumes")
     else TEN_DAYS
     if dataset.key == "imbalance_prices"
     else YEAR

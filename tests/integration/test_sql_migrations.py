@@ -26,8 +26,10 @@ from tests.integration.databases import PostgresDatabases, sqlite_url
 KEY = price_key()
 CREATED = utc(2026, 5, 1, 8)
 DAY = Interval(utc(2024, 3, 1), utc(2024, 3, 2))
-# The key columns of revision 0001; 0004 added the price category.
-KEY_COLUMNS_AT_0001 = tuple(name for name in SERIES_KEY_COLUMNS if name != "price_category")
+# The key columns of revision 0001; 0004 added the price category, 0005 the flow direction.
+KEY_COLUMNS_AT_0001 = tuple(
+    name for name in SERIES_KEY_COLUMNS if name not in ("price_category", "flow_direction")
+)
 
 
 async def _fill_at_0001(url: str) -> None:
@@ -183,7 +185,7 @@ async def test_downgrading_to_0001_keeps_the_rows_and_drops_the_count(empty_url:
     assert (rows, points, version) == (2, 2, "0001")
 
 
-async def test_after_0004_a_series_stored_before_has_no_price_category_and_a_category_is_apart(
+async def test_after_0004_and_0005_price_categories_and_flow_directions_are_series_apart(
     empty_url: str,
 ) -> None:
     await _fill_at_0001(empty_url)
@@ -191,20 +193,27 @@ async def test_after_0004_a_series_stored_before_has_no_price_category_and_a_cat
     engine = create_engine(empty_url)
     try:
         factory = SqlUnitOfWorkFactory(engine)
-        # The same key but for its price category: another series, not an overwrite.
+        # The same key but for its price category or flow direction: other series, not
+        # overwrites of the one stored before the upgrade, which has neither.
         categorised = make_series(
             attrs.evolve(KEY, price_category="A05"), DAY.start, [1.0], created_at=CREATED
         )
+        directed = make_series(
+            attrs.evolve(KEY, flow_direction="A01"), DAY.start, [2.0], created_at=CREATED
+        )
         async with factory() as uow:
-            result = await uow.store.upsert(LOAD, NL, [categorised])
+            result = await uow.store.upsert(LOAD, NL, [categorised, directed])
             await uow.commit()
         async with factory() as uow:
             stored = await uow.store.read(LOAD, NL, DAY)
     finally:
         await engine.dispose()
-    assert result == UpsertResult(written=1, kept_newer=0)
-    assert sorted((o.key.price_category, o.timestamp, o.value) for o in stored) == [
-        ("", DAY.start, 10.0),
-        ("", DAY.start + (DAY.end - DAY.start) / 24, 11.0),
-        ("A05", DAY.start, 1.0),
+    assert result == UpsertResult(written=2, kept_newer=0)
+    assert sorted(
+        (o.key.price_category, o.key.flow_direction, o.timestamp, o.value) for o in stored
+    ) == [
+        ("", "", DAY.start, 10.0),
+        ("", "", DAY.start + (DAY.end - DAY.start) / 24, 11.0),
+        ("", "A01", DAY.start, 2.0),
+        ("A05", "", DAY.start, 1.0),
     ]

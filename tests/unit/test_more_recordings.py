@@ -45,6 +45,8 @@ FILED = {
     "market121_e_implicit_auction_net_positions": ("net_positions_intraday", "BE"),
     # A ZIP holding one Balancing_MarketDocument; its area (AT) is named at document level.
     "balancing171_g_imbalance_prices": ("imbalance_prices", "AT"),
+    # A ZIP holding one Balancing_MarketDocument; its controlArea_Domain (AT) at document level.
+    "balancing171_h_total_imbalance_volumes": ("total_imbalance_volumes", "AT"),
 }
 # Recordings whose document does not name its market time frame: only a request can say it.
 UNNAMED_TIME_FRAME = {"transmission111_a_forecasted_transfer_capacities"}
@@ -236,3 +238,23 @@ def test_an_element_of_a_point_the_parser_does_not_read_is_a_fault_naming_it() -
     # read (yet), so not skipped either.
     with pytest.raises(DocumentFault, match=r"holds secondaryQuantity '1.67'.*does not read"):
         parse_document(MORE / "tut_aggregated_bids_AT_2023.xml")
+
+
+def test_total_imbalance_volumes_by_hand() -> None:
+    # Two TimeSeries, businessType A19, MWH, controlArea_Domain AT at document level: the first
+    # flowDirection A01 (up), the second A02 (down), each in short PT15M Periods that take
+    # turns over the day 2023-11-03T23:00Z/2023-11-04T23:00Z. Up: 23:00Z = 25.62 and 23:15Z =
+    # 14.65 (the first Period); down: 23:30Z = 0.41 (its first Period, one Point) and 22:45Z =
+    # 22.29 (its last); up again at 23:45Z = 6.64. One direction a quarter hour: 96 in all.
+    series = parsed("balancing171_h_total_imbalance_volumes")
+    assert {s.key.flow_direction for s in series} == {"A01", "A02"}
+    assert {s.key.in_domain for s in series} == {AREAS.get("AT").code}
+    assert {(s.key.business_type, s.unit) for s in series} == {("A19", "MWH")}
+    values = {(s.key.flow_direction, p.timestamp): p.value for s in series for p in s.points}
+    assert len(values) == 96
+    assert len({timestamp for _, timestamp in values}) == 96
+    assert values[("A01", utc(2023, 11, 3, 23))] == 25.62
+    assert values[("A01", utc(2023, 11, 3, 23, 15))] == 14.65
+    assert values[("A02", utc(2023, 11, 3, 23, 30))] == 0.41
+    assert values[("A01", utc(2023, 11, 3, 23, 45))] == 6.64
+    assert values[("A02", utc(2023, 11, 4, 22, 45))] == 22.29

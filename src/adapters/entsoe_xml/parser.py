@@ -1,7 +1,7 @@
 """Parse ENTSO-E documents into series, streaming.
 
 Reads ``GL_MarketDocument`` (load and generation), ``Publication_MarketDocument`` (prices and
-flows, versions 7:0 and 7:3), ``Balancing_MarketDocument`` (imbalance prices) and
+flows, versions 7:0 and 7:3), ``Balancing_MarketDocument`` (imbalance prices and volumes) and
 ``Acknowledgement_MarketDocument`` (no data, or an error),
 matching elements by local name whatever the namespace version, and ZIP bodies holding
 several of them. The document is walked with ``lxml.etree.iterparse`` and every ``Point`` is
@@ -12,9 +12,10 @@ Each ``Period`` of each ``TimeSeries`` becomes one :class:`~entsoe_core.observat
 keyed by everything that tells series apart (see ``SeriesKey``); a Period whose points carry
 a price category (``imbalance_Price.category``: A04 excess, A05 insufficient balance) becomes
 one series per category. A balancing document names its area once, for the whole document
-(``area_Domain.mRID``): every series of it takes that area as its in domain. Curve type A01
-gives one point per position present; A03 repeats a value for the positions left out after
-it, until the next given position or the end of the period.
+(``area_Domain.mRID`` or ``controlArea_Domain.mRID``): every series of it takes that area as
+its in domain; its series' ``flowDirection.direction`` (up, down) is part of their key.
+Curve type A01 gives one point per position present; A03 repeats a value for the positions
+left out after it, until the next given position or the end of the period.
 
 A document that is well-formed but breaks a rule of its structure raises
 :class:`~entsoe_core.errors.DocumentFault`, naming the rule, the value and where it stands
@@ -97,6 +98,7 @@ _SERIES_FIELDS: Final = frozenset(
         "curveType",
         "classificationSequence_AttributeInstanceComponent.position",
         "contract_MarketAgreement.type",
+        "flowDirection.direction",
     }
 )
 _DOCUMENT_FIELDS: Final = frozenset(
@@ -106,6 +108,7 @@ _DOCUMENT_FIELDS: Final = frozenset(
         "revisionNumber",
         "createdDateTime",
         "area_Domain.mRID",
+        "controlArea_Domain.mRID",
     }
 )
 _STRUCTURE: Final = (
@@ -518,7 +521,8 @@ class _DocumentReader:
             in_domain=(
                 fields.get("inBiddingZone_Domain.mRID")
                 or fields.get("in_Domain.mRID")
-                or document.get("area_Domain.mRID", "")
+                or document.get("area_Domain.mRID")
+                or document.get("controlArea_Domain.mRID", "")
             ),
             out_domain=(
                 fields.get("outBiddingZone_Domain.mRID") or fields.get("out_Domain.mRID", "")
@@ -528,6 +532,7 @@ class _DocumentReader:
             ),
             resolution=resolution.code,
             price_category=category,
+            flow_direction=fields.get("flowDirection.direction", ""),
         )
         if curve == "A03":
             self._budget.take(steps - ordered[0][0] + 1 - len(ordered), self._where())

@@ -99,6 +99,7 @@ SERIES_KEY_COLUMNS = (
     "classification_position",
     "resolution",
     "price_category",
+    "flow_direction",
 )
 """The :class:`~entsoe_core.observations.SeriesKey` fields, in its sort order."""
 

@@ -57,7 +57,7 @@ __all__ = ["EmulatorApp", "EmulatorConfig", "Reply", "Ticket"]
 DEFAULT_TOKEN = "emulator-token"  # noqa: S105 - the emulator's own, guards nothing real
 _UNKNOWN_DATASET = "unknown"
 ZIP = "application/zip"
-_ZIPPED = frozenset({"imbalance_prices"})
+_ZIPPED = frozenset({"imbalance_prices", "total_imbalance_volumes"})
 """Datasets the API serves as a ZIP archive holding the document (its recorded answers)."""
 
 

@@ -6,7 +6,8 @@ Load, forecasts, generation, installed capacity and reservoir filling come as
 scheduled exchanges, forecast transfer capacities and net positions as
 ``Publication_MarketDocument`` 7:0, imbalance prices as ``Balancing_MarketDocument`` 4:4 (the
 area once, at document level, and one TimeSeries per price category, whose every Point names
-its category), and "no data" or a refused request as an
+its category), total imbalance volumes as ``Balancing_MarketDocument`` 3:0 (the control area
+at document level, one TimeSeries per flow direction), and "no data" or a refused request as an
 ``Acknowledgement_MarketDocument``. Curves are A03: a point whose value equals the previous
 one in its period is left out. A sub-daily series has one Period per local day of its area;
 daily, weekly and yearly series one Period per step, so that no step length is ambiguous
@@ -41,7 +42,13 @@ _PUBLICATION_NAMESPACES = {
     "A61": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
     "A25": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
 }
-_BALANCING_NAMESPACE = "urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:4"
+_BALANCING_NAMESPACES = {
+    "A85": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:4",
+    "A86": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:3:0",
+}
+# Where a balancing document names its area: imbalance prices as area_Domain, volumes as
+# controlArea_Domain (the recorded answers).
+_BALANCING_AREA_TAGS = {"A85": "area_Domain.mRID", "A86": "controlArea_Domain.mRID"}
 _ACK_NAMESPACE = "urn:iec62325.351:tc57wg16:451-1:acknowledgementdocument:7:0"
 _PLATFORM = "10X1001A1001A450"
 _SUB_DAILY = ("PT15M", "PT30M", "PT60M")
@@ -222,18 +229,31 @@ def _border_series(mrid: int, series: Series, area_code: str) -> list[str]:
     return lines
 
 
-def _imbalance_price_series(mrid: int, series: Series, area_code: str) -> list[str]:
+def _balancing_series(mrid: int, series: Series, area_code: str) -> list[str]:
     key = series.key
     lines = [
         "    <TimeSeries>",
         f"      <mRID>{mrid}</mRID>",
         f"      <businessType>{key.business_type}</businessType>",
-        "      <currency_Unit.name>EUR</currency_Unit.name>",
-        "      <price_Measure_Unit.name>MWH</price_Measure_Unit.name>",
-        f"      <curveType>{series.curve_type}</curveType>",
     ]
+    if key.flow_direction:
+        lines.append(
+            f"      <flowDirection.direction>{key.flow_direction}</flowDirection.direction>"
+        )
+    if key.document_type == "A85":
+        lines += [
+            "      <currency_Unit.name>EUR</currency_Unit.name>",
+            "      <price_Measure_Unit.name>MWH</price_Measure_Unit.name>",
+        ]
+        tag = "imbalance_Price.amount"
+    else:
+        lines.append(
+            f"      <quantity_Measure_Unit.name>{series.unit}</quantity_Measure_Unit.name>"
+        )
+        tag = "quantity"
+    lines.append(f"      <curveType>{series.curve_type}</curveType>")
     for span, points in _periods(series, area_code):
-        lines += _period(span, key.resolution, points, "imbalance_Price.amount", key.price_category)
+        lines += _period(span, key.resolution, points, tag, key.price_category)
     lines.append("    </TimeSeries>")
     return lines
 
@@ -279,13 +299,14 @@ def market_document(
                 number += 1
                 body += _price_series(number, one, period_span, points)
         closing = "</Publication_MarketDocument>"
-    elif document == "A85":
+    elif document in _BALANCING_NAMESPACES:
+        area_tag = _BALANCING_AREA_TAGS[document]
         lines = _header(
             "Balancing_MarketDocument",
-            _BALANCING_NAMESPACE,
+            _BALANCING_NAMESPACES[document],
             mrid,
             [
-                "  <type>A85</type>",
+                f"  <type>{document}</type>",
                 f"  <process.processType>{series[0].key.process_type}</process.processType>",
             ],
             created,
@@ -294,11 +315,11 @@ def market_document(
             "A33",
             after_created=[
                 "  <docStatus><value>A02</value></docStatus>",
-                f'  <area_Domain.mRID codingScheme="A01">{area_code}</area_Domain.mRID>',
+                f'  <{area_tag} codingScheme="A01">{area_code}</{area_tag}>',
             ],
         )
         for number, one in enumerate(series, start=1):
-            body += _imbalance_price_series(number, one, area_code)
+            body += _balancing_series(number, one, area_code)
         closing = "</Balancing_MarketDocument>"
     elif document in _PUBLICATION_NAMESPACES:
         lines = _header(

@@ -14,7 +14,8 @@ series for each production type the area generates with; the stored energy of wa
 reservoirs (in MWh) is one weekly series. A net position is two series, export (out of the
 area into its region) and import, one of them zero at any instant. Imbalance prices are two
 series, one per price category (A04 excess, A05 insufficient balance), equal most of the time
-and apart now and then, as dual pricing has them.
+and apart now and then, as dual pricing has them. Total imbalance volumes (in MWh) are two
+series, up (A01) and down (A02), one of them zero at any instant.
 
 Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
 of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
@@ -53,7 +54,7 @@ CURVE_TYPE = "A03"
 QUANTITY_UNIT = "MAW"
 PRICE_UNIT = "EUR/MWH"
 ENERGY_UNIT = "MWH"
-_UNITS = {"A44": PRICE_UNIT, "A72": ENERGY_UNIT, "A85": PRICE_UNIT}
+_UNITS = {"A44": PRICE_UNIT, "A72": ENERGY_UNIT, "A85": PRICE_UNIT, "A86": ENERGY_UNIT}
 
 DEFAULT_DATA_START = datetime(2015, 1, 1, tzinfo=UTC)
 """Nothing is published before this instant unless configured otherwise."""
@@ -96,7 +97,7 @@ _PUMPED_STORAGE = "B10"
 _BORDER_BUSINESS_TYPES = {"A11": "A66", "A09": "A06", "A61": "A27"}
 # The contract types of forecast transfer capacities, and the steps their values hold for.
 # The process type a document names although its request names none (the API's realised A16).
-_NAMED_PROCESS = {"A85": "A16"}
+_NAMED_PROCESS = {"A85": "A16", "A86": "A16"}
 _CAPACITY_HOLDS = {"A01": "day", "A02": "week", "A03": "month", "A04": "year"}
 
 
@@ -109,6 +110,7 @@ class _Template:
     in_domain: str = ""
     out_domain: str = ""
     price_category: str = ""
+    flow_direction: str = ""
 
 
 @functools.cache
@@ -259,6 +261,11 @@ class SyntheticModel:
                 _Template("A19", in_domain=code, price_category=category)
                 for category in ("A04", "A05")
             )
+        if document == "A86":
+            return tuple(
+                _Template("A19", in_domain=code, flow_direction=direction)
+                for direction in ("A01", "A02")
+            )
         raise ValueError(f"the emulator has no model for document type {document}")
 
     @staticmethod
@@ -306,6 +313,7 @@ class SyntheticModel:
                         classification_position=position,
                         resolution=resolution,
                         price_category=template.price_category,
+                        flow_direction=template.flow_direction,
                     )
                 )
         return tuple(keys)
@@ -377,6 +385,8 @@ class SyntheticModel:
             return _tidy(round(self._net_position(dataset, area.code, key, timestamp), 1))
         if document == "A85":
             return _tidy(round(self._imbalance_price(area.code, key, timestamp, local), 2))
+        if document == "A86":
+            return _tidy(round(self._imbalance_volume(area.code, key, timestamp), 2))
         if document in ("A65", "A70"):
             raw = self._load(dataset, key, timestamp, local)
             if key.resolution in _SUB_DAILY:
@@ -485,6 +495,12 @@ class SyntheticModel:
             return price + 100 * apart
         return price
 
+    def _imbalance_volume(self, code: str, key: SeriesKey, instant: datetime) -> float:
+        # The system is short (up, A01) or long (down, A02), never both at once.
+        imbalance = 200 * (self._noise("imbalance-volume", code, instant) - 0.5)
+        up = key.flow_direction == "A01"
+        return max(0.0, imbalance if up else -imbalance)
+
     def _schedule(self, dataset: Dataset, key: SeriesKey, instant: datetime) -> float:
         # Most of what flows is scheduled day-ahead; the total adds the other time frames.
         flow = 0.9 * self._flow(key, instant)
@@ -549,6 +565,7 @@ def _order(key: SeriesKey) -> tuple[str | bool, ...]:
         key.in_domain,
         key.resolution,
         key.price_category,
+        key.flow_direction,
     )
 
 

@@ -1,12 +1,12 @@
 """The longest interval the emulator answers for each dataset, and its refusals, in the API's words.
 
 By default the emulator keeps the API's limits as they are today: since September 2026 one
-month for actual total load and actual generation per type, ten days for imbalance prices, one
-year for the rest. The legacy limits (one year everywhere but imbalance prices, which have
-always been answered ten days at most) play the API before that. Overrides make a dataset
-stricter (or looser) than either, at start or while the emulator runs, so that a test can
-change the API's limits under a running backfill the way the real API changed them without
-notice.
+month for actual total load, actual generation per type and total imbalance volumes, ten days
+for imbalance prices, one year for the rest. The legacy limits (one year everywhere but
+imbalance prices, which have always been answered ten days at most) play the API before that.
+Overrides make a dataset stricter (or looser) than either, at start or while the emulator
+runs, so that a test can change the API's limits under a running backfill the way the real API
+changed them without notice.
 
 A limit is an ISO 8601 period counted from the start of the request, as the API counts it: one
 month from 2025-05-01T00:00Z ends at 2025-06-01T00:00Z, so a local-time calendar month such as
@@ -46,7 +46,9 @@ MAX_INSTANCES: Final = 100
 
 _ONE_MONTH = RequestSpan(months=1)
 _ONE_YEAR = RequestSpan(months=12)
-_ONE_MONTH_SINCE_SEPTEMBER_2026 = frozenset({"actual_total_load", "actual_generation_per_type"})
+_ONE_MONTH_SINCE_SEPTEMBER_2026 = frozenset(
+    {"actual_total_load", "actual_generation_per_type", "total_imbalance_volumes"}
+)
 _TEN_DAYS = RequestSpan(days=10)
 _TEN_DAYS_ALWAYS = frozenset({"imbalance_prices"})
 
@@ -76,6 +78,7 @@ _EXPORTS: Final = {
     "water_reservoirs": "AGGREGATE_FILLING_RATE_OF_WATER_RESERVOIRS_R3:XML",
     # The name of the ZIP archive the API serves imbalance prices in.
     "imbalance_prices": "IMBALANCE_PRICES_R3:XML",
+    "total_imbalance_volumes": "TOTAL_IMBALANCE_VOLUMES_R3:XML",
 }
 
 
@@ -88,7 +91,8 @@ class LimitEra(enum.Enum):
     """Which of the API's limits the emulator keeps."""
 
     CURRENT = "current"
-    """Since September 2026: one month for actual total load and generation per type."""
+    """Since September 2026: one month for actual total load, generation per type and total
+    imbalance volumes."""
     LEGACY = "legacy"
     """Before September 2026: one year for every dataset but imbalance prices (ten days)."""
 

@@ -1,9 +1,11 @@
-"""Two prices at one instant: the price categories of imbalance prices are two series.
+"""Two values at one instant: price categories and flow directions are series of their own.
 
 A Balancing_MarketDocument gives each Point of an imbalance price its category (A04 excess
-balance, A05 insufficient balance). Whether the API writes the two categories in two
-TimeSeries (as it does) or interleaved in one Period, both values of every instant are parsed,
-pass the answer's rules, are stored and are exported, each under its own category.
+balance, A05 insufficient balance), and each TimeSeries of imbalance volumes its flow
+direction (A01 up, A02 down). Whether the API writes the two categories in two TimeSeries (as
+it does) or interleaved in one Period, and whatever the two directions hold at one instant,
+both values of every instant are parsed, pass the answer's rules, are stored and are exported,
+each under its own category or direction.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ AT = AREAS.get("AT").code
 START = utc(2024, 1, 1)
 QUARTER = timedelta(minutes=15)
 CATEGORIES = ("A04", "A05")
+DIRECTIONS = ("A01", "A02")
 
 Prices = dict[str, list[float]]
 
@@ -89,14 +92,45 @@ def render(prices: Prices, *, together: bool, extra: str = "") -> bytes:
     ).encode()
 
 
-async def store_and_read(series: tuple[Series, ...], interval: Interval) -> list[Observation]:
+async def store_and_read(
+    dataset: str, series: tuple[Series, ...], interval: Interval
+) -> list[Observation]:
     database = MemoryDatabase()
     area = AREAS.key("AT")
     async with MemoryUnitOfWork(database) as uow:
-        await uow.store.upsert("imbalance_prices", area, series)
+        await uow.store.upsert(dataset, area, series)
         await uow.commit()
     async with MemoryUnitOfWork(database, reading=True) as uow:
-        return await uow.store.read("imbalance_prices", area, interval)
+        return await uow.store.read(dataset, area, interval)
+
+
+def stored_and_exported(
+    dataset: str, document: bytes, steps: int, field: str
+) -> tuple[list[Observation], dict[tuple[str, str], float], list[str]]:
+    """What a chunk of ``steps`` quarter hours stores of ``document``; its JSON rows by
+    (``field``, timestamp); its CSV rows' ``field`` column."""
+    interval = Interval(START, START + steps * QUARTER)
+    parsed = parse_document(document)
+    assert isinstance(parsed, tuple)
+    answer = check_answer(Chunk(dataset, AREAS.key("AT"), interval), ChunkData(parsed))
+    assert isinstance(answer, ChunkData)
+    stored = asyncio.run(store_and_read(dataset, answer.series, interval))
+    rows = [json.loads(line) for line in exported(stored, "jsonl").splitlines()]
+    csv_lines = exported(stored, "csv").splitlines()
+    column = csv_lines[0].split(",").index(field)
+    return (
+        stored,
+        {(r[field], r["timestamp"]): r["value"] for r in rows},
+        [line.split(",")[column] for line in csv_lines[1:]],
+    )
+
+
+def by_instant(values: Prices) -> dict[tuple[str, str], float]:
+    return {
+        (name, f"{START + n * QUARTER:%Y-%m-%dT%H:%M:%SZ}"): value
+        for name, series in values.items()
+        for n, value in enumerate(series)
+    }
 
 
 def exported(observations: list[Observation], row_format: str) -> str:
@@ -109,45 +143,69 @@ price = st.integers(-50_000, 50_000).map(lambda cents: cents / 100)
 
 
 @st.composite
-def two_prices_per_instant(draw: st.DrawFn) -> Prices:
+def two_values_per_instant(draw: st.DrawFn, names: tuple[str, str]) -> Prices:
     steps = draw(st.integers(1, 24))
-    return {
-        category: draw(st.lists(price, min_size=steps, max_size=steps)) for category in CATEGORIES
-    }
+    return {name: draw(st.lists(price, min_size=steps, max_size=steps)) for name in names}
+
+
+def render_volumes(volumes: Prices) -> bytes:
+    """An A86 document of ``volumes`` (direction → one value per quarter hour), one TimeSeries
+    per direction, the control area at document level."""
+    steps = len(volumes["A01"])
+    end = START + steps * QUARTER
+    bounds = f"<start>{START:%Y-%m-%dT%H:%MZ}</start><end>{end:%Y-%m-%dT%H:%MZ}</end>"
+    series = "".join(
+        f"<TimeSeries><mRID>{number}</mRID><businessType>A19</businessType>"
+        f"<flowDirection.direction>{direction}</flowDirection.direction>"
+        "<quantity_Measure_Unit.name>MWH</quantity_Measure_Unit.name><curveType>A01</curveType>"
+        f"<Period><timeInterval>{bounds}</timeInterval><resolution>PT15M</resolution>"
+        + "".join(
+            f"<Point><position>{n}</position><quantity>{value!r}</quantity></Point>"
+            for n, value in enumerate(values, 1)
+        )
+        + "</Period></TimeSeries>"
+        for number, (direction, values) in enumerate(volumes.items(), 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Balancing_MarketDocument xmlns="urn:iec62325.351:tc57wg16:451-6:balancingdocument:3:0">'
+        "<mRID>test</mRID><revisionNumber>1</revisionNumber><type>A86</type>"
+        "<process.processType>A16</process.processType>"
+        "<createdDateTime>2024-01-06T10:00:00Z</createdDateTime>"
+        f'<controlArea_Domain.mRID codingScheme="A01">{AT}</controlArea_Domain.mRID>'
+        f"<period.timeInterval>{bounds}</period.timeInterval>"
+        f"{series}</Balancing_MarketDocument>"
+    ).encode()
 
 
 @settings(max_examples=60, deadline=None)
-@given(prices=two_prices_per_instant(), together=st.booleans())
+@given(prices=two_values_per_instant(CATEGORIES), together=st.booleans())
 def test_both_prices_of_every_instant_are_stored_and_exported(
     prices: Prices, together: bool
 ) -> None:
-    document = render(prices, together=together)
     steps = len(prices["A04"])
-    interval = Interval(START, START + steps * QUARTER)
-
-    parsed = parse_document(document)
-    assert isinstance(parsed, tuple)
-    answer = check_answer(Chunk("imbalance_prices", AREAS.key("AT"), interval), ChunkData(parsed))
-    assert isinstance(answer, ChunkData)
-    stored = asyncio.run(store_and_read(answer.series, interval))
-
-    expected = {
-        (category, START + n * QUARTER): value
-        for category, values in prices.items()
-        for n, value in enumerate(values)
-    }
-    assert len(stored) == 2 * steps
-    assert {(o.key.price_category, o.timestamp): o.value for o in stored} == expected
-    rows = [json.loads(line) for line in exported(stored, "jsonl").splitlines()]
-    assert {(r["price_category"], r["timestamp"]): r["value"] for r in rows} == {
-        (category, f"{instant:%Y-%m-%dT%H:%M:%SZ}"): value
-        for (category, instant), value in expected.items()
-    }
-    csv_lines = exported(stored, "csv").splitlines()
-    column = csv_lines[0].split(",").index("price_category")
-    assert sorted(line.split(",")[column] for line in csv_lines[1:]) == sorted(
-        [*CATEGORIES] * steps
+    stored, rows, column = stored_and_exported(
+        "imbalance_prices", render(prices, together=together), steps, "price_category"
     )
+
+    assert len(stored) == 2 * steps
+    assert {o.key.price_category for o in stored} == set(CATEGORIES)
+    assert rows == by_instant(prices)
+    assert sorted(column) == sorted([*CATEGORIES] * steps)
+
+
+@settings(max_examples=40, deadline=None)
+@given(volumes=two_values_per_instant(DIRECTIONS))
+def test_both_directions_of_every_instant_are_stored_and_exported(volumes: Prices) -> None:
+    steps = len(volumes["A01"])
+    stored, rows, column = stored_and_exported(
+        "total_imbalance_volumes", render_volumes(volumes), steps, "flow_direction"
+    )
+
+    assert len(stored) == 2 * steps
+    assert {o.key.flow_direction for o in stored} == set(DIRECTIONS)
+    assert rows == by_instant(volumes)
+    assert sorted(column) == sorted([*DIRECTIONS] * steps)
 
 
 def test_without_its_category_a_second_price_at_one_instant_is_a_fault() -> None:

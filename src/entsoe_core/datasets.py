@@ -48,6 +48,9 @@ class DomainParameter(enum.Enum):
     """Asked for with ``controlArea_Domain``; balancing documents name the area once, for the
     whole document (``area_Domain`` or ``controlArea_Domain``), which the parser gives every
     series as its in domain."""
+    AREA = "area_Domain"
+    """Asked for with ``area_Domain``, which the answer names at document level too; the
+    parser gives every series that area as its in domain."""
     NET_POSITION = "in_Domain=out_Domain, answered against a region"
     """Asked for with the area as both domains; each answer series pairs the area with the
     region (:data:`REGION_CODE`): out of the area is an export, into it an import."""
@@ -306,6 +309,16 @@ _CATALOGUE = (
         # The API refused more than a month in September 2026 ('TOTAL_IMBALANCE_VOLUMES_R3');
         # like imbalance prices, it is answered about ten days a request at most.
         max_request_span=_TEN_DAYS,
+    ),
+    Dataset(
+        "current_balancing_state",
+        "Current balancing state (area control error), up and down, by the minute",
+        "A86",
+        None,
+        DomainParameter.AREA,
+        max_request_span=_TEN_DAYS,
+        resolutions=("PT1M",),
+        business_type="B33",
     ),
     Dataset(
         "imbalance_prices",

@@ -129,6 +129,11 @@ def dataset_for(key: SeriesKey, contract_type: str = "") -> Dataset:
         and dataset.business_type in (None, key.business_type)
         and (dataset.contract_type is None or contract_type in ("", dataset.contract_type))
     ]
+    # A dataset that names the business type is a closer match than one that takes any (current
+    # balancing state, A86/B33, beside total imbalance volumes, A86 of any business type).
+    named = [dataset for dataset in found if dataset.business_type == key.business_type]
+    if len(named) == 1:
+        return named[0]
     if len(found) == 1:
         return found[0]
     if found:

@@ -182,7 +182,7 @@ def _check_domains(dataset: Dataset, area: AreaKey, series: Series, number: int)
         matches = {into, out} == {code, REGION_CODE}
     elif domain is DomainParameter.OUT_BIDDING_ZONE:
         matches = out == code and into in ("", code)
-    elif domain is DomainParameter.CONTROL_AREA:
+    elif domain in (DomainParameter.CONTROL_AREA, DomainParameter.AREA):
         matches = into == code and out == ""
     else:
         # A generation document's consumption series (a pumped-storage plant pumping) names

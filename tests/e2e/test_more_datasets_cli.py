@@ -24,6 +24,7 @@ ROUND_TRIPS = [
     # Ten days a request at most: three chunks, each answered as a ZIP.
     ("imbalance_prices", "AT", "2024-01-01", "2024-01-25"),
     ("total_imbalance_volumes", "AT", "2024-01-01", "2024-01-25"),
+    ("current_balancing_state", "HU", "2024-01-01", "2024-01-03"),
 ]
 
 
@@ -96,6 +97,7 @@ IMPORTED = {
     # The ZIP the API served: both price categories of every instant.
     "balancing171_g_imbalance_prices": ("imbalance_prices", "AT"),
     "balancing171_h_total_imbalance_volumes": ("total_imbalance_volumes", "AT"),
+    "balancing123_a_current_balancing_state_gl_eb": ("current_balancing_state", "HU"),
 }
 
 
@@ -133,18 +135,19 @@ def test_a_forecast_transfer_capacity_document_is_not_imported_for_want_of_its_t
 
 
 @pytest.mark.parametrize(
-    ("dataset", "field", "values"),
+    ("dataset", "area", "field", "values", "steps"),
     [
-        ("imbalance_prices", "price_category", {"A04", "A05"}),
-        ("total_imbalance_volumes", "flow_direction", {"A01", "A02"}),
+        ("imbalance_prices", "AT", "price_category", {"A04", "A05"}, 96),
+        ("total_imbalance_volumes", "AT", "flow_direction", {"A01", "A02"}, 96),
+        ("current_balancing_state", "HU", "flow_direction", {"A01", "A02"}, 1440),
     ],
-    ids=["price_categories", "flow_directions"],
+    ids=["price_categories", "flow_directions", "flow_directions_by_the_minute"],
 )
 def test_both_values_of_every_instant_are_exported_in_csv(
-    cli: Cli, emulator: Emulator, dataset: str, field: str, values: set[str]
+    cli: Cli, emulator: Emulator, dataset: str, area: str, field: str, values: set[str], steps: int
 ) -> None:
     app = cli.with_env(**emulator.env())
-    window = ("--area", "AT", "--dataset", dataset, "--start", "2024-03-01", "--end", "2024-03-03")
+    window = ("--area", area, "--dataset", dataset, "--start", "2024-03-01", "--end", "2024-03-03")
     app("backfill", *window).ok()
 
     csv_out = app("export", *window, "--format", "csv").ok()
@@ -153,7 +156,7 @@ def test_both_values_of_every_instant_are_exported_in_csv(
     by_instant: dict[str, dict[str, str]] = {}
     for row in rows:
         by_instant.setdefault(row["timestamp"], {})[row[field]] = row["value"]
-    assert len(by_instant) == 2 * 96
+    assert len(by_instant) == 2 * steps
     assert all(set(found) == values for found in by_instant.values())
     # Two series, neither overwriting the other: their values differ now and then (the two
     # prices of dual pricing; the direction the system was not imbalanced in holds zero).

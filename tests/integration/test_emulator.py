@@ -91,8 +91,8 @@ def params(
         query["outBiddingZone_Domain"] = area.code
     elif domain == "in_Domain":
         query["in_Domain"] = area.code
-    elif domain == "controlArea_Domain":
-        query["controlArea_Domain"] = area.code
+    elif domain in ("controlArea_Domain", "area_Domain"):
+        query[domain] = area.code
     elif area.to_code is None:
         query["in_Domain"] = query["out_Domain"] = area.code
     else:
@@ -118,7 +118,11 @@ def instant(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
 
 
-STEPS = {"PT15M": timedelta(minutes=15), "PT60M": timedelta(hours=1)}
+STEPS = {
+    "PT1M": timedelta(minutes=1),
+    "PT15M": timedelta(minutes=15),
+    "PT60M": timedelta(hours=1),
+}
 KEY_FIELDS = {
     "businessType": "business_type",
     "inBiddingZone_Domain.mRID": "in_domain",
@@ -387,6 +391,7 @@ FIXTURE_OF = {
     "water_reservoirs": "more/generation161_d_water_reservoirs_and_hydro_storage_plants.xml",
     "imbalance_prices": "more/balancing171_g_imbalance_prices.zip",
     "total_imbalance_volumes": "more/balancing171_h_total_imbalance_volumes.zip",
+    "current_balancing_state": "more/balancing123_a_current_balancing_state_gl_eb.xml",
     "scheduled_exchanges_day_ahead": "more/transmission121_f_commercial_schedules.xml",
     "net_positions_day_ahead": "more/market121_e_implicit_auction_net_positions.xml",
     "net_positions_intraday": "more/market121_e_implicit_auction_net_positions.xml",

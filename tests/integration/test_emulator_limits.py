@@ -74,7 +74,7 @@ TODAY = {
     dataset.key: MONTH
     if dataset.key in ("actual_total_load", "actual_generation_per_type", "total_imbalance_volumes")
     else TEN_DAYS
-    if dataset.key == "imbalance_prices"
+    if dataset.key in ("imbalance_prices", "current_balancing_state")
     else YEAR
     for dataset in DATASETS
 }
@@ -154,9 +154,11 @@ async def test_the_legacy_limits_allow_a_year_everywhere_in_the_wording_of_2024(
         "than maximum allowed period 'P1Y' for 'ENERGY_PRICES:XML' export."
     )
     assert limits["era"] == "legacy"
-    # Imbalance prices have always been answered ten days at most.
+    # Imbalance prices and the current balancing state have always been answered ten days at
+    # most.
+    ten_days = ("imbalance_prices", "current_balancing_state")
     assert limits["limits"] == {
-        dataset.key: "P10D" if dataset.key == "imbalance_prices" else "P1Y" for dataset in DATASETS
+        dataset.key: "P10D" if dataset.key in ten_days else "P1Y" for dataset in DATASETS
     }
 
 

@@ -1,11 +1,11 @@
 """Two values at one instant: price categories and flow directions are series of their own.
 
 A Balancing_MarketDocument gives each Point of an imbalance price its category (A04 excess
-balance, A05 insufficient balance), and each TimeSeries of imbalance volumes its flow
-direction (A01 up, A02 down). Whether the API writes the two categories in two TimeSeries (as
-it does) or interleaved in one Period, and whatever the two directions hold at one instant,
-both values of every instant are parsed, pass the answer's rules, are stored and are exported,
-each under its own category or direction.
+balance, A05 insufficient balance), and each TimeSeries of imbalance volumes and of the
+current balancing state its flow direction (A01 up, A02 down). Whether the API writes the two
+categories in two TimeSeries (as it does) or interleaved in one Period, and whatever the two
+directions hold at one instant, both values of every instant are parsed, pass the answer's
+rules, are stored and are exported, each under its own category or direction.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import asyncio
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -105,11 +106,11 @@ async def store_and_read(
 
 
 def stored_and_exported(
-    dataset: str, document: bytes, steps: int, field: str
+    dataset: str, document: bytes, steps: int, field: str, step: timedelta = QUARTER
 ) -> tuple[list[Observation], dict[tuple[str, str], float], list[str]]:
-    """What a chunk of ``steps`` quarter hours stores of ``document``; its JSON rows by
-    (``field``, timestamp); its CSV rows' ``field`` column."""
-    interval = Interval(START, START + steps * QUARTER)
+    """What a chunk of ``steps`` steps stores of ``document``; its JSON rows by (``field``,
+    timestamp); its CSV rows' ``field`` column."""
+    interval = Interval(START, START + steps * step)
     parsed = parse_document(document)
     assert isinstance(parsed, tuple)
     answer = check_answer(Chunk(dataset, AREAS.key("AT"), interval), ChunkData(parsed))
@@ -125,9 +126,9 @@ def stored_and_exported(
     )
 
 
-def by_instant(values: Prices) -> dict[tuple[str, str], float]:
+def by_instant(values: Prices, step: timedelta = QUARTER) -> dict[tuple[str, str], float]:
     return {
-        (name, f"{START + n * QUARTER:%Y-%m-%dT%H:%M:%SZ}"): value
+        (name, f"{START + n * step:%Y-%m-%dT%H:%M:%SZ}"): value
         for name, series in values.items()
         for n, value in enumerate(series)
     }
@@ -148,17 +149,39 @@ def two_values_per_instant(draw: st.DrawFn, names: tuple[str, str]) -> Prices:
     return {name: draw(st.lists(price, min_size=steps, max_size=steps)) for name in names}
 
 
-def render_volumes(volumes: Prices) -> bytes:
-    """An A86 document of ``volumes`` (direction → one value per quarter hour), one TimeSeries
-    per direction, the control area at document level."""
+@dataclass(frozen=True)
+class Directed:
+    """An A86 dataset whose series go up and down: how its documents look."""
+
+    dataset: str
+    business_type: str
+    area_tag: str
+    unit: str
+    resolution: str
+    step: timedelta
+
+
+DIRECTED = (
+    Directed("total_imbalance_volumes", "A19", "controlArea_Domain.mRID", "MWH", "PT15M", QUARTER),
+    Directed(
+        "current_balancing_state", "B33", "area_Domain.mRID", "MAW", "PT1M", timedelta(minutes=1)
+    ),
+)
+
+
+def render_directed(kind: Directed, volumes: Prices) -> bytes:
+    """An A86 document of ``volumes`` (direction → one value per step), one TimeSeries per
+    direction, the area at document level."""
     steps = len(volumes["A01"])
-    end = START + steps * QUARTER
+    end = START + steps * kind.step
     bounds = f"<start>{START:%Y-%m-%dT%H:%MZ}</start><end>{end:%Y-%m-%dT%H:%MZ}</end>"
     series = "".join(
-        f"<TimeSeries><mRID>{number}</mRID><businessType>A19</businessType>"
+        f"<TimeSeries><mRID>{number}</mRID><businessType>{kind.business_type}</businessType>"
         f"<flowDirection.direction>{direction}</flowDirection.direction>"
-        "<quantity_Measure_Unit.name>MWH</quantity_Measure_Unit.name><curveType>A01</curveType>"
-        f"<Period><timeInterval>{bounds}</timeInterval><resolution>PT15M</resolution>"
+        f"<quantity_Measure_Unit.name>{kind.unit}</quantity_Measure_Unit.name>"
+        "<curveType>A01</curveType>"
+        f"<Period><timeInterval>{bounds}</timeInterval>"
+        f"<resolution>{kind.resolution}</resolution>"
         + "".join(
             f"<Point><position>{n}</position><quantity>{value!r}</quantity></Point>"
             for n, value in enumerate(values, 1)
@@ -172,7 +195,7 @@ def render_volumes(volumes: Prices) -> bytes:
         "<mRID>test</mRID><revisionNumber>1</revisionNumber><type>A86</type>"
         "<process.processType>A16</process.processType>"
         "<createdDateTime>2024-01-06T10:00:00Z</createdDateTime>"
-        f'<controlArea_Domain.mRID codingScheme="A01">{AT}</controlArea_Domain.mRID>'
+        f'<{kind.area_tag} codingScheme="A01">{AT}</{kind.area_tag}>'
         f"<period.timeInterval>{bounds}</period.timeInterval>"
         f"{series}</Balancing_MarketDocument>"
     ).encode()
@@ -195,16 +218,18 @@ def test_both_prices_of_every_instant_are_stored_and_exported(
 
 
 @settings(max_examples=40, deadline=None)
-@given(volumes=two_values_per_instant(DIRECTIONS))
-def test_both_directions_of_every_instant_are_stored_and_exported(volumes: Prices) -> None:
+@given(kind=st.sampled_from(DIRECTED), volumes=two_values_per_instant(DIRECTIONS))
+def test_both_directions_of_every_instant_are_stored_and_exported(
+    kind: Directed, volumes: Prices
+) -> None:
     steps = len(volumes["A01"])
     stored, rows, column = stored_and_exported(
-        "total_imbalance_volumes", render_volumes(volumes), steps, "flow_direction"
+        kind.dataset, render_directed(kind, volumes), steps, "flow_direction", kind.step
     )
 
     assert len(stored) == 2 * steps
     assert {o.key.flow_direction for o in stored} == set(DIRECTIONS)
-    assert rows == by_instant(volumes)
+    assert rows == by_instant(volumes, kind.step)
     assert sorted(column) == sorted([*DIRECTIONS] * steps)
 
 

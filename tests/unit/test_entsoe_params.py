@@ -106,6 +106,7 @@ EXPECTED = {
     "water_reservoirs": {"documentType": "A72", "processType": "A16", "in_Domain": NL},
     "imbalance_prices": {"documentType": "A85", "controlArea_Domain": NL},
     "total_imbalance_volumes": {"documentType": "A86", "controlArea_Domain": NL},
+    "current_balancing_state": {"documentType": "A86", "businessType": "B33", "area_Domain": NL},
 }
 
 
@@ -119,7 +120,7 @@ def test_every_dataset_of_the_catalogue_is_covered() -> None:
 
 @pytest.mark.parametrize("dataset", sorted(EXPECTED))
 def test_parameters_of_each_dataset(dataset: str) -> None:
-    # Imbalance prices and volumes come ten days a request at most.
+    # Balancing data comes ten days a request at most.
     asked = JANUARY if DATASETS.get(dataset).within_request_limit(JANUARY) else TEN_DAYS
     params = request_params(Chunk(dataset, area_for(dataset), asked))
     assert params == {

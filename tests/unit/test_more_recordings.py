@@ -47,6 +47,8 @@ FILED = {
     "balancing171_g_imbalance_prices": ("imbalance_prices", "AT"),
     # A ZIP holding one Balancing_MarketDocument; its controlArea_Domain (AT) at document level.
     "balancing171_h_total_imbalance_volumes": ("total_imbalance_volumes", "AT"),
+    # Its area_Domain (HU) at document level; A86 with business type B33, by the minute.
+    "balancing123_a_current_balancing_state_gl_eb": ("current_balancing_state", "HU"),
 }
 # Recordings whose document does not name its market time frame: only a request can say it.
 UNNAMED_TIME_FRAME = {"transmission111_a_forecasted_transfer_capacities"}
@@ -258,3 +260,21 @@ def test_total_imbalance_volumes_by_hand() -> None:
     assert values[("A02", utc(2023, 11, 3, 23, 30))] == 0.41
     assert values[("A01", utc(2023, 11, 3, 23, 45))] == 6.64
     assert values[("A02", utc(2023, 11, 4, 22, 45))] == 22.29
+
+
+def test_current_balancing_state_by_hand() -> None:
+    # 181 TimeSeries, businessType B33, MAW, area_Domain HU at document level, PT1M Periods
+    # that take turns between the directions over 2024-05-29T22:00Z/2024-05-30T22:00Z: the
+    # first A02 (down) 22:00Z = 4.07 alone; the second A01 (up) 22:01Z/22:06Z from 17.7; the
+    # last A02 ends with position 18 = 62.63 at 21:59Z. One direction a minute: 1440 in all.
+    series = parsed("balancing123_a_current_balancing_state_gl_eb")
+    assert len(series) == 181
+    assert {s.key.in_domain for s in series} == {AREAS.get("HU").code}
+    assert {(s.key.business_type, s.key.resolution, s.unit) for s in series} == {
+        ("B33", "PT1M", "MAW")
+    }
+    values = {(s.key.flow_direction, p.timestamp): p.value for s in series for p in s.points}
+    assert len(values) == len({timestamp for _, timestamp in values}) == 1440
+    assert values[("A02", utc(2024, 5, 29, 22))] == 4.07
+    assert values[("A01", utc(2024, 5, 29, 22, 1))] == 17.7
+    assert values[("A02", utc(2024, 5, 30, 21, 59))] == 62.63

@@ -126,6 +126,7 @@ class ScriptedMarketDataSource:
             takes_out = dataset.domain not in (
                 DomainParameter.IN_DOMAIN,
                 DomainParameter.CONTROL_AREA,
+                DomainParameter.AREA,
             )
             in_domain = (chunk.area.to_code or chunk.area.code) if takes_in else ""
             out_domain = chunk.area.code if takes_out else ""

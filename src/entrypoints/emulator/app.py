@@ -327,11 +327,16 @@ def _dataset(query: Mapping[str, str]) -> Dataset:
         raise _Refusal(f"Unsupported or invalid documentType {document}.")
     business = query.get("businesstype")
     named = sorted({d.business_type for d in known if d.business_type is not None})
-    if named and business not in named:
+    # A document type may have datasets of one business type beside one of any (A86: current
+    # balancing state is B33, total imbalance volumes name none).
+    any_business = [d for d in known if d.business_type is None]
+    if named and business not in named and not any_business:
         raise _Refusal(
             f"For documentType {document} parameter businessType must be {' or '.join(named)}, "
             f"not {business or '(none)'}."
         )
+    if named:
+        known = [d for d in known if d.business_type == business] or any_business
     contract = query.get("contract_marketagreement.type")
     contracts = [d for d in known if d.contract_type is not None]
     if contracts:
@@ -375,6 +380,8 @@ def _area_key(dataset: Dataset, query: Mapping[str, str]) -> AreaKey:
         return AreaKey(_area(query, "in_Domain"))
     if domain is DomainParameter.CONTROL_AREA:
         return AreaKey(_area(query, "controlArea_Domain"))
+    if domain is DomainParameter.AREA:
+        return AreaKey(_area(query, "area_Domain"))
     into, out = _area(query, "in_Domain"), _area(query, "out_Domain")
     if domain in (DomainParameter.IN_AND_OUT_SAME, DomainParameter.NET_POSITION):
         if into != out:

@@ -7,7 +7,9 @@ scheduled exchanges, forecast transfer capacities and net positions as
 ``Publication_MarketDocument`` 7:0, imbalance prices as ``Balancing_MarketDocument`` 4:4 (the
 area once, at document level, and one TimeSeries per price category, whose every Point names
 its category), total imbalance volumes as ``Balancing_MarketDocument`` 3:0 (the control area
-at document level, one TimeSeries per flow direction), and "no data" or a refused request as an
+at document level, one TimeSeries per flow direction), the current balancing state as
+``Balancing_MarketDocument`` 4:1 (the area at document level, one TimeSeries per flow
+direction, one-minute steps), and "no data" or a refused request as an
 ``Acknowledgement_MarketDocument``. Curves are A03: a point whose value equals the previous
 one in its period is left out. A sub-daily series has one Period per local day of its area;
 daily, weekly and yearly series one Period per step, so that no step length is ambiguous
@@ -43,15 +45,17 @@ _PUBLICATION_NAMESPACES = {
     "A25": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
 }
 _BALANCING_NAMESPACES = {
-    "A85": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:4",
-    "A86": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:3:0",
+    "imbalance_prices": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:4",
+    "total_imbalance_volumes": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:3:0",
+    "current_balancing_state": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:1",
 }
-# Where a balancing document names its area: imbalance prices as area_Domain, volumes as
-# controlArea_Domain (the recorded answers).
-_BALANCING_AREA_TAGS = {"A85": "area_Domain.mRID", "A86": "controlArea_Domain.mRID"}
+# Where a balancing document names its area: as area_Domain, volumes as controlArea_Domain;
+# and which carry a docStatus (the recorded answers).
+_BALANCING_AREA_TAGS = {"total_imbalance_volumes": "controlArea_Domain.mRID"}
+_WITH_DOC_STATUS = frozenset({"imbalance_prices", "total_imbalance_volumes"})
 _ACK_NAMESPACE = "urn:iec62325.351:tc57wg16:451-1:acknowledgementdocument:7:0"
 _PLATFORM = "10X1001A1001A450"
-_SUB_DAILY = ("PT15M", "PT30M", "PT60M")
+_SUB_DAILY = ("PT1M", "PT15M", "PT30M", "PT60M")
 
 
 def _time(instant: datetime) -> str:
@@ -299,11 +303,12 @@ def market_document(
                 number += 1
                 body += _price_series(number, one, period_span, points)
         closing = "</Publication_MarketDocument>"
-    elif document in _BALANCING_NAMESPACES:
-        area_tag = _BALANCING_AREA_TAGS[document]
+    elif dataset.key in _BALANCING_NAMESPACES:
+        area_tag = _BALANCING_AREA_TAGS.get(dataset.key, "area_Domain.mRID")
+        status = ["  <docStatus><value>A02</value></docStatus>"]
         lines = _header(
             "Balancing_MarketDocument",
-            _BALANCING_NAMESPACES[document],
+            _BALANCING_NAMESPACES[dataset.key],
             mrid,
             [
                 f"  <type>{document}</type>",
@@ -314,7 +319,7 @@ def market_document(
             span,
             "A33",
             after_created=[
-                "  <docStatus><value>A02</value></docStatus>",
+                *(status if dataset.key in _WITH_DOC_STATUS else []),
                 f'  <{area_tag} codingScheme="A01">{area_code}</{area_tag}>',
             ],
         )

@@ -15,7 +15,8 @@ reservoirs (in MWh) is one weekly series. A net position is two series, export (
 area into its region) and import, one of them zero at any instant. Imbalance prices are two
 series, one per price category (A04 excess, A05 insufficient balance), equal most of the time
 and apart now and then, as dual pricing has them. Total imbalance volumes (in MWh) are two
-series, up (A01) and down (A02), one of them zero at any instant.
+series, up (A01) and down (A02), one of them zero at any instant; so is the current balancing
+state (in MW, by the minute).
 
 Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
 of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
@@ -55,6 +56,8 @@ QUANTITY_UNIT = "MAW"
 PRICE_UNIT = "EUR/MWH"
 ENERGY_UNIT = "MWH"
 _UNITS = {"A44": PRICE_UNIT, "A72": ENERGY_UNIT, "A85": PRICE_UNIT, "A86": ENERGY_UNIT}
+# The current balancing state (A86 like the volumes) is a power, not an energy.
+_DATASET_UNITS = {"current_balancing_state": QUANTITY_UNIT}
 
 DEFAULT_DATA_START = datetime(2015, 1, 1, tzinfo=UTC)
 """Nothing is published before this instant unless configured otherwise."""
@@ -63,6 +66,7 @@ PRICE_RESOLUTION_SWITCH = date(2025, 10, 1)
 """The first local delivery day of quarter-hourly day-ahead prices."""
 
 _SUB_DAILY = {
+    "PT1M": timedelta(minutes=1),
     "PT15M": timedelta(minutes=15),
     "PT30M": timedelta(minutes=30),
     "PT60M": timedelta(hours=1),
@@ -262,8 +266,9 @@ class SyntheticModel:
                 for category in ("A04", "A05")
             )
         if document == "A86":
+            # Total imbalance volumes (A19), or the current balancing state (B33).
             return tuple(
-                _Template("A19", in_domain=code, flow_direction=direction)
+                _Template(dataset.business_type or "A19", in_domain=code, flow_direction=direction)
                 for direction in ("A01", "A02")
             )
         raise ValueError(f"the emulator has no model for document type {document}")
@@ -294,6 +299,8 @@ class SyntheticModel:
             return (("P1Y", ""),)
         if document == "A72":
             return (("P7D", ""),)
+        if "PT1M" in dataset.resolutions:
+            return (("PT1M", ""),)
         return (("PT15M" if quarter else "PT60M", ""),)
 
     def series_keys(self, dataset: Dataset, area: AreaKey, day: date) -> tuple[SeriesKey, ...]:
@@ -342,7 +349,7 @@ class SyntheticModel:
                 for start in steps(key.resolution, interval, zone)
                 if key in keys_on(start.astimezone(zone).date())
             ]
-        unit = _UNITS.get(dataset.document_type, QUANTITY_UNIT)
+        unit = _DATASET_UNITS.get(dataset.key) or _UNITS.get(dataset.document_type, QUANTITY_UNIT)
         contract = dataset.contract_type or ""
         return [
             Series(key, tuple(found), unit=unit, curve_type=CURVE_TYPE, contract_type=contract)

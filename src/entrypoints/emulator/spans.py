@@ -2,8 +2,9 @@
 
 By default the emulator keeps the API's limits as they are today: since September 2026 one
 month for actual total load, actual generation per type and total imbalance volumes, ten days
-for imbalance prices, one year for the rest. The legacy limits (one year everywhere but
-imbalance prices, which have always been answered ten days at most) play the API before that.
+for imbalance prices and the current balancing state, one year for the rest. The legacy limits
+(one year everywhere but those two, which have always been answered ten days at most) play the
+API before that.
 Overrides make a dataset stricter (or looser) than either, at start or while the emulator
 runs, so that a test can change the API's limits under a running backfill the way the real API
 changed them without notice.
@@ -50,7 +51,7 @@ _ONE_MONTH_SINCE_SEPTEMBER_2026 = frozenset(
     {"actual_total_load", "actual_generation_per_type", "total_imbalance_volumes"}
 )
 _TEN_DAYS = RequestSpan(days=10)
-_TEN_DAYS_ALWAYS = frozenset({"imbalance_prices"})
+_TEN_DAYS_ALWAYS = frozenset({"imbalance_prices", "current_balancing_state"})
 
 # The names the API gives its exports in refusals: the first three as users reported them, the
 # others in the same pattern.
@@ -79,6 +80,7 @@ _EXPORTS: Final = {
     # The name of the ZIP archive the API serves imbalance prices in.
     "imbalance_prices": "IMBALANCE_PRICES_R3:XML",
     "total_imbalance_volumes": "TOTAL_IMBALANCE_VOLUMES_R3:XML",
+    "current_balancing_state": "CURRENT_BALANCING_STATE_R3:XML",
 }
 
 
@@ -94,7 +96,8 @@ class LimitEra(enum.Enum):
     """Since September 2026: one month for actual total load, generation per type and total
     imbalance volumes."""
     LEGACY = "legacy"
-    """Before September 2026: one year for every dataset but imbalance prices (ten days)."""
+    """Before September 2026: one year for every dataset but imbalance prices and the current
+    balancing state (ten days)."""
 
 
 @attrs.frozen

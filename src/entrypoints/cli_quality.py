@@ -74,6 +74,8 @@ def _table(bodies: list[QualityBody]) -> None:
                 body.business_type,
                 body.psr_type and f"psr {body.psr_type}",
                 body.classification_position and f"position {body.classification_position}",
+                body.price_category and f"price category {body.price_category}",
+                body.flow_direction and f"direction {body.flow_direction}",
                 body.resolution,
             )
             if part

@@ -72,8 +72,10 @@ ROW_FIELDS: Final = (
     "classification_position",
     "curve_type",
     "document_type",
+    "flow_direction",
     "in_domain",
     "out_domain",
+    "price_category",
     "process_type",
     "psr_type",
     "resolution",
@@ -81,6 +83,9 @@ ROW_FIELDS: Final = (
     "value",
 )
 """The fields of a row, in the (sorted) order they are written."""
+SPARSE_FIELDS: Final = frozenset({"flow_direction", "price_category"})
+"""Key fields that only some datasets have: a JSON row holds them only where they are set, so
+rows of every other dataset keep their shape; a CSV row has a column for each."""
 
 RowFormat = Literal["jsonl", "csv"]
 ROW_FORMATS: Final[tuple[RowFormat, ...]] = ("jsonl", "csv")
@@ -88,8 +93,9 @@ DEFAULT_ROW_FORMAT: Final[RowFormat] = "jsonl"
 
 
 def row(key: SeriesKey, curve_type: str, timestamp: datetime, value: float) -> Row:
-    """One observation as a row: the series' key fields, the UTC timestamp with ``Z``, the value."""
-    return {
+    """One observation as a row: the series' key fields (the sparse ones where set), the UTC
+    timestamp with ``Z``, the value."""
+    found: Row = {
         "business_type": key.business_type,
         "classification_position": key.classification_position,
         "curve_type": curve_type,
@@ -102,6 +108,11 @@ def row(key: SeriesKey, curve_type: str, timestamp: datetime, value: float) -> R
         "timestamp": timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "value": value,
     }
+    if key.flow_direction:
+        found["flow_direction"] = key.flow_direction
+    if key.price_category:
+        found["price_category"] = key.price_category
+    return found
 
 
 def iter_rows(series: Iterable[Series]) -> Iterator[Row]:
@@ -138,7 +149,10 @@ def row_writer(out: TextIO, row_format: str) -> Callable[[Iterable[Row]], None]:
             if not started:
                 writer.writerow(ROW_FIELDS)
                 started = True
-            writer.writerows([r[field] for field in ROW_FIELDS] for r in rows)
+            writer.writerows(
+                [r.get(field, "") if field in SPARSE_FIELDS else r[field] for field in ROW_FIELDS]
+                for r in rows
+            )
 
         return write_csv
     if row_format == "jsonl":
@@ -150,15 +164,19 @@ def row_writer(out: TextIO, row_format: str) -> Callable[[Iterable[Row]], None]:
     raise ValueError(f"unknown row format {row_format!r}; one of {', '.join(ROW_FORMATS)}")
 
 
-class ObservationRow(msgspec.Struct, frozen=True):
-    """One stored observation, with the fields (and names) of ``entsoe parse`` rows."""
+class ObservationRow(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One stored observation, with the fields (and names) of ``entsoe parse`` rows, in the
+    order of :data:`ROW_FIELDS`; like them, it leaves a sparse key field out where it is not
+    set."""
 
     business_type: str
     classification_position: str
     curve_type: str
     document_type: str
+    flow_direction: str = ""
     in_domain: str
     out_domain: str
+    price_category: str = ""
     process_type: str
     psr_type: str
     resolution: str
@@ -433,6 +451,8 @@ class QualityBody(msgspec.Struct, frozen=True):
     out_domain: str
     classification_position: str
     resolution: str
+    price_category: str
+    flow_direction: str
     start: datetime
     end: datetime
     expected: int
@@ -459,6 +479,8 @@ class QualityBody(msgspec.Struct, frozen=True):
             out_domain=key.out_domain,
             classification_position=key.classification_position,
             resolution=key.resolution,
+            price_category=key.price_category,
+            flow_direction=key.flow_direction,
             start=quality.period.start,
             end=quality.period.end,
             expected=quality.expected,

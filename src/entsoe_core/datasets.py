@@ -44,6 +44,13 @@ class DomainParameter(enum.Enum):
     IN_DOMAIN = "in_Domain"
     IN_AND_OUT_SAME = "in_Domain=out_Domain"
     BORDER = "out_Domain>in_Domain"
+    CONTROL_AREA = "controlArea_Domain"
+    """Asked for with ``controlArea_Domain``; balancing documents name the area once, for the
+    whole document (``area_Domain`` or ``controlArea_Domain``), which the parser gives every
+    series as its in domain."""
+    AREA = "area_Domain"
+    """Asked for with ``area_Domain``, which the answer names at document level too; the
+    parser gives every series that area as its in domain."""
     NET_POSITION = "in_Domain=out_Domain, answered against a region"
     """Asked for with the area as both domains; each answer series pairs the area with the
     region (:data:`REGION_CODE`): out of the area is an export, into it an import."""
@@ -109,6 +116,8 @@ _DAY = timedelta(days=1)
 # Since September 2026 the API refuses more than one calendar month of actual total load and
 # actual generation per type ("… is larger than maximum allowed period 'P1M' …").
 _ONE_MONTH = RequestSpan(months=1)
+# The API answers at most about ten days of imbalance prices and volumes per request.
+_TEN_DAYS = RequestSpan(days=10)
 
 _CATALOGUE = (
     Dataset(
@@ -330,6 +339,34 @@ _CATALOGUE = (
         "A16",
         DomainParameter.IN_DOMAIN,
         resolutions=("P7D",),
+    ),
+    Dataset(
+        "total_imbalance_volumes",
+        "Total imbalance volumes, up and down",
+        "A86",
+        None,
+        DomainParameter.CONTROL_AREA,
+        # The API refused more than a month in September 2026 ('TOTAL_IMBALANCE_VOLUMES_R3');
+        # like imbalance prices, it is answered about ten days a request at most.
+        max_request_span=_TEN_DAYS,
+    ),
+    Dataset(
+        "current_balancing_state",
+        "Current balancing state (area control error), up and down, by the minute",
+        "A86",
+        None,
+        DomainParameter.AREA,
+        max_request_span=_TEN_DAYS,
+        resolutions=("PT1M",),
+        business_type="B33",
+    ),
+    Dataset(
+        "imbalance_prices",
+        "Imbalance prices, for excess and for insufficient balance",
+        "A85",
+        None,
+        DomainParameter.CONTROL_AREA,
+        max_request_span=_TEN_DAYS,
     ),
 )
 

@@ -3,7 +3,9 @@
 A document holds several time series. Everything that tells two of them apart is part of the
 :class:`SeriesKey`: real documents carry PT15M and PT60M prices side by side, classification
 positions 1 and 2 of DE-LU prices, generation (in) and consumption (out) of one production type,
-and both directions of a border. None of these may ever land on the same key.
+both directions of a border, the price categories (excess and insufficient balance) of one
+imbalance price, and the directions (up and down) of imbalance volumes. None of these may ever
+land on the same key.
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ class SeriesKey:
     out_domain: str = ""
     classification_position: str = ""
     resolution: str = ""
+    price_category: str = ""
+    """The ``imbalance_Price.category`` of an imbalance price's points: A04 (excess balance)
+    and A05 (insufficient balance) are two prices of one instant."""
+    flow_direction: str = ""
+    """The ``flowDirection.direction`` of a balancing series: A01 up, A02 down."""
 
 
 @attrs.frozen
@@ -122,6 +129,11 @@ def dataset_for(key: SeriesKey, contract_type: str = "") -> Dataset:
         and dataset.business_type in (None, key.business_type)
         and _takes_contract_type(dataset, contract_type)
     ]
+    # A dataset that names the business type is a closer match than one that takes any (current
+    # balancing state, A86/B33, beside total imbalance volumes, A86 of any business type).
+    named = [dataset for dataset in found if dataset.business_type == key.business_type]
+    if len(named) == 1:
+        return named[0]
     if len(found) == 1:
         return found[0]
     if found:

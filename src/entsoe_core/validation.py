@@ -182,6 +182,8 @@ def _check_domains(dataset: Dataset, area: AreaKey, series: Series, number: int)
         matches = {into, out} == {code, REGION_CODE}
     elif domain is DomainParameter.OUT_BIDDING_ZONE:
         matches = out == code and into in ("", code)
+    elif domain in (DomainParameter.CONTROL_AREA, DomainParameter.AREA):
+        matches = into == code and out == ""
     else:
         # A generation document's consumption series (a pumped-storage plant pumping) names
         # the area as its out domain alone.
@@ -289,6 +291,8 @@ def _describe(key: SeriesKey) -> str:
         ("out", key.out_domain),
         ("position", key.classification_position),
         ("resolution", key.resolution),
+        ("price category", key.price_category),
+        ("flow direction", key.flow_direction),
     ):
         if value:
             parts.append(f"{label} {value}")

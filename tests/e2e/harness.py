@@ -298,6 +298,8 @@ def row_order(row: Row) -> tuple[str, ...]:
         row["out_domain"],
         row["classification_position"],
         row["resolution"],
+        str(row.get("price_category", "")),
+        str(row.get("flow_direction", "")),
     )
 
 

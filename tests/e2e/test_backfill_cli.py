@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.wire import ROW_FIELDS
+from entrypoints.wire import ROW_FIELDS, SPARSE_FIELDS
 from tests.e2e.harness import (
     Cli,
     Emulator,
@@ -241,8 +241,13 @@ def test_export_writes_csv_and_jsonl_files(cli: Cli, emulator: Emulator) -> None
     with (cli.cwd / "prices.csv").open(newline="") as file:
         header, *lines = list(csv.reader(file))
     assert tuple(header) == ROW_FIELDS
+    # A CSV row has a column for every field; a JSON row leaves the sparse ones out where
+    # they are empty, as they are for prices.
     from_csv = [
-        {**dict(zip(header, line, strict=True)), "value": float(line[header.index("value")])}
+        {
+            **{k: v for k, v in zip(header, line, strict=True) if v or k not in SPARSE_FIELDS},
+            "value": float(line[header.index("value")]),
+        }
         for line in lines
     ]
     assert sorted_rows(from_csv) == expected

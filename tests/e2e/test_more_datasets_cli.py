@@ -4,6 +4,8 @@ import``."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +23,10 @@ ROUND_TRIPS = [
     ("water_reservoirs", "BG", "2023-01-01", "2023-07-01"),
     # Three auctions, two of them at every quarter hour, the third from local noon.
     ("intraday_auction_prices", "ES", "2025-01-01", "2025-02-01"),
+    # Ten days a request at most: three chunks, each answered as a ZIP.
+    ("imbalance_prices", "AT", "2024-01-01", "2024-01-25"),
+    ("total_imbalance_volumes", "AT", "2024-01-01", "2024-01-25"),
+    ("current_balancing_state", "HU", "2024-01-01", "2024-01-03"),
 ]
 
 
@@ -94,11 +100,21 @@ IMPORTED = {
     "generation161_d_water_reservoirs_and_hydro_storage_plants": ("water_reservoirs", "BG"),
     "transmission121_f_commercial_schedules": ("scheduled_exchanges_day_ahead", "DE_LU>FR"),
     "market121_e_implicit_auction_net_positions": ("net_positions_intraday", "BE"),
+    # The ZIP the API served: both price categories of every instant.
+    "balancing171_g_imbalance_prices": ("imbalance_prices", "AT"),
+    "balancing171_h_total_imbalance_volumes": ("total_imbalance_volumes", "AT"),
+    "balancing123_a_current_balancing_state_gl_eb": ("current_balancing_state", "HU"),
 }
 
 
+def recording(stem: str) -> Path:
+    """The recorded answer: an XML document, or the ZIP the API served it in."""
+    xml = FIXTURES / "more" / f"{stem}.xml"
+    return xml if xml.is_file() else xml.with_suffix(".zip")
+
+
 def test_imported_recordings_export_their_expected_points(cli: Cli) -> None:
-    files = [str(FIXTURES / "more" / f"{stem}.xml") for stem in IMPORTED]
+    files = [str(recording(stem)) for stem in IMPORTED]
 
     result = cli("import", *files).ok()
 
@@ -122,3 +138,32 @@ def test_a_forecast_transfer_capacity_document_is_not_imported_for_want_of_its_t
     assert "names no contract type" in result.stderr, result.explain()
     assert "forecast_transfer_capacity_year_ahead" in result.stderr
     assert query(cli.env["ENTSOE_DATABASE_URL"], "SELECT count(*) FROM observations") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "area", "field", "values", "steps"),
+    [
+        ("imbalance_prices", "AT", "price_category", {"A04", "A05"}, 96),
+        ("total_imbalance_volumes", "AT", "flow_direction", {"A01", "A02"}, 96),
+        ("current_balancing_state", "HU", "flow_direction", {"A01", "A02"}, 1440),
+    ],
+    ids=["price_categories", "flow_directions", "flow_directions_by_the_minute"],
+)
+def test_both_values_of_every_instant_are_exported_in_csv(
+    cli: Cli, emulator: Emulator, dataset: str, area: str, field: str, values: set[str], steps: int
+) -> None:
+    app = cli.with_env(**emulator.env())
+    window = ("--area", area, "--dataset", dataset, "--start", "2024-03-01", "--end", "2024-03-03")
+    app("backfill", *window).ok()
+
+    csv_out = app("export", *window, "--format", "csv").ok()
+
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    by_instant: dict[str, dict[str, str]] = {}
+    for row in rows:
+        by_instant.setdefault(row["timestamp"], {})[row[field]] = row["value"]
+    assert len(by_instant) == 2 * steps
+    assert all(set(found) == values for found in by_instant.values())
+    # Two series, neither overwriting the other: their values differ now and then (the two
+    # prices of dual pricing; the direction the system was not imbalanced in holds zero).
+    assert any(len(set(found.values())) == 2 for found in by_instant.values())

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import signal
 import sys
+import zipfile
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,6 +91,8 @@ def params(
         query["outBiddingZone_Domain"] = area.code
     elif domain == "in_Domain":
         query["in_Domain"] = area.code
+    elif domain in ("controlArea_Domain", "area_Domain"):
+        query[domain] = area.code
     elif area.to_code is None:
         query["in_Domain"] = query["out_Domain"] = area.code
     else:
@@ -114,7 +118,11 @@ def instant(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
 
 
-STEPS = {"PT15M": timedelta(minutes=15), "PT60M": timedelta(hours=1)}
+STEPS = {
+    "PT1M": timedelta(minutes=1),
+    "PT15M": timedelta(minutes=15),
+    "PT60M": timedelta(hours=1),
+}
 KEY_FIELDS = {
     "businessType": "business_type",
     "inBiddingZone_Domain.mRID": "in_domain",
@@ -122,6 +130,7 @@ KEY_FIELDS = {
     "in_Domain.mRID": "in_domain",
     "out_Domain.mRID": "out_domain",
     "classificationSequence_AttributeInstanceComponent.position": "classification_position",
+    "flowDirection.direction": "flow_direction",
 }
 
 
@@ -138,6 +147,15 @@ def expand(content: bytes) -> Flat:
     root = etree.fromstring(content)
     document = text(root, "type")
     process = next((c.text or "" for c in root if local(c) == "process.processType"), "")
+    # A balancing document names its area once, for every series.
+    area = next(
+        (
+            (c.text or "").strip()
+            for c in root
+            if local(c) in ("area_Domain.mRID", "controlArea_Domain.mRID")
+        ),
+        "",
+    )
     values: Flat = {}
     fields: dict[str, str] = {}
     psr: list[str] = []
@@ -145,7 +163,8 @@ def expand(content: bytes) -> Flat:
     for series, period in periods(root):
         if series is not current:
             current = series
-            fields = {
+            fields = {"in_domain": area} if area else {}
+            fields |= {
                 KEY_FIELDS[local(c)]: (c.text or "").strip()
                 for c in series
                 if local(c) in KEY_FIELDS
@@ -154,8 +173,21 @@ def expand(content: bytes) -> Flat:
         interval = child(period, "timeInterval")
         start, end = instant(text(interval, "start")), instant(text(interval, "end"))
         resolution = text(period, "resolution")
+        categories = {
+            (c.text or "").strip()
+            for p in period
+            if local(p) == "Point"
+            for c in p
+            if local(c) == "imbalance_Price.category"
+        }
+        assert len(categories) <= 1, "the emulator gives each price category its own TimeSeries"
         key = SeriesKey(
-            document, process, psr_type=psr[0] if psr else "", resolution=resolution, **fields
+            document,
+            process,
+            psr_type=psr[0] if psr else "",
+            resolution=resolution,
+            price_category=categories.pop() if categories else "",
+            **fields,
         )
         given = {
             int(text(p, "position")): float(p[1].text or "") for p in period if local(p) == "Point"
@@ -184,6 +216,13 @@ def parsed(content: bytes) -> Flat:
     result = parse_document(content)
     assert isinstance(result, tuple), f"expected series, got {result}"
     return flatten(result)
+
+
+def unzipped(content: bytes) -> bytes:
+    """The one document a ZIP answer holds."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        (member,) = archive.namelist()
+        return archive.read(member)
 
 
 def acknowledgement(content: bytes) -> tuple[str, str]:
@@ -377,6 +416,9 @@ FIXTURE_OF = {
         "more/generation141_a_installed_capacity_per_production_type.xml"
     ),
     "water_reservoirs": "more/generation161_d_water_reservoirs_and_hydro_storage_plants.xml",
+    "imbalance_prices": "more/balancing171_g_imbalance_prices.zip",
+    "total_imbalance_volumes": "more/balancing171_h_total_imbalance_volumes.zip",
+    "current_balancing_state": "more/balancing123_a_current_balancing_state_gl_eb.xml",
     "scheduled_exchanges_day_ahead": "more/transmission121_f_commercial_schedules.xml",
     "net_positions_day_ahead": "more/market121_e_implicit_auction_net_positions.xml",
     "net_positions_intraday": "more/market121_e_implicit_auction_net_positions.xml",
@@ -434,18 +476,27 @@ async def test_documents_have_the_shape_of_the_real_ones_and_hold_the_model_valu
         dataset.process_type in ("A01", "A16")
         or dataset.document_type == "A44"
         or dataset.is_border
+        or not dataset.within_request_limit(Interval(start, end))
     ):
         start, end = utc(2024, 9, 1, 22), utc(2024, 9, 5, 22)
     answer = await client.get(emulator.base_url, params=params(dataset, area, start, end))
     assert answer.status_code == 200
-    assert answer.headers["content-type"] == "text/xml"
-    root = etree.fromstring(answer.content)
-    real = etree.parse(FIXTURES / FIXTURE_OF[dataset.key]).getroot()
+    recording = (FIXTURES / FIXTURE_OF[dataset.key]).read_bytes()
+    content = answer.content
+    # The API serves some datasets as a ZIP archive holding the document; so does the emulator.
+    if recording.startswith(b"PK"):
+        assert answer.headers["content-type"] == "application/zip"
+        assert answer.headers["content-disposition"].startswith("attachment; ")
+        content, recording = unzipped(content), unzipped(recording)
+    else:
+        assert answer.headers["content-type"] == "text/xml"
+    root = etree.fromstring(content)
+    real = etree.fromstring(recording)
     assert shape(root) == shape(real, beside=AUCTION_OF.get(dataset.key))
     assert units(root) == units(real)
     expected = model_points(dataset, area, start, end)
     assert expected
-    assert expand(answer.content) == expected
+    assert expand(content) == expected
     assert parsed(answer.content) == expected
 
 

@@ -23,6 +23,7 @@ LOAD = DATASETS.get("actual_total_load")
 GENERATION = DATASETS.get("actual_generation_per_type")
 PRICES = DATASETS.get("day_ahead_prices")
 MONTH, YEAR = RequestSpan(months=1), RequestSpan(months=12)
+TEN_DAYS = RequestSpan(days=10)
 
 
 def area_of(dataset: Dataset) -> AreaKey:
@@ -71,7 +72,9 @@ async def emulator() -> AsyncIterator[EmulatorServer]:
 
 TODAY = {
     dataset.key: MONTH
-    if dataset.key in ("actual_total_load", "actual_generation_per_type")
+    if dataset.key in ("actual_total_load", "actual_generation_per_type", "total_imbalance_volumes")
+    else TEN_DAYS
+    if dataset.key in ("imbalance_prices", "current_balancing_state")
     else YEAR
     for dataset in DATASETS
 }
@@ -151,7 +154,12 @@ async def test_the_legacy_limits_allow_a_year_everywhere_in_the_wording_of_2024(
         "than maximum allowed period 'P1Y' for 'ENERGY_PRICES:XML' export."
     )
     assert limits["era"] == "legacy"
-    assert set(limits["limits"].values()) == {"P1Y"}
+    # Imbalance prices and the current balancing state have always been answered ten days at
+    # most.
+    ten_days = ("imbalance_prices", "current_balancing_state")
+    assert limits["limits"] == {
+        dataset.key: "P10D" if dataset.key in ten_days else "P1Y" for dataset in DATASETS
+    }
 
 
 # -- overrides --------------------------------------------------------------------------------

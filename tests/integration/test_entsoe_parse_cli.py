@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from entrypoints.wire import SPARSE_FIELDS
 from tests.unit.entsoe_documents import FIXTURES, fixture_documents, zipped
 
 ENTSOE = Path(sys.executable).parent / "entsoe"
@@ -54,6 +55,11 @@ def test_csv_output_has_a_header_and_the_same_values() -> None:
     assert len(rows) == len(expected)
     for row, wanted in zip(rows, expected, strict=True):
         assert float(row.pop("value")) == wanted.pop("value")
+        # A day-ahead price has neither price category nor flow direction: its JSON row leaves
+        # them out, its CSV row has them empty.
+        assert {field: row.pop(field) for field in sorted(SPARSE_FIELDS)} == dict.fromkeys(
+            sorted(SPARSE_FIELDS), ""
+        )
         assert row == wanted
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import attrs
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -25,6 +26,10 @@ from tests.integration.databases import PostgresDatabases, sqlite_url
 KEY = price_key()
 CREATED = utc(2026, 5, 1, 8)
 DAY = Interval(utc(2024, 3, 1), utc(2024, 3, 2))
+# The key columns of revision 0001; 0004 added the price category, 0005 the flow direction.
+KEY_COLUMNS_AT_0001 = tuple(
+    name for name in SERIES_KEY_COLUMNS if name not in ("price_category", "flow_direction")
+)
 
 
 async def _fill_at_0001(url: str) -> None:
@@ -40,7 +45,7 @@ async def _fill_at_0001(url: str) -> None:
                     .values(
                         dataset=LOAD,
                         area=str(NL),
-                        **{name: getattr(KEY, name) for name in SERIES_KEY_COLUMNS},
+                        **{name: getattr(KEY, name) for name in KEY_COLUMNS_AT_0001},
                     )
                     .returning(series.c.id)
                 )
@@ -178,3 +183,37 @@ async def test_downgrading_to_0001_keeps_the_rows_and_drops_the_count(empty_url:
         await engine.dispose()
     assert "points_kept" not in columns
     assert (rows, points, version) == (2, 2, "0001")
+
+
+async def test_after_0004_and_0005_price_categories_and_flow_directions_are_series_apart(
+    empty_url: str,
+) -> None:
+    await _fill_at_0001(empty_url)
+    await upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        factory = SqlUnitOfWorkFactory(engine)
+        # The same key but for its price category or flow direction: other series, not
+        # overwrites of the one stored before the upgrade, which has neither.
+        categorised = make_series(
+            attrs.evolve(KEY, price_category="A05"), DAY.start, [1.0], created_at=CREATED
+        )
+        directed = make_series(
+            attrs.evolve(KEY, flow_direction="A01"), DAY.start, [2.0], created_at=CREATED
+        )
+        async with factory() as uow:
+            result = await uow.store.upsert(LOAD, NL, [categorised, directed])
+            await uow.commit()
+        async with factory() as uow:
+            stored = await uow.store.read(LOAD, NL, DAY)
+    finally:
+        await engine.dispose()
+    assert result == UpsertResult(written=2, kept_newer=0)
+    assert sorted(
+        (o.key.price_category, o.key.flow_direction, o.timestamp, o.value) for o in stored
+    ) == [
+        ("", "", DAY.start, 10.0),
+        ("", "", DAY.start + (DAY.end - DAY.start) / 24, 11.0),
+        ("", "A01", DAY.start, 2.0),
+        ("A05", "", DAY.start, 1.0),
+    ]

@@ -17,6 +17,7 @@ from entsoe_core.timeline import Interval, utc
 NL = "10YNL----------L"
 DE_LU = "10Y1001A1001A82H"
 JANUARY = Interval(utc(2024, 1, 1), utc(2024, 2, 1))
+TEN_DAYS = Interval(utc(2024, 1, 1), utc(2024, 1, 11))
 
 # The table of DESIGN.md, written out independently of the catalogue.
 EXPECTED = {
@@ -116,6 +117,9 @@ EXPECTED = {
     },
     "installed_capacity_per_type": {"documentType": "A68", "processType": "A33", "in_Domain": NL},
     "water_reservoirs": {"documentType": "A72", "processType": "A16", "in_Domain": NL},
+    "imbalance_prices": {"documentType": "A85", "controlArea_Domain": NL},
+    "total_imbalance_volumes": {"documentType": "A86", "controlArea_Domain": NL},
+    "current_balancing_state": {"documentType": "A86", "businessType": "B33", "area_Domain": NL},
 }
 
 
@@ -129,11 +133,13 @@ def test_every_dataset_of_the_catalogue_is_covered() -> None:
 
 @pytest.mark.parametrize("dataset", sorted(EXPECTED))
 def test_parameters_of_each_dataset(dataset: str) -> None:
-    params = request_params(Chunk(dataset, area_for(dataset), JANUARY))
+    # Balancing data comes ten days a request at most.
+    asked = JANUARY if DATASETS.get(dataset).within_request_limit(JANUARY) else TEN_DAYS
+    params = request_params(Chunk(dataset, area_for(dataset), asked))
     assert params == {
         **EXPECTED[dataset],
         "periodStart": "202401010000",
-        "periodEnd": "202402010000",
+        "periodEnd": f"{asked.end:%Y%m%d%H%M}",
     }
     assert "securityToken" not in params
 

@@ -70,6 +70,10 @@ def _domains(dataset: Dataset, chunk: Chunk) -> dict[str, str]:
         return {"outBiddingZone_Domain": area.code}
     if dataset.domain is DomainParameter.IN_DOMAIN:
         return {"in_Domain": area.code}
+    if dataset.domain is DomainParameter.CONTROL_AREA:
+        return {"controlArea_Domain": area.code}
+    if dataset.domain is DomainParameter.AREA:
+        return {"area_Domain": area.code}
     if dataset.domain in (DomainParameter.IN_AND_OUT_SAME, DomainParameter.NET_POSITION):
         return {"in_Domain": area.code, "out_Domain": area.code}
     # A border FROM>TO: power leaves FROM (out_Domain) and enters TO (in_Domain).

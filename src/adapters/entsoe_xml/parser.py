@@ -1,24 +1,31 @@
 """Parse ENTSO-E documents into series, streaming.
 
 Reads ``GL_MarketDocument`` (load and generation), ``Publication_MarketDocument`` (prices and
-flows, versions 7:0 and 7:3) and ``Acknowledgement_MarketDocument`` (no data, or an error),
+flows, versions 7:0 and 7:3), ``Balancing_MarketDocument`` (imbalance prices and volumes) and
+``Acknowledgement_MarketDocument`` (no data, or an error),
 matching elements by local name whatever the namespace version, and ZIP bodies holding
 several of them. The document is walked with ``lxml.etree.iterparse`` and every ``Point`` is
 dropped from the tree as soon as it is read, so memory holds the points of the series being
 built, not the document.
 
 Each ``Period`` of each ``TimeSeries`` becomes one :class:`~entsoe_core.observations.Series`,
-keyed by everything that tells series apart (see ``SeriesKey``). Curve type A01 gives one
-point per position present; A03 repeats a value for the positions left out after it, until
-the next given position or the end of the period.
+keyed by everything that tells series apart (see ``SeriesKey``); a Period whose points carry
+a price category (``imbalance_Price.category``: A04 excess, A05 insufficient balance) becomes
+one series per category. A balancing document names its area once, for the whole document
+(``area_Domain.mRID`` or ``controlArea_Domain.mRID``): every series of it takes that area as
+its in domain; its series' ``flowDirection.direction`` (up, down) is part of their key.
+Curve type A01 gives one point per position present; A03 repeats a value for the positions
+left out after it, until the next given position or the end of the period.
 
 A document that is well-formed but breaks a rule of its structure raises
 :class:`~entsoe_core.errors.DocumentFault`, naming the rule, the value and where it stands
 (TimeSeries, Period, Point position, line): a Period starts before it ends; its resolution is a
 positive duration; every position is a whole number from 1 up to the number of steps the
-Period holds, and appears once; every value is a finite number. Positions are checked against
-the Period before any instant is computed, so no position, timestamp or resolution can make
-the parser overflow or expand a curve past its Period.
+Period holds, and appears once; every value is a finite number; a Point holds nothing but its
+position, its value and its price category (an element it holds that this parser does not
+read is a fault naming it, never skipped: it may be what tells two values apart). Positions
+are checked against the Period before any instant is computed, so no position, timestamp or
+resolution can make the parser overflow or expand a curve past its Period.
 
 :func:`parse_document` is the entry for other code (the importer, the HTTP adapter);
 :func:`iter_parsed` yields the same results one by one, as they are read.
@@ -60,6 +67,7 @@ __all__ = [
 SUPPORTED_ROOTS: Final = (
     "GL_MarketDocument",
     "Publication_MarketDocument",
+    "Balancing_MarketDocument",
     "Acknowledgement_MarketDocument",
 )
 DEFAULT_MAX_MEMBER_BYTES: Final = 512 * 1024 * 1024
@@ -90,6 +98,7 @@ _SERIES_FIELDS: Final = frozenset(
         "curveType",
         "classificationSequence_AttributeInstanceComponent.position",
         "contract_MarketAgreement.type",
+        "flowDirection.direction",
     }
 )
 _DOCUMENT_FIELDS: Final = frozenset(
@@ -98,6 +107,8 @@ _DOCUMENT_FIELDS: Final = frozenset(
         "process.processType",
         "revisionNumber",
         "createdDateTime",
+        "area_Domain.mRID",
+        "controlArea_Domain.mRID",
     }
 )
 _STRUCTURE: Final = (
@@ -112,7 +123,8 @@ _STRUCTURE: Final = (
 _WATCHED: Final = tuple(
     f"{{*}}{name}" for name in (*_STRUCTURE, *sorted(_SERIES_FIELDS | _DOCUMENT_FIELDS))
 )
-_VALUE_NAMES: Final = frozenset({"quantity", "price.amount"})
+_VALUE_NAMES: Final = frozenset({"quantity", "price.amount", "imbalance_Price.amount"})
+_CATEGORY_NAME: Final = "imbalance_Price.category"
 _CURVES: Final = frozenset({"A01", "A03", ""})
 _isfinite = math.isfinite
 
@@ -279,6 +291,8 @@ class _DocumentReader:
         # are read (schema order puts them first), which sends every Point the careful way.
         self._limit = 0
         self._given: list[tuple[int, float]] = []
+        # The open Period's points that carry a price category, by category.
+        self._categorised: dict[str, list[tuple[int, float]]] = {}
         self._position_tag = ""
         self._value_tags: set[str] = set()
         self.acknowledgement: Acknowledgement | None = None
@@ -290,21 +304,22 @@ class _DocumentReader:
         return name
 
     def walk(self, events: Iterator[tuple[str, etree._Element]]) -> Iterator[Series]:
-        """Read the watched elements' end events; yield a series as each Period closes."""
+        """Read the watched elements' end events; yield the series of each Period as it
+        closes."""
         names = self._names
         given = self._given
         for _, element in events:
             tag = element.tag
             # Points are nearly every event: handle them here, on the shortest path.
             if (names.get(tag) or self._name(tag)) == "Point":
-                given.append(self._point(element))
+                point = self._point(element)
+                if point is not None:
+                    given.append(point)
                 _drop(element)
                 continue
-            series = self._on_end(element)
-            if series is not None:
-                yield series
+            yield from self._on_end(element)
 
-    def _on_end(self, element: etree._Element) -> Series | None:
+    def _on_end(self, element: etree._Element) -> tuple[Series, ...]:
         name = self._name(element.tag)
         if name == "Period":
             series = self._finish_period()
@@ -335,7 +350,7 @@ class _DocumentReader:
             self._series[name] = _text(element)
         else:
             self._document[name] = _text(element)
-        return None
+        return ()
 
     def _bound(self) -> None:
         if self._period is None or self._resolution is None:
@@ -348,7 +363,9 @@ class _DocumentReader:
                 "an A03 curve would repeat its last value over all of them"
             )
 
-    def _point(self, element: etree._Element) -> tuple[int, float]:
+    def _point(self, element: etree._Element) -> tuple[int, float] | None:
+        """A Point's position and value; None for a Point with a price category, which is
+        kept with its category's points."""
         if len(element) == 2:
             first, second = element[0], element[1]
             if first.tag == self._position_tag and second.tag in self._value_tags:
@@ -361,10 +378,11 @@ class _DocumentReader:
                         return position, value
         return self._point_carefully(element)
 
-    def _point_carefully(self, element: etree._Element) -> tuple[int, float]:
+    def _point_carefully(self, element: etree._Element) -> tuple[int, float] | None:
         position: int | None = None
         value: float | None = None
         value_text = ""
+        category: str | None = None
         for child in element:
             if not isinstance(child.tag, str):
                 continue
@@ -378,6 +396,14 @@ class _DocumentReader:
                     self._value_tags.add(child.tag)
                     value = float(text)
                     value_text = f"{child_name} {text[:40]!r}"
+                elif child_name == _CATEGORY_NAME:
+                    category = text
+                else:
+                    raise self._fault(
+                        f"a Point (line {element.sourceline}) holds {child_name} "
+                        f"{text[:40]!r}, which this parser does not read; a Point may hold "
+                        f"position, {', '.join(sorted(_VALUE_NAMES))} and {_CATEGORY_NAME}"
+                    )
             except ValueError:
                 raise self._fault(
                     f"a Point (line {element.sourceline}) has {child_name} {text[:40]!r}, "
@@ -397,6 +423,14 @@ class _DocumentReader:
             raise self._past_end(
                 position, self._limit, self._resolution, f" (line {element.sourceline})"
             )
+        if category is not None:
+            if not category:
+                raise self._fault(
+                    f"Point position {position} (line {element.sourceline}) has an empty "
+                    f"{_CATEGORY_NAME}; it names the price's category (A04, A05)"
+                )
+            self._categorised.setdefault(category, []).append((position, value))
+            return None
         return position, value
 
     def _past_end(
@@ -451,16 +485,17 @@ class _DocumentReader:
             self._created_at(),
         )
 
-    def _finish_period(self) -> Series | None:
-        given = self._given[:]
+    def _finish_period(self) -> tuple[Series, ...]:
+        groups = [("", self._given[:]), *sorted(self._categorised.items())]
         self._given.clear()
+        self._categorised = {}
         try:
-            return self._series_of(given) if given else None
+            return tuple(self._series_of(given, category) for category, given in groups if given)
         finally:
             self._period = self._resolution = None
             self._limit = 0
 
-    def _series_of(self, given: list[tuple[int, float]]) -> Series:
+    def _series_of(self, given: list[tuple[int, float]], category: str) -> Series:
         period, resolution = self._period, self._resolution
         if period is None or resolution is None:
             raise self._fault("a Period with points lacks its timeInterval or resolution")
@@ -483,7 +518,12 @@ class _DocumentReader:
             process_type=document.get("process.processType", ""),
             business_type=fields.get("businessType", ""),
             psr_type=fields.get("psrType", ""),
-            in_domain=fields.get("inBiddingZone_Domain.mRID") or fields.get("in_Domain.mRID", ""),
+            in_domain=(
+                fields.get("inBiddingZone_Domain.mRID")
+                or fields.get("in_Domain.mRID")
+                or document.get("area_Domain.mRID")
+                or document.get("controlArea_Domain.mRID", "")
+            ),
             out_domain=(
                 fields.get("outBiddingZone_Domain.mRID") or fields.get("out_Domain.mRID", "")
             ),
@@ -491,6 +531,8 @@ class _DocumentReader:
                 "classificationSequence_AttributeInstanceComponent.position", ""
             ),
             resolution=resolution.code,
+            price_category=category,
+            flow_direction=fields.get("flowDirection.direction", ""),
         )
         if curve == "A03":
             self._budget.take(steps - ordered[0][0] + 1 - len(ordered), self._where())

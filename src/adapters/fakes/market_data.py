@@ -123,7 +123,11 @@ class ScriptedMarketDataSource:
         count = min(self._series_per_chunk, 2) if net_position else self._series_per_chunk
         for index in range(count):
             takes_in = dataset.domain is not DomainParameter.OUT_BIDDING_ZONE
-            takes_out = dataset.domain is not DomainParameter.IN_DOMAIN
+            takes_out = dataset.domain not in (
+                DomainParameter.IN_DOMAIN,
+                DomainParameter.CONTROL_AREA,
+                DomainParameter.AREA,
+            )
             in_domain = (chunk.area.to_code or chunk.area.code) if takes_in else ""
             out_domain = chunk.area.code if takes_out else ""
             if net_position:

@@ -98,6 +98,8 @@ SERIES_KEY_COLUMNS = (
     "out_domain",
     "classification_position",
     "resolution",
+    "price_category",
+    "flow_direction",
 )
 """The :class:`~entsoe_core.observations.SeriesKey` fields, in its sort order."""
 

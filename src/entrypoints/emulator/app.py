@@ -11,8 +11,10 @@ a while to render.
 from __future__ import annotations
 
 import hmac
+import io
 import json
 import time
+import zipfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
@@ -36,7 +38,7 @@ from entrypoints.emulator.faults import (
 from entrypoints.emulator.limits import RequestLedger
 from entrypoints.emulator.model import DEFAULT_DATA_START, SyntheticModel
 from entrypoints.emulator.replies import HTML, XML, Reply
-from entrypoints.emulator.spans import SpanLimits
+from entrypoints.emulator.spans import SpanLimits, export_name
 from entrypoints.emulator.switches import (
     MAINTENANCE_PAGE,
     NOT_FOUND,
@@ -54,6 +56,9 @@ __all__ = ["EmulatorApp", "EmulatorConfig", "Reply", "Ticket"]
 
 DEFAULT_TOKEN = "emulator-token"  # noqa: S105 - the emulator's own, guards nothing real
 _UNKNOWN_DATASET = "unknown"
+ZIP = "application/zip"
+_ZIPPED = frozenset({"imbalance_prices", "total_imbalance_volumes"})
+"""Datasets the API serves as a ZIP archive holding the document (its recorded answers)."""
 
 
 @attrs.frozen
@@ -251,7 +256,10 @@ class EmulatorApp:
         body = market_document(
             dataset, area.code, series, created=now, request_id=request_id, span=span
         )
-        name = f"{dataset.title}_{requested.start:%Y%m%d%H%M}-{requested.end:%Y%m%d%H%M}.xml"
+        period = f"{requested.start:%Y%m%d%H%M}-{requested.end:%Y%m%d%H%M}"
+        if dataset.key in _ZIPPED:
+            return _zipped(body, f"001-{export_name(dataset).partition(':')[0]}_{period}")
+        name = f"{dataset.title}_{period}.xml"
         return Reply(200, body, XML, _disposition(name), outcome="served")
 
     def _stats(self) -> bytes:
@@ -262,6 +270,15 @@ class EmulatorApp:
             "limits": self.switches.limits.describe(),
         }
         return json.dumps(stats, sort_keys=True).encode()
+
+
+def _zipped(body: bytes, name: str) -> Reply:
+    """The document as the API serves some datasets: one member of a ZIP attachment."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{name}.xml", body)
+    disposition = (("Content-Disposition", f'attachment; filename="{name}.zip"'),)
+    return Reply(200, archive.getvalue(), ZIP, disposition, outcome="served")
 
 
 def _refused(text: str, now: datetime, request_id: str, outcome: str = "") -> Reply:
@@ -314,11 +331,16 @@ def _dataset(query: Mapping[str, str]) -> Dataset:
         raise _Refusal(f"Unsupported or invalid documentType {document}.")
     business = query.get("businesstype")
     named = sorted({d.business_type for d in known if d.business_type is not None})
-    if named and business not in named:
+    # A document type may have datasets of one business type beside one of any (A86: current
+    # balancing state is B33, total imbalance volumes name none).
+    any_business = [d for d in known if d.business_type is None]
+    if named and business not in named and not any_business:
         raise _Refusal(
             f"For documentType {document} parameter businessType must be {' or '.join(named)}, "
             f"not {business or '(none)'}."
         )
+    if named:
+        known = [d for d in known if d.business_type == business] or any_business
     contract = query.get("contract_marketagreement.type") or _UNNAMED_CONTRACT.get(document)
     contracts = [d for d in known if d.contract_type is not None]
     if contracts:
@@ -360,6 +382,10 @@ def _area_key(dataset: Dataset, query: Mapping[str, str]) -> AreaKey:
         return AreaKey(_area(query, "outBiddingZone_Domain"))
     if domain is DomainParameter.IN_DOMAIN:
         return AreaKey(_area(query, "in_Domain"))
+    if domain is DomainParameter.CONTROL_AREA:
+        return AreaKey(_area(query, "controlArea_Domain"))
+    if domain is DomainParameter.AREA:
+        return AreaKey(_area(query, "area_Domain"))
     into, out = _area(query, "in_Domain"), _area(query, "out_Domain")
     if domain in (DomainParameter.IN_AND_OUT_SAME, DomainParameter.NET_POSITION):
         if into != out:

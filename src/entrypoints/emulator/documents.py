@@ -4,7 +4,12 @@ Load, forecasts, generation, installed capacity and reservoir filling come as
 ``GL_MarketDocument`` (generationloaddocument 3:0), day-ahead prices as
 ``Publication_MarketDocument`` 7:3 with one TimeSeries per delivery day, physical flows,
 scheduled exchanges, forecast transfer capacities and net positions as
-``Publication_MarketDocument`` 7:0, and "no data" or a refused request as an
+``Publication_MarketDocument`` 7:0, imbalance prices as ``Balancing_MarketDocument`` 4:4 (the
+area once, at document level, and one TimeSeries per price category, whose every Point names
+its category), total imbalance volumes as ``Balancing_MarketDocument`` 3:0 (the control area
+at document level, one TimeSeries per flow direction), the current balancing state as
+``Balancing_MarketDocument`` 4:1 (the area at document level, one TimeSeries per flow
+direction, one-minute steps), and "no data" or a refused request as an
 ``Acknowledgement_MarketDocument``. Curves are A03: a point whose value equals the previous
 one in its period is left out. A sub-daily series has one Period per local day of its area;
 daily, weekly and yearly series one Period per step, so that no step length is ambiguous
@@ -39,9 +44,18 @@ _PUBLICATION_NAMESPACES = {
     "A61": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
     "A25": "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0",
 }
+_BALANCING_NAMESPACES = {
+    "imbalance_prices": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:4",
+    "total_imbalance_volumes": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:3:0",
+    "current_balancing_state": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:1",
+}
+# Where a balancing document names its area: as area_Domain, volumes as controlArea_Domain;
+# and which carry a docStatus (the recorded answers).
+_BALANCING_AREA_TAGS = {"total_imbalance_volumes": "controlArea_Domain.mRID"}
+_WITH_DOC_STATUS = frozenset({"imbalance_prices", "total_imbalance_volumes"})
 _ACK_NAMESPACE = "urn:iec62325.351:tc57wg16:451-1:acknowledgementdocument:7:0"
 _PLATFORM = "10X1001A1001A450"
-_SUB_DAILY = ("PT15M", "PT30M", "PT60M")
+_SUB_DAILY = ("PT1M", "PT15M", "PT30M", "PT60M")
 
 
 def _time(instant: datetime) -> str:
@@ -69,6 +83,8 @@ def _header(
     interval_tag: str,
     span: Interval,
     receiver_role: str,
+    *,
+    after_created: Sequence[str] = (),
 ) -> list[str]:
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -85,6 +101,7 @@ def _header(
         f"  <receiver_MarketParticipant.marketRole.type>{receiver_role}"
         "</receiver_MarketParticipant.marketRole.type>",
         f"  <createdDateTime>{_stamp(created)}</createdDateTime>",
+        *after_created,
         f"  <{interval_tag}>",
         f"    <start>{_time(span.start)}</start>",
         f"    <end>{_time(span.end)}</end>",
@@ -107,7 +124,9 @@ def _periods(series: Series, area_code: str) -> Iterator[tuple[Interval, tuple[P
             yield Interval(point.timestamp, period_end(resolution, point.timestamp, zone)), (point,)
 
 
-def _period(span: Interval, resolution: str, points: Sequence[Point], tag: str) -> list[str]:
+def _period(
+    span: Interval, resolution: str, points: Sequence[Point], tag: str, category: str = ""
+) -> list[str]:
     lines = [
         "      <Period>",
         "        <timeInterval>",
@@ -120,9 +139,14 @@ def _period(span: Interval, resolution: str, points: Sequence[Point], tag: str) 
     for position, point in enumerate(points, start=1):
         # A03: a point equal to the one before it is implied, so it is left out.
         if point.value != previous:
+            named = (
+                f"<imbalance_Price.category>{category}</imbalance_Price.category>"
+                if category
+                else ""
+            )
             lines.append(
                 f"        <Point><position>{position}</position>"
-                f"<{tag}>{_number(point.value)}</{tag}></Point>"
+                f"<{tag}>{_number(point.value)}</{tag}>{named}</Point>"
             )
         previous = point.value
     lines.append("      </Period>")
@@ -210,6 +234,35 @@ def _border_series(mrid: int, series: Series, area_code: str) -> list[str]:
     return lines
 
 
+def _balancing_series(mrid: int, series: Series, area_code: str) -> list[str]:
+    key = series.key
+    lines = [
+        "    <TimeSeries>",
+        f"      <mRID>{mrid}</mRID>",
+        f"      <businessType>{key.business_type}</businessType>",
+    ]
+    if key.flow_direction:
+        lines.append(
+            f"      <flowDirection.direction>{key.flow_direction}</flowDirection.direction>"
+        )
+    if key.document_type == "A85":
+        lines += [
+            "      <currency_Unit.name>EUR</currency_Unit.name>",
+            "      <price_Measure_Unit.name>MWH</price_Measure_Unit.name>",
+        ]
+        tag = "imbalance_Price.amount"
+    else:
+        lines.append(
+            f"      <quantity_Measure_Unit.name>{series.unit}</quantity_Measure_Unit.name>"
+        )
+        tag = "quantity"
+    lines.append(f"      <curveType>{series.curve_type}</curveType>")
+    for span, points in _periods(series, area_code):
+        lines += _period(span, key.resolution, points, tag, key.price_category)
+    lines.append("    </TimeSeries>")
+    return lines
+
+
 def document_span(series: Sequence[Series], area_code: str) -> Interval:
     """From the start of the first Period of ``series`` (non-empty) to the end of the last."""
     periods = [list(_periods(one, area_code)) for one in series]
@@ -251,6 +304,29 @@ def market_document(
                 number += 1
                 body += _price_series(number, one, period_span, points)
         closing = "</Publication_MarketDocument>"
+    elif dataset.key in _BALANCING_NAMESPACES:
+        area_tag = _BALANCING_AREA_TAGS.get(dataset.key, "area_Domain.mRID")
+        status = ["  <docStatus><value>A02</value></docStatus>"]
+        lines = _header(
+            "Balancing_MarketDocument",
+            _BALANCING_NAMESPACES[dataset.key],
+            mrid,
+            [
+                f"  <type>{document}</type>",
+                f"  <process.processType>{series[0].key.process_type}</process.processType>",
+            ],
+            created,
+            "period.timeInterval",
+            span,
+            "A33",
+            after_created=[
+                *(status if dataset.key in _WITH_DOC_STATUS else []),
+                f'  <{area_tag} codingScheme="A01">{area_code}</{area_tag}>',
+            ],
+        )
+        for number, one in enumerate(series, start=1):
+            body += _balancing_series(number, one, area_code)
+        closing = "</Balancing_MarketDocument>"
     elif document in _PUBLICATION_NAMESPACES:
         lines = _header(
             "Publication_MarketDocument",

@@ -14,9 +14,12 @@ series for each production type the area generates with; the stored energy of wa
 reservoirs (in MWh) is one weekly series. The intraday and current wind and solar forecasts
 have the series of the day-ahead one, their values a small correction of it. Intraday
 auction prices are three quarter-hourly series, one per auction (classification positions 1
-to 3), the third from local noon only. A net position
-is two series, export (out of the area into its region) and import, one of them zero at any
-instant.
+to 3), the third from local noon only. A net position is two series, export (out of the
+area into its region) and import, one of them zero at any instant. Imbalance prices are two
+series, one per price category (A04 excess, A05 insufficient balance), equal most of the time
+and apart now and then, as dual pricing has them. Total imbalance volumes (in MWh) are two
+series, up (A01) and down (A02), one of them zero at any instant; so is the current balancing
+state (in MW, by the minute).
 
 Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
 of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
@@ -55,7 +58,9 @@ CURVE_TYPE = "A03"
 QUANTITY_UNIT = "MAW"
 PRICE_UNIT = "EUR/MWH"
 ENERGY_UNIT = "MWH"
-_UNITS = {"A44": PRICE_UNIT, "A72": ENERGY_UNIT}
+_UNITS = {"A44": PRICE_UNIT, "A72": ENERGY_UNIT, "A85": PRICE_UNIT, "A86": ENERGY_UNIT}
+# The current balancing state (A86 like the volumes) is a power, not an energy.
+_DATASET_UNITS = {"current_balancing_state": QUANTITY_UNIT}
 
 DEFAULT_DATA_START = datetime(2015, 1, 1, tzinfo=UTC)
 """Nothing is published before this instant unless configured otherwise."""
@@ -64,6 +69,7 @@ PRICE_RESOLUTION_SWITCH = date(2025, 10, 1)
 """The first local delivery day of quarter-hourly day-ahead prices."""
 
 _SUB_DAILY = {
+    "PT1M": timedelta(minutes=1),
     "PT15M": timedelta(minutes=15),
     "PT30M": timedelta(minutes=30),
     "PT60M": timedelta(hours=1),
@@ -102,6 +108,8 @@ _INTRADAY = "A07"
 _INTRADAY_AUCTIONS = ("1", "2", "3")
 _AFTERNOON_AUCTION = "3"
 # The contract types of forecast transfer capacities, and the steps their values hold for.
+# The process type a document names although its request names none (the API's realised A16).
+_NAMED_PROCESS = {"A85": "A16", "A86": "A16"}
 _CAPACITY_HOLDS = {"A01": "day", "A02": "week", "A03": "month", "A04": "year"}
 
 
@@ -113,6 +121,8 @@ class _Template:
     psr_type: str = ""
     in_domain: str = ""
     out_domain: str = ""
+    price_category: str = ""
+    flow_direction: str = ""
 
 
 @functools.cache
@@ -258,6 +268,17 @@ class SyntheticModel:
             )
         if document == "A72":
             return (_Template("A01", in_domain=code),)
+        if document == "A85":
+            return tuple(
+                _Template("A19", in_domain=code, price_category=category)
+                for category in ("A04", "A05")
+            )
+        if document == "A86":
+            # Total imbalance volumes (A19), or the current balancing state (B33).
+            return tuple(
+                _Template(dataset.business_type or "A19", in_domain=code, flow_direction=direction)
+                for direction in ("A01", "A02")
+            )
         raise ValueError(f"the emulator has no model for document type {document}")
 
     @staticmethod
@@ -288,6 +309,8 @@ class SyntheticModel:
             return (("P1Y", ""),)
         if document == "A72":
             return (("P7D", ""),)
+        if "PT1M" in dataset.resolutions:
+            return (("PT1M", ""),)
         return (("PT15M" if quarter else "PT60M", ""),)
 
     def series_keys(self, dataset: Dataset, area: AreaKey, day: date) -> tuple[SeriesKey, ...]:
@@ -298,13 +321,16 @@ class SyntheticModel:
                 keys.append(
                     SeriesKey(
                         document_type=dataset.document_type,
-                        process_type=dataset.process_type or "",
+                        process_type=dataset.process_type
+                        or _NAMED_PROCESS.get(dataset.document_type, ""),
                         business_type=template.business_type,
                         psr_type=template.psr_type,
                         in_domain=template.in_domain,
                         out_domain=template.out_domain,
                         classification_position=position,
                         resolution=resolution,
+                        price_category=template.price_category,
+                        flow_direction=template.flow_direction,
                     )
                 )
         return tuple(keys)
@@ -334,7 +360,7 @@ class SyntheticModel:
                 if key in keys_on(start.astimezone(zone).date())
                 and _traded(dataset, key, start.astimezone(zone))
             ]
-        unit = _UNITS.get(dataset.document_type, QUANTITY_UNIT)
+        unit = _DATASET_UNITS.get(dataset.key) or _UNITS.get(dataset.document_type, QUANTITY_UNIT)
         contract = dataset.contract_type or ""
         return [
             Series(key, tuple(found), unit=unit, curve_type=CURVE_TYPE, contract_type=contract)
@@ -379,6 +405,10 @@ class SyntheticModel:
             return _tidy(float(round(self._transfer_capacity(dataset, key, local))))
         if document == "A25":
             return _tidy(round(self._net_position(dataset, area.code, key, timestamp), 1))
+        if document == "A85":
+            return _tidy(round(self._imbalance_price(area.code, key, timestamp, local), 2))
+        if document == "A86":
+            return _tidy(round(self._imbalance_volume(area.code, key, timestamp), 2))
         if document in ("A65", "A70"):
             raw = self._load(dataset, key, timestamp, local)
             if key.resolution in _SUB_DAILY:
@@ -481,6 +511,25 @@ class SyntheticModel:
             return hourly
         return hourly + 10 * (self._noise("quarter-step", code, instant) - 0.5)
 
+    def _imbalance_price(
+        self, code: str, key: SeriesKey, instant: datetime, local: datetime
+    ) -> float:
+        # The day-ahead level, swung far by the system's imbalance; the price for insufficient
+        # balance (A05) lies above the one for excess (A04) when the two are apart.
+        level = 30 + 60 * self._constant("price-level", code)
+        swing = 150 * (self._noise("imbalance", code, instant) - 0.5)
+        price = level + 20 * math.sin(2 * math.pi * (local.hour - 12) / 24) + swing
+        apart = self._noise("imbalance-apart", code, instant)
+        if key.price_category == "A05" and apart < 0.3:
+            return price + 100 * apart
+        return price
+
+    def _imbalance_volume(self, code: str, key: SeriesKey, instant: datetime) -> float:
+        # The system is short (up, A01) or long (down, A02), never both at once.
+        imbalance = 200 * (self._noise("imbalance-volume", code, instant) - 0.5)
+        up = key.flow_direction == "A01"
+        return max(0.0, imbalance if up else -imbalance)
+
     def _schedule(self, dataset: Dataset, key: SeriesKey, instant: datetime) -> float:
         # Most of what flows is scheduled day-ahead; the total adds the other time frames.
         flow = 0.9 * self._flow(key, instant)
@@ -552,6 +601,8 @@ def _order(key: SeriesKey) -> tuple[str | bool, ...]:
         key.out_domain,
         key.in_domain,
         key.resolution,
+        key.price_category,
+        key.flow_direction,
     )
 
 

@@ -1,10 +1,13 @@
 """The longest interval the emulator answers for each dataset, and its refusals, in the API's words.
 
 By default the emulator keeps the API's limits as they are today: since September 2026 one
-month for actual total load and actual generation per type, one year for the rest. The legacy
-limits (one year everywhere) play the API before that. Overrides make a dataset stricter (or
-looser) than either, at start or while the emulator runs, so that a test can change the API's
-limits under a running backfill the way the real API changed them without notice.
+month for actual total load, actual generation per type and total imbalance volumes, ten days
+for imbalance prices and the current balancing state, one year for the rest. The legacy limits
+(one year everywhere but those two, which have always been answered ten days at most) play the
+API before that.
+Overrides make a dataset stricter (or looser) than either, at start or while the emulator
+runs, so that a test can change the API's limits under a running backfill the way the real API
+changed them without notice.
 
 A limit is an ISO 8601 period counted from the start of the request, as the API counts it: one
 month from 2025-05-01T00:00Z ends at 2025-06-01T00:00Z, so a local-time calendar month such as
@@ -44,7 +47,11 @@ MAX_INSTANCES: Final = 100
 
 _ONE_MONTH = RequestSpan(months=1)
 _ONE_YEAR = RequestSpan(months=12)
-_ONE_MONTH_SINCE_SEPTEMBER_2026 = frozenset({"actual_total_load", "actual_generation_per_type"})
+_ONE_MONTH_SINCE_SEPTEMBER_2026 = frozenset(
+    {"actual_total_load", "actual_generation_per_type", "total_imbalance_volumes"}
+)
+_TEN_DAYS = RequestSpan(days=10)
+_TEN_DAYS_ALWAYS = frozenset({"imbalance_prices", "current_balancing_state"})
 
 # The names the API gives its exports in refusals: the first three as users reported them, the
 # others in the same pattern.
@@ -73,6 +80,10 @@ _EXPORTS: Final = {
     "net_positions_intraday": "IMPLICIT_ALLOCATIONS_NET_POSITIONS_INTRADAY_R3:XML",
     "installed_capacity_per_type": "INSTALLED_GENERATION_CAPACITY_AGGREGATED_R3:XML",
     "water_reservoirs": "AGGREGATE_FILLING_RATE_OF_WATER_RESERVOIRS_R3:XML",
+    # The name of the ZIP archive the API serves imbalance prices in.
+    "imbalance_prices": "IMBALANCE_PRICES_R3:XML",
+    "total_imbalance_volumes": "TOTAL_IMBALANCE_VOLUMES_R3:XML",
+    "current_balancing_state": "CURRENT_BALANCING_STATE_R3:XML",
 }
 
 
@@ -85,9 +96,11 @@ class LimitEra(enum.Enum):
     """Which of the API's limits the emulator keeps."""
 
     CURRENT = "current"
-    """Since September 2026: one month for actual total load and generation per type."""
+    """Since September 2026: one month for actual total load, generation per type and total
+    imbalance volumes."""
     LEGACY = "legacy"
-    """Before September 2026: one year for every dataset."""
+    """Before September 2026: one year for every dataset but imbalance prices and the current
+    balancing state (ten days)."""
 
 
 @attrs.frozen
@@ -117,6 +130,8 @@ class SpanLimits:
         overridden = dict(self.overrides).get(dataset.key)
         if overridden is not None:
             return overridden
+        if dataset.key in _TEN_DAYS_ALWAYS:
+            return _TEN_DAYS
         if self.era is LimitEra.CURRENT and dataset.key in _ONE_MONTH_SINCE_SEPTEMBER_2026:
             return _ONE_MONTH
         return _ONE_YEAR

@@ -26,7 +26,7 @@ from tests.integration.databases import PostgresDatabases, sqlite_url
 KEY = price_key()
 CREATED = utc(2026, 5, 1, 8)
 DAY = Interval(utc(2024, 3, 1), utc(2024, 3, 2))
-# The key columns of revision 0001; 0004 added the price category, 0005 the flow direction.
+# The key columns of revision 0001; 0004 added the price category and the flow direction.
 KEY_COLUMNS_AT_0001 = tuple(
     name for name in SERIES_KEY_COLUMNS if name not in ("price_category", "flow_direction")
 )
@@ -185,7 +185,7 @@ async def test_downgrading_to_0001_keeps_the_rows_and_drops_the_count(empty_url:
     assert (rows, points, version) == (2, 2, "0001")
 
 
-async def test_after_0004_and_0005_price_categories_and_flow_directions_are_series_apart(
+async def test_after_0004_price_categories_and_flow_directions_are_series_apart(
     empty_url: str,
 ) -> None:
     await _fill_at_0001(empty_url)

@@ -1,4 +1,4 @@
-"""The price category as part of a series' identity.
+"""The price category and the flow direction as parts of a series' identity.
 
 Revision ID: 0004
 Revises: 0003
@@ -7,7 +7,11 @@ Create Date: 2026-11-27
 - ``series.price_category``: the ``imbalance_Price.category`` of an imbalance price (A04 excess,
   A05 insufficient balance), two prices of one instant that are two series. Every series stored
   before has none (an empty string, as every absent key field).
-- ``uq_series_identity`` takes it in, so that the two categories are two rows of ``series``.
+- ``series.flow_direction``: the ``flowDirection.direction`` of a balancing series (A01 up,
+  A02 down): the up and down imbalance volumes of one instant are two series. Every series
+  stored before has none.
+- ``uq_series_identity`` takes both in, so that two categories or two directions are two rows
+  of ``series``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ _KEY_BEFORE = (
     "resolution",
 )
 
+_KEY_ADDED = ("price_category", "flow_direction")
+
 
 def _key_text() -> sa.types.TypeEngine[str]:
     return sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
@@ -41,15 +47,15 @@ def _key_text() -> sa.types.TypeEngine[str]:
 def upgrade() -> None:
     # Batch mode: SQLite changes a table's constraints only by copying it.
     with op.batch_alter_table("series") as batch:
-        batch.add_column(
-            sa.Column("price_category", _key_text(), nullable=False, server_default="")
-        )
+        for column in _KEY_ADDED:
+            batch.add_column(sa.Column(column, _key_text(), nullable=False, server_default=""))
         batch.drop_constraint("uq_series_identity", type_="unique")
-        batch.create_unique_constraint("uq_series_identity", [*_KEY_BEFORE, "price_category"])
+        batch.create_unique_constraint("uq_series_identity", [*_KEY_BEFORE, *_KEY_ADDED])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("series") as batch:
         batch.drop_constraint("uq_series_identity", type_="unique")
         batch.create_unique_constraint("uq_series_identity", list(_KEY_BEFORE))
-        batch.drop_column("price_category")
+        for column in reversed(_KEY_ADDED):
+            batch.drop_column(column)

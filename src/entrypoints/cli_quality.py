@@ -76,6 +76,9 @@ def _table(bodies: list[QualityBody]) -> None:
                 body.classification_position and f"position {body.classification_position}",
                 body.price_category and f"price category {body.price_category}",
                 body.flow_direction and f"direction {body.flow_direction}",
+                body.market_product and f"product {body.market_product}",
+                body.quantity_kind,
+                body.registered_resource and f"unit {body.registered_resource}",
                 body.resolution,
             )
             if part

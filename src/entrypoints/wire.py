@@ -74,16 +74,21 @@ ROW_FIELDS: Final = (
     "document_type",
     "flow_direction",
     "in_domain",
+    "market_product",
     "out_domain",
     "price_category",
     "process_type",
     "psr_type",
+    "quantity_kind",
+    "registered_resource",
     "resolution",
     "timestamp",
     "value",
 )
 """The fields of a row, in the (sorted) order they are written."""
-SPARSE_FIELDS: Final = frozenset({"flow_direction", "price_category"})
+SPARSE_FIELDS: Final = frozenset(
+    {"flow_direction", "market_product", "price_category", "quantity_kind", "registered_resource"}
+)
 """Key fields that only some datasets have: a JSON row holds them only where they are set, so
 rows of every other dataset keep their shape; a CSV row has a column for each."""
 
@@ -112,6 +117,12 @@ def row(key: SeriesKey, curve_type: str, timestamp: datetime, value: float) -> R
         found["flow_direction"] = key.flow_direction
     if key.price_category:
         found["price_category"] = key.price_category
+    if key.market_product:
+        found["market_product"] = key.market_product
+    if key.quantity_kind:
+        found["quantity_kind"] = key.quantity_kind
+    if key.registered_resource:
+        found["registered_resource"] = key.registered_resource
     return found
 
 
@@ -175,10 +186,13 @@ class ObservationRow(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
     document_type: str
     flow_direction: str = ""
     in_domain: str
+    market_product: str = ""
     out_domain: str
     price_category: str = ""
     process_type: str
     psr_type: str
+    quantity_kind: str = ""
+    registered_resource: str = ""
     resolution: str
     timestamp: str
     value: float
@@ -453,6 +467,9 @@ class QualityBody(msgspec.Struct, frozen=True):
     resolution: str
     price_category: str
     flow_direction: str
+    market_product: str
+    quantity_kind: str
+    registered_resource: str
     start: datetime
     end: datetime
     expected: int
@@ -481,6 +498,9 @@ class QualityBody(msgspec.Struct, frozen=True):
             resolution=key.resolution,
             price_category=key.price_category,
             flow_direction=key.flow_direction,
+            market_product=key.market_product,
+            quantity_kind=key.quantity_kind,
+            registered_resource=key.registered_resource,
             start=quality.period.start,
             end=quality.period.end,
             expected=quality.expected,

@@ -368,6 +368,15 @@ _CATALOGUE = (
         DomainParameter.CONTROL_AREA,
         max_request_span=_TEN_DAYS,
     ),
+    Dataset(
+        "aggregated_bids_afrr",
+        "Aggregated balancing energy bids for aFRR: offered, activated and unavailable, up and "
+        "down",
+        "A24",
+        "A51",
+        DomainParameter.AREA,
+        # A year a request, as for most datasets (the API guide; entsoe-py asks a year at most).
+    ),
 )
 
 

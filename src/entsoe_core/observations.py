@@ -4,8 +4,9 @@ A document holds several time series. Everything that tells two of them apart is
 :class:`SeriesKey`: real documents carry PT15M and PT60M prices side by side, classification
 positions 1 and 2 of DE-LU prices, generation (in) and consumption (out) of one production type,
 both directions of a border, the price categories (excess and insufficient balance) of one
-imbalance price, and the directions (up and down) of imbalance volumes. None of these may ever
-land on the same key.
+imbalance price, the directions (up and down) of imbalance volumes, the offered, activated and
+unavailable volumes of one aggregated balancing bid, and the units of one production type. None
+of these may ever land on the same key.
 """
 
 from __future__ import annotations
@@ -60,6 +61,17 @@ class SeriesKey:
     and A05 (insufficient balance) are two prices of one instant."""
     flow_direction: str = ""
     """The ``flowDirection.direction`` of a balancing series: A01 up, A02 down."""
+    market_product: str = ""
+    """The ``standard_MarketProduct.marketProductType`` of a balancing bid series: the bids of
+    a standard product (A01) and of a specific one are two series."""
+    quantity_kind: str = ""
+    """Which value of a Point the series holds, where a Point holds several: empty for its
+    ``quantity`` (or price), else the element's name (``secondaryQuantity``,
+    ``unavailable_Quantity.quantity``): the offered, activated and unavailable volumes of an
+    aggregated bid are three values of one instant."""
+    registered_resource: str = ""
+    """The ``registeredResource.mRID`` of a series about one unit (actual generation per
+    generation unit): the units of one production type in one area are series apart."""
 
 
 @attrs.frozen

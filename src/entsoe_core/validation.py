@@ -293,6 +293,9 @@ def _describe(key: SeriesKey) -> str:
         ("resolution", key.resolution),
         ("price category", key.price_category),
         ("flow direction", key.flow_direction),
+        ("market product", key.market_product),
+        ("quantity", key.quantity_kind),
+        ("registered resource", key.registered_resource),
     ):
         if value:
             parts.append(f"{label} {value}")

@@ -300,6 +300,9 @@ def row_order(row: Row) -> tuple[str, ...]:
         row["resolution"],
         str(row.get("price_category", "")),
         str(row.get("flow_direction", "")),
+        str(row.get("market_product", "")),
+        str(row.get("quantity_kind", "")),
+        str(row.get("registered_resource", "")),
     )
 
 

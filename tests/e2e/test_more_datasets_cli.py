@@ -27,6 +27,8 @@ ROUND_TRIPS = [
     ("imbalance_prices", "AT", "2024-01-01", "2024-01-25"),
     ("total_imbalance_volumes", "AT", "2024-01-01", "2024-01-25"),
     ("current_balancing_state", "HU", "2024-01-01", "2024-01-03"),
+    # Six series: up and down, each offered, activated and unavailable.
+    ("aggregated_bids_afrr", "AT", "2024-01-01", "2024-01-04"),
 ]
 
 
@@ -104,6 +106,8 @@ IMPORTED = {
     "balancing171_g_imbalance_prices": ("imbalance_prices", "AT"),
     "balancing171_h_total_imbalance_volumes": ("total_imbalance_volumes", "AT"),
     "balancing123_a_current_balancing_state_gl_eb": ("current_balancing_state", "HU"),
+    # Three values in every Point, in a TimeSeries per direction.
+    "tut_aggregated_bids_AT_2023": ("aggregated_bids_afrr", "AT"),
 }
 
 
@@ -167,3 +171,43 @@ def test_both_values_of_every_instant_are_exported_in_csv(
     # Two series, neither overwriting the other: their values differ now and then (the two
     # prices of dual pricing; the direction the system was not imbalanced in holds zero).
     assert any(len(set(found.values())) == 2 for found in by_instant.values())
+
+
+def test_every_value_of_every_bid_is_exported_in_csv(cli: Cli, emulator: Emulator) -> None:
+    app = cli.with_env(**emulator.env())
+    window = (
+        "--area",
+        "AT",
+        "--dataset",
+        "aggregated_bids_afrr",
+        "--start",
+        "2024-03-01",
+        "--end",
+        "2024-03-03",
+    )
+    app("backfill", *window).ok()
+
+    csv_out = app("export", *window, "--format", "csv").ok()
+
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    by_instant: dict[str, dict[tuple[str, str, str], float]] = {}
+    for row in rows:
+        key = (row["flow_direction"], row["market_product"], row["quantity_kind"])
+        by_instant.setdefault(row["timestamp"], {})[key] = float(row["value"])
+    bid_values = {
+        (direction, "A01", kind)
+        for direction in ("A01", "A02")
+        for kind in ("", "secondaryQuantity", "unavailable_Quantity.quantity")
+    }
+    assert len(by_instant) == 2 * 96
+    assert all(set(found) == bid_values for found in by_instant.values())
+    # Six series, none overwriting another: what is activated is less than what is offered,
+    # and some of it is unavailable now and then.
+    assert all(
+        found[(direction, "A01", "secondaryQuantity")] < found[(direction, "A01", "")]
+        for found in by_instant.values()
+        for direction in ("A01", "A02")
+    )
+    assert any(
+        found[("A01", "A01", "unavailable_Quantity.quantity")] for found in by_instant.values()
+    )

@@ -26,9 +26,13 @@ from tests.integration.databases import PostgresDatabases, sqlite_url
 KEY = price_key()
 CREATED = utc(2026, 5, 1, 8)
 DAY = Interval(utc(2024, 3, 1), utc(2024, 3, 2))
-# The key columns of revision 0001; 0004 added the price category and the flow direction.
+# The key columns of revision 0001; 0004 added the price category and the flow direction,
+# 0005_bids the market product, the quantity kind and the registered resource.
+ADDED_BY_0005 = ("market_product", "quantity_kind", "registered_resource")
 KEY_COLUMNS_AT_0001 = tuple(
-    name for name in SERIES_KEY_COLUMNS if name not in ("price_category", "flow_direction")
+    name
+    for name in SERIES_KEY_COLUMNS
+    if name not in ("price_category", "flow_direction", *ADDED_BY_0005)
 )
 
 
@@ -216,4 +220,46 @@ async def test_after_0004_price_categories_and_flow_directions_are_series_apart(
         ("", "", DAY.start + (DAY.end - DAY.start) / 24, 11.0),
         ("", "A01", DAY.start, 2.0),
         ("A05", "", DAY.start, 1.0),
+    ]
+
+
+async def test_after_0005_products_quantities_and_units_are_series_apart(empty_url: str) -> None:
+    await _fill_at_0001(empty_url)
+    await upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        factory = SqlUnitOfWorkFactory(engine)
+        # The same key but for one field 0005_bids added: each another series, none of them an
+        # overwrite of the one stored before the upgrade, which has none of them.
+        apart = [
+            make_series(
+                attrs.evolve(KEY, **{field: value}), DAY.start, [number], created_at=CREATED
+            )
+            for number, (field, value) in enumerate(
+                [
+                    ("market_product", "A01"),
+                    ("quantity_kind", "secondaryQuantity"),
+                    ("quantity_kind", "unavailable_Quantity.quantity"),
+                    ("registered_resource", "22WDOELX1000076X"),
+                ],
+                start=1,
+            )
+        ]
+        async with factory() as uow:
+            result = await uow.store.upsert(LOAD, NL, apart)
+            await uow.commit()
+        async with factory() as uow:
+            stored = await uow.store.read(LOAD, NL, DAY)
+    finally:
+        await engine.dispose()
+    assert result == UpsertResult(written=4, kept_newer=0)
+    assert sorted(
+        (*(getattr(o.key, field) for field in ADDED_BY_0005), o.timestamp, o.value) for o in stored
+    ) == [
+        ("", "", "", DAY.start, 10.0),
+        ("", "", "", DAY.start + (DAY.end - DAY.start) / 24, 11.0),
+        ("", "", "22WDOELX1000076X", DAY.start, 4.0),
+        ("", "secondaryQuantity", "", DAY.start, 2.0),
+        ("", "unavailable_Quantity.quantity", "", DAY.start, 3.0),
+        ("A01", "", "", DAY.start, 1.0),
     ]

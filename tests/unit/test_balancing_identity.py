@@ -5,7 +5,9 @@ balance, A05 insufficient balance), and each TimeSeries of imbalance volumes and
 current balancing state its flow direction (A01 up, A02 down). Whether the API writes the two
 categories in two TimeSeries (as it does) or interleaved in one Period, and whatever the two
 directions hold at one instant, both values of every instant are parsed, pass the answer's
-rules, are stored and are exported, each under its own category or direction.
+rules, are stored and are exported, each under its own category or direction. An aggregated
+balancing energy bid holds three values in every Point (offered, activated, unavailable), in a
+TimeSeries per flow direction and market product: all of them are kept, each its own series.
 """
 
 from __future__ import annotations
@@ -121,7 +123,8 @@ def stored_and_exported(
     column = csv_lines[0].split(",").index(field)
     return (
         stored,
-        {(r[field], r["timestamp"]): r["value"] for r in rows},
+        # A sparse field is left out of a JSON row where it is empty.
+        {(r.get(field, ""), r["timestamp"]): r["value"] for r in rows},
         [line.split(",")[column] for line in csv_lines[1:]],
     )
 
@@ -252,3 +255,95 @@ def test_an_unread_element_inside_a_point_is_a_fault_naming_it() -> None:
     )
     with pytest.raises(DocumentFault, match=r"holds flowDirection 'A01', which this parser"):
         parse_document(document)
+
+
+KINDS = ("", "secondaryQuantity", "unavailable_Quantity.quantity")
+Bids = dict[tuple[str, str], list[tuple[float, float, float]]]
+"""(flow direction, market product) → one (offered, activated, unavailable) a quarter hour."""
+
+
+def render_bids(bids: Bids) -> bytes:
+    """An A24 document of ``bids``: one TimeSeries per direction and product, the area at
+    document level, every Point holding its three values."""
+    steps = len(next(iter(bids.values())))
+    end = START + steps * QUARTER
+    bounds = f"<start>{START:%Y-%m-%dT%H:%MZ}</start><end>{end:%Y-%m-%dT%H:%MZ}</end>"
+    series = "".join(
+        f"<TimeSeries><mRID>{number}</mRID><businessType>A14</businessType>"
+        "<standard_MarketProduct.marketProductType>"
+        f"{product}</standard_MarketProduct.marketProductType>"
+        f"<flowDirection.direction>{direction}</flowDirection.direction>"
+        "<quantity_Measure_Unit.name>MAW</quantity_Measure_Unit.name>"
+        "<curveType>A01</curveType>"
+        f"<Period><timeInterval>{bounds}</timeInterval><resolution>PT15M</resolution>"
+        + "".join(
+            f"<Point><position>{n}</position><quantity>{offered!r}</quantity>"
+            f"<secondaryQuantity>{activated!r}</secondaryQuantity>"
+            f"<unavailable_Quantity.quantity>{unavailable!r}</unavailable_Quantity.quantity>"
+            "</Point>"
+            for n, (offered, activated, unavailable) in enumerate(values, 1)
+        )
+        + "</Period></TimeSeries>"
+        for number, ((direction, product), values) in enumerate(bids.items(), 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Balancing_MarketDocument xmlns="urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:1">'
+        "<mRID>test</mRID><revisionNumber>1</revisionNumber><type>A24</type>"
+        "<process.processType>A51</process.processType>"
+        "<createdDateTime>2024-01-06T10:00:00Z</createdDateTime>"
+        f'<area_Domain.mRID codingScheme="A01">{AT}</area_Domain.mRID>'
+        f"<period.timeInterval>{bounds}</period.timeInterval>"
+        f"{series}</Balancing_MarketDocument>"
+    ).encode()
+
+
+@st.composite
+def bids_of_both_directions(draw: st.DrawFn) -> Bids:
+    steps = draw(st.integers(1, 12))
+    products = draw(st.sampled_from([("A01",), ("A01", "A02")]))
+    bid = st.tuples(price, price, price)
+    return {
+        (direction, product): draw(st.lists(bid, min_size=steps, max_size=steps))
+        for direction in DIRECTIONS
+        for product in products
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(bids=bids_of_both_directions())
+def test_every_value_of_every_bid_is_stored_and_exported(bids: Bids) -> None:
+    steps = len(next(iter(bids.values())))
+    stored, _, column = stored_and_exported(
+        "aggregated_bids_afrr", render_bids(bids), steps, "quantity_kind"
+    )
+
+    assert len(stored) == len(bids) * len(KINDS) * steps
+    rows = [json.loads(line) for line in exported(stored, "jsonl").splitlines()]
+    assert {
+        (r["flow_direction"], r["market_product"], r.get("quantity_kind", ""), r["timestamp"]): r[
+            "value"
+        ]
+        for r in rows
+    } == {
+        (direction, product, kind, f"{START + n * QUARTER:%Y-%m-%dT%H:%M:%SZ}"): values[index]
+        for (direction, product), series in bids.items()
+        for n, values in enumerate(series)
+        for index, kind in enumerate(KINDS)
+    }
+    assert sorted(column) == sorted([*KINDS] * len(bids) * steps)
+
+
+def test_without_its_direction_a_second_bid_at_one_instant_is_a_fault() -> None:
+    # Both directions' series with their directions taken away: two offered quantities (and
+    # two of each other value) at each instant under one key, refused rather than one kept.
+    document = render_bids({("A01", "A01"): [(1.0, 0.5, 0.0)], ("A02", "A01"): [(2.0, 0.0, 1.0)]})
+    for direction in DIRECTIONS:
+        document = document.replace(
+            f"<flowDirection.direction>{direction}</flowDirection.direction>".encode(), b""
+        )
+    parsed = parse_document(document)
+    assert isinstance(parsed, tuple)
+    interval = Interval(START, START + QUARTER)
+    with pytest.raises(DocumentFault, match="one value per instant"):
+        check_answer(Chunk("aggregated_bids_afrr", AREAS.key("AT"), interval), ChunkData(parsed))

@@ -120,6 +120,7 @@ EXPECTED = {
     "imbalance_prices": {"documentType": "A85", "controlArea_Domain": NL},
     "total_imbalance_volumes": {"documentType": "A86", "controlArea_Domain": NL},
     "current_balancing_state": {"documentType": "A86", "businessType": "B33", "area_Domain": NL},
+    "aggregated_bids_afrr": {"documentType": "A24", "processType": "A51", "area_Domain": NL},
 }
 
 

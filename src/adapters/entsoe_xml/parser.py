@@ -13,7 +13,11 @@ keyed by everything that tells series apart (see ``SeriesKey``); a Period whose 
 a price category (``imbalance_Price.category``: A04 excess, A05 insufficient balance) becomes
 one series per category. A balancing document names its area once, for the whole document
 (``area_Domain.mRID`` or ``controlArea_Domain.mRID``): every series of it takes that area as
-its in domain; its series' ``flowDirection.direction`` (up, down) is part of their key.
+its in domain; its series' ``flowDirection.direction`` (up, down) and
+``standard_MarketProduct.marketProductType`` are part of their key. A Point of an aggregated
+balancing energy bid holds three values (``quantity`` offered, ``secondaryQuantity`` activated,
+``unavailable_Quantity.quantity``): each becomes a series of its own, told apart by its quantity
+kind. A series about one unit keeps its ``registeredResource.mRID`` in its key.
 Curve type A01 gives one point per position present; A03 repeats a value for the positions
 left out after it, until the next given position or the end of the period.
 
@@ -22,8 +26,9 @@ A document that is well-formed but breaks a rule of its structure raises
 (TimeSeries, Period, Point position, line): a Period starts before it ends; its resolution is a
 positive duration; every position is a whole number from 1 up to the number of steps the
 Period holds, and appears once; every value is a finite number; a Point holds nothing but its
-position, its value and its price category (an element it holds that this parser does not
-read is a fault naming it, never skipped: it may be what tells two values apart). Positions
+position, its value, its further values and its price category (an element it holds that this
+parser does not read is a fault naming it, never skipped: it may be what tells two values
+apart). Positions
 are checked against the Period before any instant is computed, so no position, timestamp or
 resolution can make the parser overflow or expand a curve past its Period.
 
@@ -99,6 +104,8 @@ _SERIES_FIELDS: Final = frozenset(
         "classificationSequence_AttributeInstanceComponent.position",
         "contract_MarketAgreement.type",
         "flowDirection.direction",
+        "standard_MarketProduct.marketProductType",
+        "registeredResource.mRID",
     }
 )
 _DOCUMENT_FIELDS: Final = frozenset(
@@ -125,6 +132,10 @@ _WATCHED: Final = tuple(
 )
 _VALUE_NAMES: Final = frozenset({"quantity", "price.amount", "imbalance_Price.amount"})
 _CATEGORY_NAME: Final = "imbalance_Price.category"
+# Further values a Point may hold beside its quantity (an aggregated balancing energy bid: the
+# offered quantity, the activated secondaryQuantity, the unavailable quantity): each is a
+# series of its own, keyed by the element's name.
+_FURTHER_VALUE_NAMES: Final = ("secondaryQuantity", "unavailable_Quantity.quantity")
 _CURVES: Final = frozenset({"A01", "A03", ""})
 _isfinite = math.isfinite
 
@@ -291,8 +302,9 @@ class _DocumentReader:
         # are read (schema order puts them first), which sends every Point the careful way.
         self._limit = 0
         self._given: list[tuple[int, float]] = []
-        # The open Period's points that carry a price category, by category.
-        self._categorised: dict[str, list[tuple[int, float]]] = {}
+        # The open Period's values that are not a plain Point's one value: by price category
+        # and quantity kind (see SeriesKey).
+        self._grouped: dict[tuple[str, str], list[tuple[int, float]]] = {}
         self._position_tag = ""
         self._value_tags: set[str] = set()
         self.acknowledgement: Acknowledgement | None = None
@@ -365,7 +377,8 @@ class _DocumentReader:
 
     def _point(self, element: etree._Element) -> tuple[int, float] | None:
         """A Point's position and value; None for a Point with a price category, which is
-        kept with its category's points."""
+        kept with its category's points. The further values of a Point (see
+        ``_FURTHER_VALUE_NAMES``) are kept with their kind's points."""
         if len(element) == 2:
             first, second = element[0], element[1]
             if first.tag == self._position_tag and second.tag in self._value_tags:
@@ -383,6 +396,7 @@ class _DocumentReader:
         value: float | None = None
         value_text = ""
         category: str | None = None
+        further: list[tuple[str, float, str]] = []
         for child in element:
             if not isinstance(child.tag, str):
                 continue
@@ -398,11 +412,14 @@ class _DocumentReader:
                     value_text = f"{child_name} {text[:40]!r}"
                 elif child_name == _CATEGORY_NAME:
                     category = text
+                elif child_name in _FURTHER_VALUE_NAMES:
+                    further.append((child_name, float(text), f"{child_name} {text[:40]!r}"))
                 else:
                     raise self._fault(
                         f"a Point (line {element.sourceline}) holds {child_name} "
                         f"{text[:40]!r}, which this parser does not read; a Point may hold "
-                        f"position, {', '.join(sorted(_VALUE_NAMES))} and {_CATEGORY_NAME}"
+                        f"position, {', '.join(sorted(_VALUE_NAMES))}, "
+                        f"{', '.join(_FURTHER_VALUE_NAMES)} and {_CATEGORY_NAME}"
                     )
             except ValueError:
                 raise self._fault(
@@ -414,22 +431,30 @@ class _DocumentReader:
                 f"a Point (line {element.sourceline}) needs a position >= 1 and a quantity or "
                 f"price.amount; got position {position!r}, value {value!r}"
             )
-        if not _isfinite(value):
+        for _, number, text in [("", value, value_text), *further]:
+            if not _isfinite(number):
+                raise self._fault(
+                    f"Point position {position} (line {element.sourceline}) has {text}; "
+                    "a value must be a finite number"
+                )
+        if len({kind for kind, _, _ in further}) < len(further):
             raise self._fault(
-                f"Point position {position} (line {element.sourceline}) has {value_text}; "
-                "a value must be a finite number"
+                f"Point position {position} (line {element.sourceline}) holds "
+                f"{', '.join(kind for kind, _, _ in further)}: each value of a Point is given once"
             )
         if self._period is not None and self._resolution is not None and position > self._limit:
             raise self._past_end(
                 position, self._limit, self._resolution, f" (line {element.sourceline})"
             )
+        if category == "":
+            raise self._fault(
+                f"Point position {position} (line {element.sourceline}) has an empty "
+                f"{_CATEGORY_NAME}; it names the price's category (A04, A05)"
+            )
+        for kind, number, _ in further:
+            self._grouped.setdefault((category or "", kind), []).append((position, number))
         if category is not None:
-            if not category:
-                raise self._fault(
-                    f"Point position {position} (line {element.sourceline}) has an empty "
-                    f"{_CATEGORY_NAME}; it names the price's category (A04, A05)"
-                )
-            self._categorised.setdefault(category, []).append((position, value))
+            self._grouped.setdefault((category, ""), []).append((position, value))
             return None
         return position, value
 
@@ -486,16 +511,20 @@ class _DocumentReader:
         )
 
     def _finish_period(self) -> tuple[Series, ...]:
-        groups = [("", self._given[:]), *sorted(self._categorised.items())]
+        groups = [(("", ""), self._given[:]), *sorted(self._grouped.items())]
         self._given.clear()
-        self._categorised = {}
+        self._grouped = {}
         try:
-            return tuple(self._series_of(given, category) for category, given in groups if given)
+            return tuple(
+                self._series_of(given, category, kind)
+                for (category, kind), given in groups
+                if given
+            )
         finally:
             self._period = self._resolution = None
             self._limit = 0
 
-    def _series_of(self, given: list[tuple[int, float]], category: str) -> Series:
+    def _series_of(self, given: list[tuple[int, float]], category: str, kind: str) -> Series:
         period, resolution = self._period, self._resolution
         if period is None or resolution is None:
             raise self._fault("a Period with points lacks its timeInterval or resolution")
@@ -533,6 +562,9 @@ class _DocumentReader:
             resolution=resolution.code,
             price_category=category,
             flow_direction=fields.get("flowDirection.direction", ""),
+            market_product=fields.get("standard_MarketProduct.marketProductType", ""),
+            quantity_kind=kind,
+            registered_resource=fields.get("registeredResource.mRID", ""),
         )
         if curve == "A03":
             self._budget.take(steps - ordered[0][0] + 1 - len(ordered), self._where())

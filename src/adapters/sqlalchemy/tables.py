@@ -100,6 +100,9 @@ SERIES_KEY_COLUMNS = (
     "resolution",
     "price_category",
     "flow_direction",
+    "market_product",
+    "quantity_kind",
+    "registered_resource",
 )
 """The :class:`~entsoe_core.observations.SeriesKey` fields, in its sort order."""
 

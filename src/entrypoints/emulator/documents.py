@@ -9,22 +9,26 @@ area once, at document level, and one TimeSeries per price category, whose every
 its category), total imbalance volumes as ``Balancing_MarketDocument`` 3:0 (the control area
 at document level, one TimeSeries per flow direction), the current balancing state as
 ``Balancing_MarketDocument`` 4:1 (the area at document level, one TimeSeries per flow
-direction, one-minute steps), and "no data" or a refused request as an
-``Acknowledgement_MarketDocument``. Curves are A03: a point whose value equals the previous
-one in its period is left out. A sub-daily series has one Period per local day of its area;
-daily, weekly and yearly series one Period per step, so that no step length is ambiguous
-across a DST change.
+direction, one-minute steps), aggregated balancing energy bids as ``Balancing_MarketDocument``
+4:1 (the area at document level, one TimeSeries per flow direction whose every Point holds the
+offered quantity, the activated secondaryQuantity and the unavailable quantity), and "no data"
+or a refused request as an ``Acknowledgement_MarketDocument``. Curves are A03: a point whose
+values equal the previous one's in its period is left out. A sub-daily series has one Period
+per local day of its area; daily, weekly and yearly series one Period per step, so that no step
+length is ambiguous across a DST change.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import groupby
 from xml.sax.saxutils import escape
 
-from entrypoints.emulator.model import local_zone, period_end
+import attrs
+
+from entrypoints.emulator.model import BID_QUANTITY_KINDS, local_zone, period_end
 from entsoe_core.datasets import Dataset
 from entsoe_core.observations import Point, Series
 from entsoe_core.timeline import Interval
@@ -48,6 +52,7 @@ _BALANCING_NAMESPACES = {
     "imbalance_prices": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:4",
     "total_imbalance_volumes": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:3:0",
     "current_balancing_state": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:1",
+    "aggregated_bids_afrr": "urn:iec62325.351:tc57wg16:451-6:balancingdocument:4:1",
 }
 # Where a balancing document names its area: as area_Domain, volumes as controlArea_Domain;
 # and which carry a docStatus (the recorded answers).
@@ -125,8 +130,15 @@ def _periods(series: Series, area_code: str) -> Iterator[tuple[Interval, tuple[P
 
 
 def _period(
-    span: Interval, resolution: str, points: Sequence[Point], tag: str, category: str = ""
+    span: Interval,
+    resolution: str,
+    points: Sequence[Point],
+    tag: str,
+    category: str = "",
+    further: Sequence[tuple[str, Mapping[datetime, float]]] = (),
 ) -> list[str]:
+    """A Period of ``points``; ``further`` adds, by element name, more values to each Point
+    (an aggregated bid's activated and unavailable quantities)."""
     lines = [
         "      <Period>",
         "        <timeInterval>",
@@ -135,20 +147,26 @@ def _period(
         "        </timeInterval>",
         f"        <resolution>{resolution}</resolution>",
     ]
-    previous: float | None = None
+    previous: tuple[float | None, ...] | None = None
     for position, point in enumerate(points, start=1):
+        values = (point.value, *(found.get(point.timestamp) for _, found in further))
         # A03: a point equal to the one before it is implied, so it is left out.
-        if point.value != previous:
+        if values != previous:
             named = (
                 f"<imbalance_Price.category>{category}</imbalance_Price.category>"
                 if category
                 else ""
             )
+            more = "".join(
+                f"<{name}>{_number(value)}</{name}>"
+                for (name, _), value in zip(further, values[1:], strict=True)
+                if value is not None
+            )
             lines.append(
                 f"        <Point><position>{position}</position>"
-                f"<{tag}>{_number(point.value)}</{tag}>{named}</Point>"
+                f"<{tag}>{_number(point.value)}</{tag}>{more}{named}</Point>"
             )
-        previous = point.value
+        previous = values
     lines.append("      </Period>")
     return lines
 
@@ -263,6 +281,39 @@ def _balancing_series(mrid: int, series: Series, area_code: str) -> list[str]:
     return lines
 
 
+def _bid_series(mrid: int, bid: Sequence[Series], area_code: str) -> list[str]:
+    """One TimeSeries for the values of one bid: ``bid`` holds its series by quantity kind, the
+    quantity (offered) first."""
+    quantity, *others = bid
+    key = quantity.key
+    lines = [
+        "    <TimeSeries>",
+        f"      <mRID>{mrid}</mRID>",
+        f"      <businessType>{key.business_type}</businessType>",
+        "      <standard_MarketProduct.marketProductType>"
+        f"{key.market_product}</standard_MarketProduct.marketProductType>",
+        f"      <flowDirection.direction>{key.flow_direction}</flowDirection.direction>",
+        f"      <quantity_Measure_Unit.name>{quantity.unit}</quantity_Measure_Unit.name>",
+        f"      <curveType>{quantity.curve_type}</curveType>",
+    ]
+    further = [(other.key.quantity_kind, dict(other.points)) for other in others]
+    for span, points in _periods(quantity, area_code):
+        lines += _period(span, key.resolution, points, "quantity", further=further)
+    lines.append("    </TimeSeries>")
+    return lines
+
+
+def _bids(series: Sequence[Series]) -> list[list[Series]]:
+    """``series`` by bid (all of a key but its quantity kind), each in Point order."""
+    found: dict[object, list[Series]] = {}
+    for one in series:
+        found.setdefault(attrs.evolve(one.key, quantity_kind=""), []).append(one)
+    return [
+        sorted(bid, key=lambda one: BID_QUANTITY_KINDS.index(one.key.quantity_kind))
+        for bid in found.values()
+    ]
+
+
 def document_span(series: Sequence[Series], area_code: str) -> Interval:
     """From the start of the first Period of ``series`` (non-empty) to the end of the last."""
     periods = [list(_periods(one, area_code)) for one in series]
@@ -324,8 +375,12 @@ def market_document(
                 f'  <{area_tag} codingScheme="A01">{area_code}</{area_tag}>',
             ],
         )
-        for number, one in enumerate(series, start=1):
-            body += _balancing_series(number, one, area_code)
+        if document == "A24":
+            for number, bid in enumerate(_bids(series), start=1):
+                body += _bid_series(number, bid, area_code)
+        else:
+            for number, one in enumerate(series, start=1):
+                body += _balancing_series(number, one, area_code)
         closing = "</Balancing_MarketDocument>"
     elif document in _PUBLICATION_NAMESPACES:
         lines = _header(

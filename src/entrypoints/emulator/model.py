@@ -19,7 +19,9 @@ area into its region) and import, one of them zero at any instant. Imbalance pri
 series, one per price category (A04 excess, A05 insufficient balance), equal most of the time
 and apart now and then, as dual pricing has them. Total imbalance volumes (in MWh) are two
 series, up (A01) and down (A02), one of them zero at any instant; so is the current balancing
-state (in MW, by the minute).
+state (in MW, by the minute). Aggregated aFRR bids are six series: up and down, each with the
+volume offered (in MW, holding for the hour), the share of it activated (often none) and the
+part unavailable (now and then).
 
 Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
 of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
@@ -44,6 +46,7 @@ from entsoe_core.observations import Point, Series, SeriesKey, filing_area
 from entsoe_core.timeline import Interval
 
 __all__ = [
+    "BID_QUANTITY_KINDS",
     "CURVE_TYPE",
     "DEFAULT_DATA_START",
     "PRICE_RESOLUTION_SWITCH",
@@ -55,6 +58,9 @@ __all__ = [
 ]
 
 CURVE_TYPE = "A03"
+BID_QUANTITY_KINDS = ("", "secondaryQuantity", "unavailable_Quantity.quantity")
+"""The values of an aggregated bid's Point, in document order: its quantity (offered), the
+activated and the unavailable one."""
 QUANTITY_UNIT = "MAW"
 PRICE_UNIT = "EUR/MWH"
 ENERGY_UNIT = "MWH"
@@ -123,6 +129,8 @@ class _Template:
     out_domain: str = ""
     price_category: str = ""
     flow_direction: str = ""
+    market_product: str = ""
+    quantity_kind: str = ""
 
 
 @functools.cache
@@ -279,6 +287,19 @@ class SyntheticModel:
                 _Template(dataset.business_type or "A19", in_domain=code, flow_direction=direction)
                 for direction in ("A01", "A02")
             )
+        if document == "A24":
+            # One bid of the standard product each way, three values of it at every instant.
+            return tuple(
+                _Template(
+                    "A14",
+                    in_domain=code,
+                    flow_direction=direction,
+                    market_product="A01",
+                    quantity_kind=kind,
+                )
+                for direction in ("A01", "A02")
+                for kind in BID_QUANTITY_KINDS
+            )
         raise ValueError(f"the emulator has no model for document type {document}")
 
     @staticmethod
@@ -331,6 +352,8 @@ class SyntheticModel:
                         resolution=resolution,
                         price_category=template.price_category,
                         flow_direction=template.flow_direction,
+                        market_product=template.market_product,
+                        quantity_kind=template.quantity_kind,
                     )
                 )
         return tuple(keys)
@@ -409,6 +432,8 @@ class SyntheticModel:
             return _tidy(round(self._imbalance_price(area.code, key, timestamp, local), 2))
         if document == "A86":
             return _tidy(round(self._imbalance_volume(area.code, key, timestamp), 2))
+        if document == "A24":
+            return _tidy(round(self._bid(area.code, key, timestamp), 2))
         if document in ("A65", "A70"):
             raw = self._load(dataset, key, timestamp, local)
             if key.resolution in _SUB_DAILY:
@@ -530,6 +555,20 @@ class SyntheticModel:
         up = key.flow_direction == "A01"
         return max(0.0, imbalance if up else -imbalance)
 
+    def _bid(self, code: str, key: SeriesKey, instant: datetime) -> float:
+        # What is offered holds for hours at a time; a share of it is activated (often none),
+        # and now and then a part is unavailable.
+        direction = key.flow_direction
+        hours = instant.replace(minute=0)
+        offered = float(round(100 + 200 * self._noise("bid-offered", code, direction, hours)))
+        if key.quantity_kind == "secondaryQuantity":
+            share = self._noise("bid-activated", code, direction, instant)
+            return 0.0 if share < 0.3 else offered * (share - 0.3) / 2
+        if key.quantity_kind == "unavailable_Quantity.quantity":
+            outage = self._noise("bid-unavailable", code, direction, hours)
+            return 0.0 if outage < 0.9 else float(round(offered * (outage - 0.9)))
+        return offered
+
     def _schedule(self, dataset: Dataset, key: SeriesKey, instant: datetime) -> float:
         # Most of what flows is scheduled day-ahead; the total adds the other time frames.
         flow = 0.9 * self._flow(key, instant)
@@ -603,6 +642,8 @@ def _order(key: SeriesKey) -> tuple[str | bool, ...]:
         key.resolution,
         key.price_category,
         key.flow_direction,
+        key.market_product,
+        key.quantity_kind,
     )
 
 

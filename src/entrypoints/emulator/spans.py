@@ -84,6 +84,8 @@ _EXPORTS: Final = {
     "imbalance_prices": "IMBALANCE_PRICES_R3:XML",
     "total_imbalance_volumes": "TOTAL_IMBALANCE_VOLUMES_R3:XML",
     "current_balancing_state": "CURRENT_BALANCING_STATE_R3:XML",
+    # The name the recorded answer's file was given.
+    "aggregated_bids_afrr": "AGGREGATED_BALANCING_ENERGY_BIDS_R3:XML",
 }
 
 

@@ -377,6 +377,16 @@ _CATALOGUE = (
         DomainParameter.AREA,
         # A year a request, as for most datasets (the API guide; entsoe-py asks a year at most).
     ),
+    Dataset(
+        "actual_generation_per_unit",
+        "Actual generation per generation unit, each unit a series of its own",
+        "A73",
+        "A16",
+        DomainParameter.IN_DOMAIN,
+        # One day a request: the API counts every unit's day as an instance and refuses more
+        # than it allows ("The number of instances (149) exceeds the allowed maximum").
+        max_request_span=RequestSpan(days=1),
+    ),
 )
 
 

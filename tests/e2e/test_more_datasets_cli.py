@@ -29,6 +29,8 @@ ROUND_TRIPS = [
     ("current_balancing_state", "HU", "2024-01-01", "2024-01-03"),
     # Six series: up and down, each offered, activated and unavailable.
     ("aggregated_bids_afrr", "AT", "2024-01-01", "2024-01-04"),
+    # One day a request: three chunks; every unit a series of its own.
+    ("actual_generation_per_unit", "NL", "2024-01-01", "2024-01-04"),
 ]
 
 

@@ -133,6 +133,7 @@ KEY_FIELDS = {
     "classificationSequence_AttributeInstanceComponent.position": "classification_position",
     "flowDirection.direction": "flow_direction",
     "standard_MarketProduct.marketProductType": "market_product",
+    "registeredResource.mRID": "registered_resource",
 }
 # The values a Point may hold beside its first (an aggregated bid's), each a series of its own.
 FURTHER_VALUES = ("secondaryQuantity", "unavailable_Quantity.quantity")
@@ -433,6 +434,8 @@ FIXTURE_OF = {
     "total_imbalance_volumes": "more/balancing171_h_total_imbalance_volumes.zip",
     "current_balancing_state": "more/balancing123_a_current_balancing_state_gl_eb.xml",
     "aggregated_bids_afrr": "more/tut_aggregated_bids_AT_2023.xml",
+    # No recording: the shape of generation per type, each series naming its unit (below).
+    "actual_generation_per_unit": "FI_production.xml",
     "scheduled_exchanges_day_ahead": "more/transmission121_f_commercial_schedules.xml",
     "net_positions_day_ahead": "more/market121_e_implicit_auction_net_positions.xml",
     "net_positions_intraday": "more/market121_e_implicit_auction_net_positions.xml",
@@ -451,7 +454,8 @@ AUCTION_OF = {
     "intraday_auction_prices": (
         "price_Measure_Unit.name",
         "classificationSequence_AttributeInstanceComponent.position",
-    )
+    ),
+    "actual_generation_per_unit": ("inBiddingZone_Domain.mRID", "registeredResource.mRID"),
 }
 
 
@@ -494,6 +498,9 @@ async def test_documents_have_the_shape_of_the_real_ones_and_hold_the_model_valu
         or not dataset.within_request_limit(Interval(start, end))
     ):
         start, end = utc(2024, 9, 1, 22), utc(2024, 9, 5, 22)
+    if not dataset.within_request_limit(Interval(start, end)):
+        # Generation per unit: one day.
+        end = start + timedelta(days=1)
     answer = await client.get(emulator.base_url, params=params(dataset, area, start, end))
     assert answer.status_code == 200
     recording = (FIXTURES / FIXTURE_OF[dataset.key]).read_bytes()

@@ -80,7 +80,13 @@ TODAY = {
 }
 
 
-@pytest.mark.parametrize("dataset", list(DATASETS), ids=lambda d: d.key)
+# Generation per unit refuses more than a day as too many instances, before its span: see
+# test_more_than_a_day_of_generation_per_unit_is_too_many_instances.
+@pytest.mark.parametrize(
+    "dataset",
+    [dataset for dataset in DATASETS if dataset.key != "actual_generation_per_unit"],
+    ids=lambda d: d.key,
+)
 async def test_each_dataset_answers_its_span_and_refuses_a_day_more(
     emulator: EmulatorServer, client: httpx.AsyncClient, dataset: Dataset
 ) -> None:
@@ -317,3 +323,21 @@ async def test_statistics_count_each_dataset_apart(
         await client.post(f"http://127.0.0.1:{emulator.port}/_emulator/reset")
     ).status_code == 204
     assert (await stats(client, emulator))["datasets"] == {}
+
+
+async def test_more_than_a_day_of_generation_per_unit_is_too_many_instances(
+    emulator: EmulatorServer, client: httpx.AsyncClient
+) -> None:
+    # Every unit's day is an instance: a day is answered, three days are not, unless the
+    # instances of the dataset are set otherwise.
+    per_unit = DATASETS.get("actual_generation_per_unit")
+    day, three_days = (utc(2024, 6, 1), utc(2024, 6, 2)), (utc(2024, 6, 1), utc(2024, 6, 4))
+    assert (await ask(client, emulator, per_unit, *day)).status_code == 200
+    text = refusal(await ask(client, emulator, per_unit, *three_days))
+    assert text == "The number of instances (300) exceeds the allowed maximum (100)."
+
+    posted = await client.post(
+        control_url(emulator, "instances"), params={"actual_generation_per_unit": "P7D"}
+    )
+    assert posted.status_code == 204
+    assert (await ask(client, emulator, per_unit, *three_days)).status_code == 200

@@ -18,6 +18,7 @@ NL = "10YNL----------L"
 DE_LU = "10Y1001A1001A82H"
 JANUARY = Interval(utc(2024, 1, 1), utc(2024, 2, 1))
 TEN_DAYS = Interval(utc(2024, 1, 1), utc(2024, 1, 11))
+ONE_DAY = Interval(utc(2024, 1, 1), utc(2024, 1, 2))
 
 # The table of DESIGN.md, written out independently of the catalogue.
 EXPECTED = {
@@ -121,6 +122,7 @@ EXPECTED = {
     "total_imbalance_volumes": {"documentType": "A86", "controlArea_Domain": NL},
     "current_balancing_state": {"documentType": "A86", "businessType": "B33", "area_Domain": NL},
     "aggregated_bids_afrr": {"documentType": "A24", "processType": "A51", "area_Domain": NL},
+    "actual_generation_per_unit": {"documentType": "A73", "processType": "A16", "in_Domain": NL},
 }
 
 
@@ -134,8 +136,12 @@ def test_every_dataset_of_the_catalogue_is_covered() -> None:
 
 @pytest.mark.parametrize("dataset", sorted(EXPECTED))
 def test_parameters_of_each_dataset(dataset: str) -> None:
-    # Balancing data comes ten days a request at most.
-    asked = JANUARY if DATASETS.get(dataset).within_request_limit(JANUARY) else TEN_DAYS
+    # Balancing data comes ten days a request at most, generation per unit one day.
+    asked = next(
+        interval
+        for interval in (JANUARY, TEN_DAYS, ONE_DAY)
+        if DATASETS.get(dataset).within_request_limit(interval)
+    )
     params = request_params(Chunk(dataset, area_for(dataset), asked))
     assert params == {
         **EXPECTED[dataset],

@@ -9,10 +9,12 @@ area once, at document level, and one TimeSeries per price category, whose every
 its category), total imbalance volumes as ``Balancing_MarketDocument`` 3:0 (the control area
 at document level, one TimeSeries per flow direction), the current balancing state as
 ``Balancing_MarketDocument`` 4:1 (the area at document level, one TimeSeries per flow
-direction, one-minute steps), aggregated balancing energy bids as ``Balancing_MarketDocument``
-4:1 (the area at document level, one TimeSeries per flow direction whose every Point holds the
-offered quantity, the activated secondaryQuantity and the unavailable quantity), and "no data"
-or a refused request as an ``Acknowledgement_MarketDocument``. Curves are A03: a point whose
+direction, one-minute steps), generation per unit as ``GL_MarketDocument`` (each unit's
+``registeredResource.mRID``, and its code and name under ``MktPSRType``), aggregated balancing
+energy bids as ``Balancing_MarketDocument`` 4:1 (the area at document level, one TimeSeries
+per flow direction whose every Point holds the offered quantity, the activated
+secondaryQuantity and the unavailable quantity), and "no data" or a refused request as an
+``Acknowledgement_MarketDocument``. Curves are A03: a point whose
 values equal the previous one's in its period is left out. A sub-daily series has one Period
 per local day of its area; daily, weekly and yearly series one Period per step, so that no step
 length is ambiguous across a DST change.
@@ -28,7 +30,7 @@ from xml.sax.saxutils import escape
 
 import attrs
 
-from entrypoints.emulator.model import BID_QUANTITY_KINDS, local_zone, period_end
+from entrypoints.emulator.model import BID_QUANTITY_KINDS, local_zone, period_end, unit_name
 from entsoe_core.datasets import Dataset
 from entsoe_core.observations import Point, Series
 from entsoe_core.timeline import Interval
@@ -181,22 +183,39 @@ def _gl_series(mrid: int, series: Series, area_code: str) -> list[str]:
         "    <TimeSeries>",
         f"      <mRID>{mrid}</mRID>",
         f"      <businessType>{key.business_type}</businessType>",
-        f"      <objectAggregation>{'A08' if key.psr_type else 'A01'}</objectAggregation>",
+        f"      <objectAggregation>{_aggregation(series)}</objectAggregation>",
     ]
     if key.in_domain:
         lines.append(_domain("inBiddingZone_Domain.mRID", key.in_domain))
     if key.out_domain:
         lines.append(_domain("outBiddingZone_Domain.mRID", key.out_domain))
+    if key.registered_resource:
+        lines.append(_domain("registeredResource.mRID", key.registered_resource))
     lines += [
         f"      <quantity_Measure_Unit.name>{series.unit}</quantity_Measure_Unit.name>",
         f"      <curveType>{series.curve_type}</curveType>",
     ]
-    if key.psr_type:
+    if key.registered_resource:
+        # A unit's production type, and the unit again by its code and name.
+        lines.append(
+            f"      <MktPSRType><psrType>{key.psr_type}</psrType><PowerSystemResources>"
+            f'<mRID codingScheme="A01">{key.registered_resource}</mRID>'
+            f"<name>{escape(unit_name(key.registered_resource))}</name>"
+            "</PowerSystemResources></MktPSRType>"
+        )
+    elif key.psr_type:
         lines.append(f"      <MktPSRType><psrType>{key.psr_type}</psrType></MktPSRType>")
     for span, points in _periods(series, area_code):
         lines += _period(span, key.resolution, points, "quantity")
     lines.append("    </TimeSeries>")
     return lines
+
+
+def _aggregation(series: Series) -> str:
+    # A06 resource object (a unit), A08 production type, A01 area.
+    if series.key.registered_resource:
+        return "A06"
+    return "A08" if series.key.psr_type else "A01"
 
 
 def _price_series(mrid: int, series: Series, span: Interval, points: Sequence[Point]) -> list[str]:

@@ -21,7 +21,8 @@ and apart now and then, as dual pricing has them. Total imbalance volumes (in MW
 series, up (A01) and down (A02), one of them zero at any instant; so is the current balancing
 state (in MW, by the minute). Aggregated aFRR bids are six series: up and down, each with the
 volume offered (in MW, holding for the hour), the share of it activated (often none) and the
-part unavailable (now and then).
+part unavailable (now and then). Generation per unit has two units of each conventional
+production type the area generates with, each running a share of that type's generation.
 
 Steps follow the area's local calendar: a sub-daily series has one step per 15 or 60 minutes
 of each local day (92 or 100 quarter hours on DST days), P1D steps are local days, P7D steps
@@ -55,6 +56,8 @@ __all__ = [
     "period_end",
     "published_interval",
     "steps",
+    "unit_code",
+    "unit_name",
 ]
 
 CURVE_TYPE = "A03"
@@ -106,6 +109,9 @@ _OFFSHORE_WIND_AREAS = _codes("NL", "BE", "DE_LU", "DK_1", "DK_2", "GB")
 _OPTIONAL_PSR_TYPES = ("B01", "B02", "B05", "B06", "B10", "B11", "B12", "B14", "B17", "B18")
 _COMMON_PSR_TYPES = ("B04", "B16", "B19")
 _PUMPED_STORAGE = "B10"
+# The production types that have units of their own in per-unit generation, two units each.
+_UNIT_PSR_TYPES = frozenset({"B02", "B04", "B05", "B10", "B11", "B12", "B14"})
+_UNITS_PER_TYPE = 2
 # Physical flows, scheduled exchanges and forecast transfer capacities of a border.
 _BORDER_BUSINESS_TYPES = {"A11": "A66", "A09": "A06", "A61": "A27"}
 # Intraday prices: one series per auction (its classification position); the third auction
@@ -131,6 +137,7 @@ class _Template:
     flow_direction: str = ""
     market_product: str = ""
     quantity_kind: str = ""
+    registered_resource: str = ""
 
 
 @functools.cache
@@ -287,6 +294,12 @@ class SyntheticModel:
                 _Template(dataset.business_type or "A19", in_domain=code, flow_direction=direction)
                 for direction in ("A01", "A02")
             )
+        if document == "A73":
+            return tuple(
+                _Template("A01", psr, in_domain=code, registered_resource=unit_code(code, psr, n))
+                for psr in sorted(self._psr_types(code) & _UNIT_PSR_TYPES)
+                for n in range(1, _UNITS_PER_TYPE + 1)
+            )
         if document == "A24":
             # One bid of the standard product each way, three values of it at every instant.
             return tuple(
@@ -354,6 +367,7 @@ class SyntheticModel:
                         flow_direction=template.flow_direction,
                         market_product=template.market_product,
                         quantity_kind=template.quantity_kind,
+                        registered_resource=template.registered_resource,
                     )
                 )
         return tuple(keys)
@@ -444,6 +458,10 @@ class SyntheticModel:
             return _tidy(round(self._installed(area.code, key.psr_type, local), 2))
         elif document == "A72":
             return _tidy(round(self._reservoir(area.code, timestamp, local), 2))
+        elif document == "A73":
+            # A unit runs a share of its production type's generation, its own way.
+            share = 0.2 + 0.3 * self._constant("unit", key.registered_resource)
+            raw = share * self._generation(area.code, key, timestamp, local)
         else:
             raw = self._generation(area.code, key, timestamp, local)
             if document == "A69" and key.process_type != "A01":
@@ -617,6 +635,17 @@ class SyntheticModel:
         return capacity * max(0.0, signal if towards_high else -signal)
 
 
+def unit_code(area_code: str, psr: str, number: int) -> str:
+    """The EIC code (16 characters, W for a unit) of unit ``number`` of a production type."""
+    digest = hashlib.blake2b(area_code.encode(), digest_size=2).hexdigest().upper()
+    return f"11W{digest}{psr}{number:02d}".ljust(16, "-")
+
+
+def unit_name(code: str) -> str:
+    """The name a per-unit document gives the unit of ``code`` (see :func:`unit_code`)."""
+    return f"Unit {code[7:10]} {code[10:12]} of {code[3:7]}"
+
+
 def _traded(dataset: Dataset, key: SeriesKey, local: datetime) -> bool:
     """Whether the auction of an intraday price series trades the step starting at ``local``
     (every other series has a value at every step)."""
@@ -644,6 +673,7 @@ def _order(key: SeriesKey) -> tuple[str | bool, ...]:
         key.flow_direction,
         key.market_product,
         key.quantity_kind,
+        key.registered_resource,
     )
 
 

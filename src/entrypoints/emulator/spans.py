@@ -16,7 +16,7 @@ with an acknowledgement: "Provided time interval (…) is larger than maximum al
 'P1M' for 'ACTUAL_TOTAL_LOAD_R3:XML' export." (the legacy limits answer in the wording the API
 used in 2024). A dataset may also be set to answer "The number of instances (…) exceeds the
 allowed maximum (…)" for requests longer than a given span, as per-unit generation answered in
-2025.
+2025; actual generation per generation unit answers so for more than a day unless set otherwise.
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ _ONE_MONTH_SINCE_SEPTEMBER_2026 = frozenset(
 )
 _TEN_DAYS = RequestSpan(days=10)
 _TEN_DAYS_ALWAYS = frozenset({"imbalance_prices", "current_balancing_state"})
+# Generation per unit: more than a day of it is refused as too many instances (every unit's day
+# is one), unless the instances of the dataset are set otherwise. The API's own rule, so it is
+# neither listed among the switches set nor taken away with them.
+_ONE_DAY_OF_INSTANCES: Final = {"actual_generation_per_unit": RequestSpan(days=1)}
 
 # The names the API gives its exports in refusals: the first three as users reported them, the
 # others in the same pattern.
@@ -86,6 +90,7 @@ _EXPORTS: Final = {
     "current_balancing_state": "CURRENT_BALANCING_STATE_R3:XML",
     # The name the recorded answer's file was given.
     "aggregated_bids_afrr": "AGGREGATED_BALANCING_ENERGY_BIDS_R3:XML",
+    "actual_generation_per_unit": "ACTUAL_GENERATION_PER_GENERATION_UNIT_R3:XML",
 }
 
 
@@ -143,7 +148,7 @@ class SpanLimits:
         span = self.span(dataset)
         if not span.fits(requested):
             return SpanRefusal("too_long", self._too_long(dataset, requested, span))
-        instances = dict(self.instances).get(dataset.key)
+        instances = dict(self.instances).get(dataset.key) or _ONE_DAY_OF_INSTANCES.get(dataset.key)
         if instances is not None and not instances.fits(requested):
             # As many instances as the request is longer than the span allows, in proportion.
             allowed = instances.end_from(requested.start) - requested.start

@@ -6,7 +6,8 @@ Every series is checked before a unit of work opens, and an answer that breaks a
 :class:`~entsoe_core.errors.DocumentFault`: nothing of it is written.
 
 Rules that need no request hold for any document, wherever it comes from (``entsoe parse``
-and ``entsoe import`` apply them, see :func:`file_series`):
+and ``entsoe import`` apply them, see :func:`file_series`; ``entsoe import`` applies *one value
+per instant* to the series of each file too, see :class:`InstantsOfAFile`):
 
 - *known dataset*: the document, process and business type (and the contract type, for
   documents the API publishes for several market time frames) are those of one dataset of the
@@ -51,7 +52,14 @@ from entsoe_core.plan import Chunk
 from entsoe_core.ports import ChunkData, SourceAnswer
 from entsoe_core.timeline import Interval, floor_to_day
 
-__all__ = ["FiledSeries", "accepted_interval", "check_answer", "check_series", "file_series"]
+__all__ = [
+    "FiledSeries",
+    "InstantsOfAFile",
+    "accepted_interval",
+    "check_answer",
+    "check_series",
+    "file_series",
+]
 
 _DAY = timedelta(days=1)
 
@@ -77,6 +85,42 @@ def file_series(series: Series, number: int) -> FiledSeries:
     _check_resolution(dataset, series, number)
     _check_values(series, number)
     return FiledSeries(dataset, area, series)
+
+
+class InstantsOfAFile:
+    """The rule *one value per instant* over the series of one file, read one at a time.
+
+    A file is read as a stream, each series stored as it comes; the instants each key (of its
+    dataset) has had a value at so far are remembered, so that a later series with a value at
+    one of them is refused, as in the answer to a chunk, rather than stored over the first.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, SeriesKey], set[datetime]] = {}
+        self._spans: dict[tuple[str, SeriesKey], list[tuple[datetime, datetime, int]]] = {}
+
+    def check(self, filed: FiledSeries, number: int) -> None:
+        """Refuse ``filed`` (the ``number``-th series of the file) where a series before it
+        has a value at one of its instants under the same key; else remember its instants."""
+        if not filed.series.points:
+            return
+        slot = (filed.dataset.key, filed.series.key)
+        seen = self._seen.setdefault(slot, set())
+        stamps = [p.timestamp for p in filed.series.points]
+        shared = seen.intersection(stamps)
+        if shared:
+            first = min(shared)
+            earlier = next(n for low, high, n in self._spans[slot] if low <= first <= high)
+            raise _fault(
+                "one value per instant",
+                number,
+                filed.series.key,
+                f"series {earlier} has a value at the same instant under the same key (the "
+                f"first at {_instant(first)}); the document tells them apart by something this "
+                "dataset does not read",
+            )
+        seen.update(stamps)
+        self._spans.setdefault(slot, []).append((min(stamps), max(stamps), number))
 
 
 def check_series(series: Sequence[Series]) -> tuple[FiledSeries, ...]:

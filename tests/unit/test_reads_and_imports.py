@@ -98,3 +98,35 @@ async def test_one_bad_file_and_nothing_of_the_import_is_stored() -> None:
             "actual_total_load", NL, Interval(utc(2024, 1, 1), utc(2024, 1, 3))
         )
     assert stored == []
+
+
+async def test_two_values_at_one_instant_in_one_file_and_nothing_is_imported() -> None:
+    # Two series of one key in one file, overlapping by an hour: the second would be stored
+    # over the first, so the file breaks the rule, as an answer to a chunk would.
+    uow = MemoryUnitOfWorkFactory()
+    reader = RecordingReader(
+        {"good.xml": [hours(0, 24)], "both.xml": [hours(24, 24), hours(47, 2, value=9.0)]}
+    )
+
+    with pytest.raises(
+        ImportRefused,
+        match=r"both\.xml: .*one value per instant.* series 2 .*series 1 has a value at the "
+        r"same instant .*2024-01-02T23:00",
+    ):
+        await ImportService(uow, reader).import_files(["good.xml", "both.xml"])
+
+    async with uow(reading=True) as unit:
+        stored = await unit.store.read(
+            "actual_total_load", NL, Interval(utc(2024, 1, 1), utc(2024, 1, 3))
+        )
+    assert stored == []
+
+
+async def test_the_same_instants_in_two_files_are_revisions_not_a_fault() -> None:
+    # One value per instant holds within a file; across files the version rule decides.
+    uow = MemoryUnitOfWorkFactory()
+    reader = RecordingReader({"a.xml": [hours(0, 24)], "again.xml": [hours(0, 24)]})
+
+    report = await ImportService(uow, reader).import_files(["a.xml", "again.xml"])
+
+    assert report.stored.written == 48

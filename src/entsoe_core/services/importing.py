@@ -9,7 +9,7 @@ import attrs
 from entsoe_core.errors import DocumentFault, InvalidRequest, SourceError
 from entsoe_core.observations import Series
 from entsoe_core.ports import Acknowledged, DocumentReaderPort, UnitOfWorkFactory
-from entsoe_core.validation import FiledSeries, file_series
+from entsoe_core.validation import FiledSeries, InstantsOfAFile, file_series
 from entsoe_core.versions import UpsertResult
 
 __all__ = ["ImportRefused", "ImportReport", "ImportService"]
@@ -33,8 +33,9 @@ class ImportService:
     """Files the series of saved documents under their dataset and area, in one transaction.
 
     Each file is read once. Every series must keep the rules that need no request (a dataset of
-    the catalogue, a resolution it allows, finite values); the first file that cannot be read
-    or breaks a rule rolls the whole import back. Stored values follow the version rule, so
+    the catalogue, a resolution it allows, finite values), and the series of one file one value
+    per instant under each key; the first file that cannot be read or breaks a rule rolls the
+    whole import back. Stored values follow the version rule, so
     importing a file twice changes nothing and an older document never replaces a newer one.
     """
 
@@ -49,12 +50,13 @@ class ImportService:
             for name in names:
                 try:
                     number = 0
+                    instants = InstantsOfAFile()
                     for item in self._read(name):
                         if isinstance(item, Acknowledged):
                             acknowledgements.append((name, item.text))
                             continue
                         number += 1
-                        filed = _filed(name, item, number)
+                        filed = _filed(name, item, number, instants)
                         stored += await uow.store.upsert(
                             filed.dataset.key, filed.area, [filed.series]
                         )
@@ -64,9 +66,11 @@ class ImportService:
         return ImportReport(len(names), stored, tuple(acknowledgements))
 
 
-def _filed(name: str, series: Series, number: int) -> FiledSeries:
+def _filed(name: str, series: Series, number: int, instants: InstantsOfAFile) -> FiledSeries:
     try:
-        return file_series(series, number)
+        filed = file_series(series, number)
+        instants.check(filed, number)
+        return filed
     except DocumentFault as fault:
         # The parser's faults name the file already; these come from the rules on its series.
         raise DocumentFault(f"{name}: {fault}") from None

@@ -138,6 +138,10 @@ class ChunkRunner:
 
     async def settle(self, uow: AbstractUnitOfWork, job: BackfillJob) -> BackfillJob:
         """Store the status the job's chunks give it, in ``uow``; the job as stored."""
+        # Nothing follows from the chunks while some are still to run: one probe of an index
+        # says so, where counting every chunk of a large job on each commit would not scale.
+        if job.status is not JobStatus.IN_PROGRESS or await uow.progress.has_open(job.id):
+            return job
         settled = job.settle(
             await uow.progress.counts(job.id, self._clock.now()), self._clock.now()
         )

@@ -20,9 +20,10 @@ One fresh database on the PostgreSQL of ``ENTSOE_TEST_POSTGRES_URL`` (or ``--dat
    above it, and at least 95% of the rate once warmed up (every window but the first).
 4. **Memory.** Each worker's resident set size, sampled every second: first full window
    against the last.
-5. **Reports.** ``entsoe status JOB --json`` (the whole command, interpreter start included,
-   and the report alone) and ``GET /backfills/JOB`` of ``entsoe serve`` on the big job while the
-   workers run. Target: under a second.
+5. **Reports.** ``entsoe status JOB --json`` (the whole command, next to ``entsoe --help``,
+   which pays the same interpreter start and imports and reads nothing), the report alone
+   (``JobReports.status``, what the command and the route compute) and ``GET /backfills/JOB``
+   of ``entsoe serve`` on the big job while the workers run. Target: under a second.
 
 The workers run long enough to measure rates and latencies, not to finish the job; they are
 stopped with SIGTERM (they hand their chunks back) and the database is dropped at the end.
@@ -324,6 +325,7 @@ async def with_workers(
         start = time.time()
         memory: list[list[tuple[float, int]]] = [[] for _ in workers]
         status_cli: list[float] = []
+        cli_start: list[float] = []
         status_report: list[float] = []
         http_job: list[float] = []
         claims: ClaimFigures | None = None
@@ -341,6 +343,7 @@ async def with_workers(
                     )
                 if len(status_cli) < (elapsed // 30) + 1 and elapsed > WINDOW:
                     status_cli.append(await timed(lambda: status_command(env, big.job_id)))
+                    cli_start.append(await timed(lambda: help_command(env)))
                     status_report.append(await timed(lambda: app.reports.status(big.job_id)))
                     http_job.append(
                         await timed(
@@ -365,6 +368,7 @@ async def with_workers(
         "bans": record["bans"],
         "memory": memory,
         "status_cli": status_cli,
+        "cli_start": cli_start,
         "status_report": status_report,
         "http_job": http_job,
         "done": await done_chunks(app, big.job_id),
@@ -397,6 +401,15 @@ async def status_command(env: dict[str, str], job_id: str) -> None:
     if process.returncode != 0:
         raise SystemExit(f"entsoe status exited {process.returncode}")
     json.loads(out)
+
+
+async def help_command(env: dict[str, str]) -> None:
+    """``entsoe --help``: the interpreter and the imports every command pays before it runs."""
+    process = await asyncio.create_subprocess_exec(
+        *CLI, "--help", env=env, stdout=asyncio.subprocess.DEVNULL
+    )
+    if await process.wait() != 0:
+        raise SystemExit("entsoe --help failed")
 
 
 async def done_chunks(app: Application, job_id: str) -> int:
@@ -466,6 +479,7 @@ def report(
     print("|---|---:|---:|")
     for label, key in (
         ("`entsoe status JOB --json` (the whole command)", "status_cli"),
+        ("`entsoe --help` (starting the interpreter and the CLI: the floor)", "cli_start"),
         ("the status report alone (JobReports.status)", "status_report"),
         ("`GET /backfills/JOB` (entsoe serve)", "http_job"),
     ):

@@ -19,7 +19,7 @@ One fresh database on the PostgreSQL of ``ENTSOE_TEST_POSTGRES_URL`` (or ``--dat
    60 s window, against the budget (``--rate`` a minute plus the burst of 10). Target: never
    above it, and at least 95% of the rate once warmed up (every window but the first).
 4. **Memory.** Each worker's resident set size, sampled every second: first full window
-   against the last.
+   against the last; and the share of one CPU each worker used over the run.
 5. **Reports.** ``entsoe status JOB --json`` (the whole command, next to ``entsoe --help``,
    which pays the same interpreter start and imports and reads nothing), the report alone
    (``JobReports.status``, what the command and the route compute) and ``GET /backfills/JOB``
@@ -175,6 +175,15 @@ def started(args: Sequence[str], env: dict[str, str], log: Path) -> Iterator[sub
                 process.wait(timeout=30)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def resident_kib(pid: int) -> int | None:
@@ -356,6 +365,7 @@ async def with_workers(
                     )
                 await asyncio.sleep(1.0)
             end = time.time()
+            cpu = [(cpu_seconds(w.pid) or 0.0) / (end - start) for w in workers]
             record = (await http.get(f"{base}/_emulator/arrivals")).json()
         for worker in workers:
             if worker.poll() is not None:
@@ -367,6 +377,7 @@ async def with_workers(
         "max_sliding": max_sliding(record["arrivals"]),
         "bans": record["bans"],
         "memory": memory,
+        "cpu": cpu,
         "status_cli": status_cli,
         "cli_start": cli_start,
         "status_report": status_report,
@@ -467,13 +478,16 @@ def report(
         f"bans: {len(figures['bans'])}"
     )
     print()
-    print("| worker | RSS MiB, first minute | RSS MiB, last minute | growth |")
-    print("|---:|---:|---:|---:|")
+    print("| worker | RSS MiB, first minute | RSS MiB, last minute | growth | CPU share |")
+    print("|---:|---:|---:|---:|---:|")
     for index, samples in enumerate(figures["memory"]):
         first = [kib for at, kib in samples if at < WINDOW]
         last = [kib for at, kib in samples if at >= samples[-1][0] - WINDOW]
         before, after = statistics.mean(first) / 1024, statistics.mean(last) / 1024
-        print(f"| {index + 1} | {before:.1f} | {after:.1f} | {after / before - 1:+.1%} |")
+        print(
+            f"| {index + 1} | {before:.1f} | {after:.1f} | {after / before - 1:+.1%} | "
+            f"{figures['cpu'][index]:.1%} |"
+        )
     print()
     print("| report on the big job, workers running | worst s | mean s |")
     print("|---|---:|---:|")

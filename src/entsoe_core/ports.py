@@ -232,6 +232,11 @@ class BackfillProgressPort(Protocol):
         """The error of the most recently failed chunk, if any."""
         ...
 
+    async def has_open(self, job_id: str) -> bool:
+        """Whether any chunk of the job is still to run (pending or in flight); as quick
+        with a million chunks as with a few, unlike :meth:`counts`."""
+        ...
+
     async def claim_next(
         self,
         owner: str,

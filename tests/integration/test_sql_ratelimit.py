@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.fakes import FakeClock
 from adapters.sqlalchemy import SqlRateLimiter, upgrade
+from adapters.system import SystemClock
 from tests.integration.contract.builders import NOW
 from tests.integration.contract.test_rate_limiter_contract import busiest_excess
 from tests.integration.databases import open_engine, sqlite_url
@@ -81,3 +82,22 @@ async def test_the_check_catches_limiters_that_do_not_share(engines: list[AsyncE
             admissions.append(limiter.last_admitted_at)
 
     assert busiest_excess(admissions, PER_MINUTE, BURST) > 0
+
+
+async def test_lanes_of_one_process_ask_the_database_one_at_a_time(
+    engines: list[AsyncEngine],
+) -> None:
+    # A real clock and a fast budget: while one lane waits for the next token, the others
+    # queue in the process instead of each asking the database again.
+    limiter = SqlRateLimiter(engines[0], SystemClock(), per_minute=3000, burst=1)
+    lanes, each = 8, 4
+
+    async def lane() -> None:
+        for _ in range(each):
+            await limiter.acquire()
+
+    await asyncio.gather(*(lane() for _ in range(lanes)))
+
+    assert limiter.admitted == lanes * each
+    # A token is taken at once, or after one wait: at most two questions per token.
+    assert limiter.polls <= 2 * limiter.admitted + 1

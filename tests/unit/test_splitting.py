@@ -343,3 +343,33 @@ async def test_a_new_limit_is_met_by_one_refused_request_however_many_lanes_run(
     assert report.counts.split == 4
     assert report.counts[ChunkStatus.DONE] == 4 * 12
     assert len(source.requests) == 1 + 4 * 12
+
+
+class CountingUnitOfWorkFactory(MemoryUnitOfWorkFactory):
+    """Counts the reading units of work it makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading = 0
+
+    def __call__(self, *, reading: bool = False) -> MemoryUnitOfWork:
+        self.reading += reading
+        return super().__call__(reading=reading)
+
+
+async def test_whether_a_claimed_chunk_fits_is_read_with_its_claim_once_its_dataset_answered(
+    clock: FakeClock,
+) -> None:
+    uow = CountingUnitOfWorkFactory()
+    service = make_service(uow, ScriptedMarketDataSource(clock), clock, max_requests_in_flight=1)
+    job = await service.create(year_of_prices("NL", "BE", span=ChunkSpan.MONTH))
+    before = uow.reading
+
+    report = await service.run(job.id)
+
+    assert report.counts[ChunkStatus.DONE] == 24
+    # One read of its own for the first chunk (its dataset not answered yet), then every chunk
+    # is fitted with what its claim read; the rest are the run's own reads (status and such),
+    # whatever the number of chunks.
+    others = uow.reading - before - 1
+    assert others < 5, others

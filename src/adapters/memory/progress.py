@@ -12,6 +12,8 @@ from entsoe_core.areas import AreaKey
 from entsoe_core.errors import InvalidRequest, LeaseLost, UnknownJob
 from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkProgress, ChunkStatus, JobStatus
 
+_OPEN = frozenset({ChunkStatus.PENDING, ChunkStatus.IN_FLIGHT})
+
 
 class MemoryBackfillProgress:
     """Jobs and chunks in dicts, with the same fencing rules as the SQL adapter."""
@@ -60,6 +62,9 @@ class MemoryBackfillProgress:
 
     async def counts(self, job_id: str, now: datetime) -> ChunkCounts:
         return ChunkCounts.of(await self.get_chunks(job_id), now)
+
+    async def has_open(self, job_id: str) -> bool:
+        return any(c.status in _OPEN for c in await self.get_chunks(job_id))
 
     async def last_error(self, job_id: str) -> str | None:
         # A split chunk's reason is a refusal its children answer, not an error of the job.

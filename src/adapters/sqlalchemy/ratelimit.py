@@ -11,6 +11,7 @@ processes together admit at most ``burst + per_minute * w / 60`` requests in any
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -30,7 +31,8 @@ class SqlRateLimiter:
     """Admits requests within a budget kept in the database, shared by all its users.
 
     ``name`` picks the budget's row: processes that use the same API token must use the same
-    name. ``admitted`` and ``last_admitted_at`` describe this instance's own admissions.
+    name. ``admitted`` and ``last_admitted_at`` describe this instance's own admissions,
+    ``polls`` how many times it asked the database for a token.
     """
 
     def __init__(
@@ -50,16 +52,22 @@ class SqlRateLimiter:
         self._gate = gate or SchemaGate(engine)
         self.admitted = 0
         self.last_admitted_at: datetime | None = None
+        self.polls = 0
+        self._turn = asyncio.Lock()
 
     async def acquire(self) -> None:
         await self._gate()
-        while True:
-            now, wait = await self._take()
-            if wait is None:
-                self.admitted += 1
-                self.last_admitted_at = now
-                return
-            await self._clock.sleep(wait)
+        # One caller of this process at a time asks the database; the others queue here. With
+        # every lane of every worker asking on its own, each token would cost a transaction
+        # per lane (32 for eight workers of four lanes), all on the budget's one locked row.
+        async with self._turn:
+            while True:
+                now, wait = await self._take()
+                if wait is None:
+                    self.admitted += 1
+                    self.last_admitted_at = now
+                    return
+                await self._clock.sleep(wait)
 
     async def ban_until(self, until: datetime) -> None:
         await self._gate()
@@ -70,6 +78,7 @@ class SqlRateLimiter:
 
     async def _take(self) -> tuple[datetime, float | None]:
         """Take a token if one is there; otherwise say how long to wait before trying again."""
+        self.polls += 1
         with storage_errors("take a request from the shared request budget"):
             async with self._engine.begin() as conn:
                 bucket = await self._lock(conn)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
 __all__ = [
+    "OPEN_CHUNK",
     "SERIES_KEY_COLUMNS",
     "UtcDateTime",
     "chunks",
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+OPEN_CHUNK = sa.text("status IN ('pending', 'in_flight')")
+"""The chunks still to run: those ``ix_backfill_chunks_open`` holds."""
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -196,6 +200,14 @@ chunks = sa.Table(
     sa.Column("holes", sa.Integer(), nullable=False, server_default="0"),
     sa.UniqueConstraint("job_id", "position", name="uq_backfill_chunks_position"),
     sa.Index("ix_backfill_chunks_status", "status", "job_id"),
+    # The chunks still to run, in plan order: what a claim walks (migration 0005_scale).
+    sa.Index(
+        "ix_backfill_chunks_open",
+        "job_id",
+        "position",
+        postgresql_where=OPEN_CHUNK,
+        sqlite_where=OPEN_CHUNK,
+    ),
 )
 
 rate_limits = sa.Table(

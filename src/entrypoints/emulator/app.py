@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import io
 import json
+import math
 import time
 import zipfile
 from collections.abc import Callable, Mapping
@@ -135,6 +136,12 @@ class EmulatorApp:
         parts = urlsplit(target)
         if parts.path == "/_emulator/stats" and method == "GET":
             return Ticket(Reply(200, self._stats(), "application/json"))
+        if parts.path == "/_emulator/arrivals" and method == "GET":
+            return Ticket(
+                Reply(200, json.dumps(self.ledger.arrivals()).encode(), "application/json")
+            )
+        if parts.path == "/_emulator/ban":
+            return Ticket(self._ban(method, parts.query))
         if parts.path == "/_emulator/reset" and method == "POST":
             self.ledger.reset()
             return Ticket(Reply(204, b"", "text/plain"))
@@ -205,6 +212,21 @@ class EmulatorApp:
         self.crafted.add(
             CraftedAnswer(tuple(sorted(match.items())), body, content_type or XML, times=int(times))
         )
+        return Reply(204, b"", "text/plain")
+
+    def _ban(self, method: str, query: str) -> Reply:
+        """``POST /_emulator/ban?seconds=S``: answer every API request 429 for S seconds."""
+        if method != "POST":
+            return Reply(405, html_page("Method Not Allowed"), HTML)
+        seconds = dict(parse_qsl(query)).get("seconds", "")
+        try:
+            length = float(seconds)
+        except ValueError:
+            length = math.nan
+        if not length > 0 or math.isinf(length):
+            text = f"seconds {seconds!r} must be a positive number of seconds (for example 30)"
+            return Reply(400, html_page(text), HTML)
+        self.ledger.impose_ban(self.clock(), length)
         return Reply(204, b"", "text/plain")
 
     def answer(self, query: Mapping[str, str], number: int = 0) -> Reply:

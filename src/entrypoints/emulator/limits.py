@@ -7,6 +7,12 @@ ban ends when it says it does. The statistics count every request, refused or no
 can prove that its clients never went past the budget in any 60-second window; and per dataset,
 how many requests were served, refused as too long or as too many instances, and by status,
 so that a test can count what its clients asked of each dataset.
+
+The ledger also keeps a record of every API request's arrival (when, and whether it was
+served, started a ban or met one already in force) and of every ban (from, until, why), so
+that a benchmark can count requests in each 60-second window and a soak can prove that no
+client sent a request after it had been told of a ban. A ban can also be imposed from
+outside (:meth:`RequestLedger.impose_ban`), as when another client of the same token overspends.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ import threading
 from collections import Counter, defaultdict, deque
 from datetime import UTC, datetime
 
-__all__ = ["OUTCOMES", "WINDOW_SECONDS", "RequestLedger"]
+__all__ = ["MAX_ARRIVALS", "OUTCOMES", "WINDOW_SECONDS", "RequestLedger"]
 
 WINDOW_SECONDS = 60.0
 OUTCOMES = ("served", "too_long", "too_many_instances")
 """What becomes of a request that reaches the API's rules: a document (data or "no matching
 data"), or a refusal of the interval as too long or of too many instances."""
+MAX_ARRIVALS = 1_000_000
+"""Arrivals kept in the record, the latest; a long run forgets the oldest."""
 
 
 class RequestLedger:
@@ -45,6 +53,8 @@ class RequestLedger:
         self.faults: Counter[str] = Counter()
         self._datasets: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self._dataset_statuses: defaultdict[str, Counter[int]] = defaultdict(Counter)
+        self._arrivals: deque[tuple[float, str]] = deque(maxlen=MAX_ARRIVALS)
+        self._bans: list[tuple[float, float, str]] = []
 
     def reset(self) -> None:
         """Forget every request, the ban and the statistics."""
@@ -58,6 +68,8 @@ class RequestLedger:
             self.faults.clear()
             self._datasets.clear()
             self._dataset_statuses.clear()
+            self._arrivals.clear()
+            self._bans.clear()
 
     def admit(self, now: float, dataset: str = "") -> float | None:
         """Record a request arriving at ``now`` (epoch seconds) for ``dataset`` (its key, or
@@ -74,13 +86,40 @@ class RequestLedger:
             self._seen.append(now)
             self.max_in_window = max(self.max_in_window, len(self._seen))
             if self.banned_until is not None and now < self.banned_until:
+                self._arrivals.append((now, "banned"))
                 return self.banned_until
             _trim(self._served, now)
             if len(self._served) >= self.limit_per_minute:
                 self.banned_until = now + self.ban_seconds
+                self._arrivals.append((now, "tripped"))
+                self._bans.append((now, self.banned_until, "budget"))
                 return self.banned_until
             self._served.append(now)
+            self._arrivals.append((now, "served"))
             return None
+
+    def impose_ban(self, now: float, seconds: float) -> float:
+        """Ban every request from ``now`` (epoch seconds) for ``seconds``, as the API does when
+        the token's budget was spent elsewhere; the instant the ban ends."""
+        with self._lock:
+            until = now + seconds
+            if self.banned_until is not None and now < self.banned_until:
+                until = max(until, self.banned_until)
+            self.banned_until = until
+            self._bans.append((now, until, "imposed"))
+            return until
+
+    def arrivals(self) -> dict[str, object]:
+        """Every API request's arrival (epoch seconds, and ``served``, ``tripped`` when it
+        started a ban, ``banned`` when it met one) and every ban, as JSON-ready data."""
+        with self._lock:
+            return {
+                "arrivals": [[at, fate] for at, fate in self._arrivals],
+                "bans": [
+                    {"start": start, "until": until, "cause": cause}
+                    for start, until, cause in self._bans
+                ],
+            }
 
     def answered(self, status: int, dataset: str = "", outcome: str = "") -> None:
         """Count an answer with ``status``, and for ``dataset`` its ``outcome`` (one of

@@ -45,6 +45,7 @@ from entsoe_core.errors import (
     UnstorableData,
 )
 from entsoe_core.holes import answer_entry
+from entsoe_core.plan import ChunkPolicy
 from entsoe_core.ports import (
     AbstractUnitOfWork,
     ChunkData,
@@ -123,6 +124,8 @@ class ChunkRunner:
         self._active_areas: Counter[AreaKey] = Counter()
         self._splitter = ChunkSplitter(uow, clock, self.settle)
         self._first_requests = FirstRequests()
+        # How each claimed chunk must be cut, read with its claim (see _claim_once).
+        self._policies: dict[str, ChunkPolicy] = {}
 
     async def run_chunks(
         self,
@@ -138,6 +141,10 @@ class ChunkRunner:
 
     async def settle(self, uow: AbstractUnitOfWork, job: BackfillJob) -> BackfillJob:
         """Store the status the job's chunks give it, in ``uow``; the job as stored."""
+        # Nothing follows from the chunks while some are still to run: one probe of an index
+        # says so, where counting every chunk of a large job on each commit would not scale.
+        if job.status is not JobStatus.IN_PROGRESS or await uow.progress.has_open(job.id):
+            return job
         settled = job.settle(
             await uow.progress.counts(job.id, self._clock.now()), self._clock.now()
         )
@@ -252,6 +259,7 @@ class ChunkRunner:
             with contextlib.suppress(StorageError):
                 claimed = await claiming
             if claimed is not None:
+                self._policies.pop(claimed.id, None)
                 self._release_area(claimed.chunk.area)
                 await self._give_back(claimed)
             raise
@@ -269,6 +277,10 @@ class ChunkRunner:
                     job_id=job_id,
                     areas=areas,
                 )
+                # Read here rather than in a transaction of its own per chunk; not for a
+                # dataset not yet answered, whose first refusal may teach a limit meanwhile.
+                if claimed is not None and self._first_requests.answered(claimed.chunk.dataset):
+                    self._policies[claimed.id] = await self._splitter.policy(uow, claimed)
                 await uow.commit()
             if claimed is not None:
                 self._active_areas[claimed.chunk.area] += 1
@@ -314,7 +326,8 @@ class ChunkRunner:
             raise
 
     async def _fetch_and_commit(self, tally: _Tally) -> ChunkProgress | None:
-        refitted = await self.persist(self._splitter.fit, tally.chunk)
+        policy = self._policies.pop(tally.chunk.id, None)
+        refitted = await self.persist(self._splitter.fit, tally.chunk, policy)
         if refitted is not None:
             return refitted
         while True:

@@ -54,6 +54,10 @@ class FirstRequests:
         self._answered: set[str] = set()
         self._turns: dict[str, asyncio.Lock] = {}
 
+    def answered(self, dataset: str) -> bool:
+        """Whether a chunk of ``dataset`` was answered in this run: its turn waits no more."""
+        return dataset in self._answered
+
     @contextlib.asynccontextmanager
     async def turn(self, dataset: str) -> AsyncIterator[None]:
         if dataset not in self._answered:
@@ -112,6 +116,15 @@ class ChunkSplitter:
         self._uow = uow
         self._clock = clock
         self._settle = settle
+        # A job's cap never changes, so each job is read once for it.
+        self._spans: dict[str, ChunkSpan | None] = {}
+
+    async def policy(self, uow: AbstractUnitOfWork, chunk: ChunkProgress) -> ChunkPolicy:
+        """How ``chunk`` must be cut now: its job's cap and every limit learned, read in
+        ``uow`` (the claim's own, so that :meth:`fit` needs no transaction of its own)."""
+        if chunk.job_id not in self._spans:
+            self._spans[chunk.job_id] = (await uow.progress.get_job(chunk.job_id)).span
+        return policy_of(self._spans[chunk.job_id], await uow.limits.learned())
 
     async def refused(
         self, chunk: ChunkProgress, refusal: Refusal, requests: int, attempts: int
@@ -140,13 +153,15 @@ class ChunkSplitter:
         log.info("chunk %s refused (%s): %s", target, refusal, stored.status.value)
         return stored
 
-    async def fit(self, chunk: ChunkProgress) -> ChunkProgress | None:
+    async def fit(
+        self, chunk: ChunkProgress, policy: ChunkPolicy | None = None
+    ) -> ChunkProgress | None:
         """Split a claimed chunk that no longer fits the limits learned since it was planned;
-        ``None`` (nothing written) when it fits."""
-        async with self._uow(reading=True) as uow:
-            job = await uow.progress.get_job(chunk.job_id)
-            learned = await uow.limits.learned()
-        policy = policy_of(job.span, learned)
+        ``None`` (nothing written) when it fits. ``policy``: as :meth:`policy` read it with
+        the claim; without it, it is read now."""
+        if policy is None:
+            async with self._uow(reading=True) as uow:
+                policy = await self.policy(uow, chunk)
         dataset = DATASETS.get(chunk.chunk.dataset)
         if policy.fits(dataset, chunk.chunk.interval):
             return None

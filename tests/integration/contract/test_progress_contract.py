@@ -250,6 +250,55 @@ async def test_counts_of_a_job_without_chunks_are_zero(uow_factory: UnitOfWorkFa
         assert await uow.progress.last_error("empty") is None
 
 
+async def test_has_open_says_whether_any_chunk_is_still_to_run(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    planned = await add(uow_factory, "job-a")
+    async with uow_factory() as uow:
+        await uow.progress.add_job(job("empty"), [])
+        assert not await uow.progress.has_open("empty")
+        assert await uow.progress.has_open("job-a")
+
+    # Pending, then in flight, is open; done, failed and cancelled are not.
+    endings = ["done", "failed", "cancelled"]
+    for number in range(len(planned)):
+        claimed = await claim(uow_factory, f"w{number}")
+        assert claimed is not None
+        async with uow_factory() as uow:
+            assert await uow.progress.has_open("job-a")
+        ending = endings[number % len(endings)]
+        if ending == "done":
+            await save(uow_factory, claimed.complete(1, 1, 1, NOW))
+        elif ending == "failed":
+            await save(uow_factory, claimed.fail("HTTP 400", 1, 1, NOW))
+        else:
+            released = await save(uow_factory, claimed.release(NOW))
+            await save(uow_factory, released.cancel(NOW))
+    async with uow_factory() as uow:
+        assert not await uow.progress.has_open("job-a")
+        counts = await uow.progress.counts("job-a", NOW)
+    assert counts.open == 0
+
+
+async def test_a_claim_skips_the_chunks_already_finished_ahead_of_it(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # Chunks done at the front of the plan, and a second job behind: the claim still takes
+    # the first open chunk of the first job, then moves on to the next job.
+    planned = await add(uow_factory, "job-a")
+    await add(uow_factory, "job-b", at=NOW + timedelta(seconds=1))
+    for _ in planned[:-1]:
+        claimed = await claim(uow_factory, "w", job_id="job-a")
+        assert claimed is not None
+        await save(uow_factory, claimed.complete(1, 1, 1, NOW))
+    last = await claim(uow_factory, "w")
+    after = await claim(uow_factory, "w")
+    assert last is not None
+    assert after is not None
+    assert last.id == planned[-1].id
+    assert after.job_id == "job-b"
+
+
 # -- splitting ------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from typing import Protocol
 from entsoe_core.plan import Chunk
 from entsoe_core.progress import ChunkProgress
 
-__all__ = ["NullObserver", "RequestOutcome", "RunObserverPort"]
+__all__ = ["NullObserver", "ObserverGroup", "RequestOutcome", "RunObserverPort"]
 
 
 class RequestOutcome(enum.Enum):
@@ -57,3 +57,26 @@ class NullObserver:
 
     def finished(self, chunk: ChunkProgress, seconds: float) -> None:
         return None
+
+
+class ObserverGroup:
+    """Tells each of several observers, in turn."""
+
+    def __init__(self, *observers: RunObserverPort) -> None:
+        self._observers = observers
+
+    def requested(self, job_id: str, chunk: Chunk, outcome: RequestOutcome) -> None:
+        for observer in self._observers:
+            observer.requested(job_id, chunk, outcome)
+
+    def banned(self, now: datetime, until: datetime) -> None:
+        for observer in self._observers:
+            observer.banned(now, until)
+
+    def retrying(self, job_id: str, chunk: Chunk, reason: str) -> None:
+        for observer in self._observers:
+            observer.retrying(job_id, chunk, reason)
+
+    def finished(self, chunk: ChunkProgress, seconds: float) -> None:
+        for observer in self._observers:
+            observer.finished(chunk, seconds)

@@ -48,6 +48,11 @@ class GapFillService:
         self._history_years = history_years
         self._span = span
 
+    @property
+    def configured(self) -> bool:
+        """Whether areas and datasets are configured to keep fresh."""
+        return not self._scope.empty and bool(self._datasets)
+
     def span(self, dataset: Dataset, now: datetime) -> Interval:
         """From the history start to the dataset's publication horizon."""
         start = max(

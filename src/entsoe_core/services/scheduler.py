@@ -234,6 +234,8 @@ class GapFillRounds:
             active = await uow.progress.list_jobs((JobStatus.PENDING, JobStatus.IN_PROGRESS))
         for running in active:
             if running.kind is JobKind.GAP_FILL and scheduled.dataset in running.datasets:
+                # A job left pending (its round stopped before activating it) is taken up.
+                await self._backfill.activate(running.id)
                 return RoundResult(running.id, f"job {running.id} is still filling its gaps")
         job = await self._gap_fill.create_job(datasets=(scheduled.dataset,))
         if job is None:

@@ -12,7 +12,7 @@ import click
 from entrypoints.bootstrap import Application, application
 from entrypoints.cli_support import run
 from entrypoints.operations import keep_fresh, metrics_endpoint
-from entrypoints.settings import load_settings
+from entrypoints.settings import check_scope, load_settings
 
 __all__ = ["metrics_options", "run_command", "serve_metrics"]
 
@@ -69,19 +69,21 @@ def run_command(metrics_host: str, metrics_port: int | None) -> None:
 
     async def main() -> None:
         settings = load_settings(os.environ)
-        async with application(fetching=True, settings=settings) as app:
-            app.gap_fill.targets(app.clock.now())  # an empty scope is refused before anything
-            async with serve_metrics(app, "run", metrics_host, metrics_port):
-                click.echo(
-                    f"entsoe run: {app.backfill.owner} keeps "
-                    + ", ".join(f"{s.dataset} ({s.expression})" for s in app.scheduler.schedules)
-                    + " fresh",
-                    err=True,
-                )
-                try:
-                    await keep_fresh(app)
-                except asyncio.CancelledError:
-                    # Stopped as asked: what was in flight has been handed back.
-                    click.echo("entsoe run: stopped", err=True)
+        check_scope(settings)  # before anything is opened or written
+        async with (
+            application(fetching=True, settings=settings) as app,
+            serve_metrics(app, "run", metrics_host, metrics_port),
+        ):
+            click.echo(
+                f"entsoe run: {app.backfill.owner} keeps "
+                + ", ".join(f"{s.dataset} ({s.expression})" for s in app.scheduler.schedules)
+                + " fresh",
+                err=True,
+            )
+            try:
+                await keep_fresh(app)
+            except asyncio.CancelledError:
+                # Stopped as asked: what was in flight has been handed back.
+                click.echo("entsoe run: stopped", err=True)
 
     run(main())

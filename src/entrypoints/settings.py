@@ -27,7 +27,14 @@ from entsoe_core.services.backfill import RunLimits
 from entsoe_core.services.retry import RetryPolicy
 from entsoe_core.services.scheduler import SchedulerPolicy
 
-__all__ = ["BackfillSettings", "Secret", "Settings", "load_settings", "parse_schedules"]
+__all__ = [
+    "BackfillSettings",
+    "Secret",
+    "Settings",
+    "check_scope",
+    "load_settings",
+    "parse_schedules",
+]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///entsoe.sqlite3"
 DEFAULT_API_URL = "https://web-api.tp.entsoe.eu/api"
@@ -317,3 +324,12 @@ def _variable_names(detail: str) -> str:
         return message
     name = path.removeprefix("$.").removeprefix("backfill.")
     return f"ENTSOE_{name.upper()}: {message}"
+
+
+def check_scope(settings: Settings) -> None:
+    """Refuse to keep nothing fresh: the scheduler needs areas and datasets."""
+    if not settings.backfill.areas or not settings.backfill.datasets:
+        raise InvalidRequest(
+            "nothing to keep fresh: set ENTSOE_AREAS and ENTSOE_DATASETS "
+            "(comma-separated, for example ENTSOE_AREAS=NL,DE_LU, or ENTSOE_AREAS=all)"
+        )

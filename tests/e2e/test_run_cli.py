@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 from entrypoints.emulator.app import DEFAULT_TOKEN
-from tests.e2e.harness import Cli, running_emulator, wait_for
+from tests.e2e.harness import Cli, query, running_emulator, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -94,13 +95,24 @@ def test_run_keeps_a_scope_fresh_as_new_days_are_published(cli: Cli, tmp_path: P
             done = running.wait(timeout=60)
         assert done.code == 0, done.explain()
         assert "entsoe run: stopped" in done.stderr
+        # Stopped cleanly: nothing left in flight, no round left running.
+        database = app.env["ENTSOE_DATABASE_URL"]
+        assert query(
+            database, "SELECT count(*) FROM backfill_chunks WHERE status = 'in_flight'"
+        ) == [(0,)]
+        assert query(database, "SELECT count(*) FROM schedule_rounds WHERE state = 'running'") == [
+            (0,)
+        ]
+        rounds = query(database, "SELECT dataset, count(*) FROM schedule_rounds GROUP BY dataset")
+        assert {dataset for dataset, _ in rounds} == set(DATASETS)
 
         jobs = app("jobs", "--json").json()
         assert {job["kind"] for job in jobs} == {"gap_fill"}
-        assert all(job["status"] == "completed" for job in jobs)
+        # A job still running when it stopped stays in progress, its chunks handed back.
+        assert {job["status"] for job in jobs} <= {"completed", "in_progress"}
         assert {d for job in jobs for d in job["datasets"]} == set(DATASETS)
         requests = sum(job["requests"] for job in jobs)
-        assert requests == api.stats()["total_requests"]
+        assert requests <= api.stats()["total_requests"]
         counted = samples(final, "entsoe_requests_total")
         assert sum(counted.values()) <= requests
         assert set(counted) <= {
@@ -119,3 +131,82 @@ def test_run_keeps_a_scope_fresh_as_new_days_are_published(cli: Cli, tmp_path: P
             assert line["area"] == "10YNL----------L"
         assert DEFAULT_TOKEN not in done.stderr
         assert DEFAULT_TOKEN not in final
+
+
+def test_run_and_serve_refuse_to_keep_nothing_fresh(cli: Cli) -> None:
+    app = cli.with_env(ENTSOE_API_TOKEN="t", ENTSOE_AREAS=None, ENTSOE_DATASETS=None)
+    for args in (("run",), ("serve", "--port", "0")):
+        result = app.with_env(ENTSOE_SERVE_SCHEDULER="true")(*args, timeout=60)
+        assert result.code == 2, result.explain()
+        assert "nothing to keep fresh: set ENTSOE_AREAS and ENTSOE_DATASETS" in result.stderr
+
+
+def test_a_bad_schedule_is_refused_by_name(cli: Cli) -> None:
+    result = cli.with_env(
+        ENTSOE_API_TOKEN="t",
+        ENTSOE_AREAS="NL",
+        ENTSOE_DATASETS="day_ahead_prices",
+        ENTSOE_SCHEDULES="day_ahead_prices=every noon",
+    )("run", timeout=60)
+    assert result.code == 2, result.explain()
+    assert "ENTSOE_SCHEDULES: day_ahead_prices: 'every noon' is not a cron expression" in (
+        result.stderr
+    )
+
+
+@pytest.mark.postgres
+def test_two_runs_on_one_postgresql_run_each_round_once(
+    cli: Cli, tmp_path: Path, postgres_url: str
+) -> None:
+    published = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
+    with running_emulator(tmp_path, "--now", f"{published:%Y-%m-%dT%H:%M}", seed=4) as api:
+        app = cli.with_env(
+            **api.env(),
+            ENTSOE_DATABASE_URL=postgres_url,
+            ENTSOE_AREAS="NL",
+            ENTSOE_DATASETS="day_ahead_prices",
+            ENTSOE_HISTORY_YEARS="1",
+            ENTSOE_SCHEDULES=f"day_ahead_prices={EVERY_TWO_SECONDS}",
+            ENTSOE_SCHEDULE_JITTER_SECONDS="0",
+            ENTSOE_LOG_FORMAT="json",
+        )
+        runs = [app.start("-v", "run", name=f"run-{i}") for i in range(2)]
+        try:
+            wait_for(
+                "ten rounds",
+                lambda: (
+                    n
+                    if (n := query(postgres_url, "SELECT count(*) FROM schedule_rounds")[0][0])
+                    >= 10
+                    else None
+                ),
+                timeout=120,
+            )
+        finally:
+            for running in runs:
+                running.popen.send_signal(signal.SIGTERM)
+            stopped = [running.wait(timeout=60) for running in runs]
+    for done in stopped:
+        assert done.code == 0, done.explain()
+
+    # Per round: started, less handed back when stopped mid-round, is once for each round
+    # recorded, whichever of the two ran it.
+    runs_of: Counter[str] = Counter()
+    for done in stopped:
+        for line in done.stderr.splitlines():
+            if line.startswith("{"):
+                record = json.loads(line)
+                due = (
+                    record["message"].split(" ")[2]
+                    if record["logger"].endswith("scheduler")
+                    else ""
+                )
+                if record.get("outcome") == "started":
+                    runs_of[due] += 1
+                elif record.get("outcome") == "handed_back":
+                    runs_of[due] -= 1
+    rows = query(postgres_url, "SELECT due_at, state FROM schedule_rounds")
+    assert len(rows) >= 10 - len(stopped)  # each may have handed one back
+    assert {state for _, state in rows} == {"done"}
+    recorded = {f"{due.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" for due, _ in rows}
+    assert {due: n for due, n in runs_of.items() if n} == dict.fromkeys(recorded, 1)

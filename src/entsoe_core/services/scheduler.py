@@ -187,6 +187,12 @@ class Scheduler:
         except asyncio.CancelledError:
             # Stopped before the round ended: it is handed back, to run again at once.
             await asyncio.shield(self._store.release(scheduled, self.owner))
+            log.info(
+                "round %s %s handed back",
+                scheduled.dataset,
+                f"{scheduled.due_at:%Y-%m-%dT%H:%M:%SZ}",
+                extra={"dataset": scheduled.dataset, "outcome": "handed_back"},
+            )
             raise
         except Exception as error:
             # A round that fails is recorded and the schedule goes on: the next round tries

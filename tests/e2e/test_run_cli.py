@@ -54,7 +54,7 @@ def test_run_keeps_a_scope_fresh_as_new_days_are_published(cli: Cli, tmp_path: P
             port = wait_for(
                 "the metrics port",
                 lambda: (
-                    (m := re.search(r"metrics on http://127.0.0.1:(\d+)", running.stderr))
+                    (m := re.search(r"metrics on http://127.0.0.1:(\d+)/metrics", running.stderr))
                     and int(m.group(1))
                 ),
             )
@@ -210,3 +210,45 @@ def test_two_runs_on_one_postgresql_run_each_round_once(
     assert {state for _, state in rows} == {"done"}
     recorded = {f"{due.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" for due, _ in rows}
     assert {due: n for due, n in runs_of.items() if n} == dict.fromkeys(recorded, 1)
+
+
+def test_a_worker_serves_its_metrics(cli: Cli, tmp_path: Path) -> None:
+    with running_emulator(tmp_path, "--now", "2026-03-01T00:00", seed=2) as api:
+        app = cli.with_env(**api.env())
+        app(
+            "backfill",
+            "--no-run",
+            "--area",
+            "NL",
+            "--dataset",
+            "actual_total_load",
+            "--start",
+            "2026-01-01",
+            "--end",
+            "2026-03-01",
+        ).ok()
+        running = app.start("worker", "--follow", "--metrics-port", "0", name="worker")
+        try:
+            port = wait_for(
+                "the metrics port",
+                lambda: (
+                    (m := re.search(r"metrics on http://127.0.0.1:(\d+)/metrics", running.stderr))
+                    and int(m.group(1))
+                ),
+            )
+
+            def two_chunks() -> str | None:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+                done = samples(text, "entsoe_chunk_duration_seconds_count")
+                return text if sum(done.values()) >= 2 else None
+
+            text = wait_for("two chunks done", two_chunks, timeout=120)
+            stats = api.stats()
+        finally:
+            running.popen.send_signal(signal.SIGTERM)
+            running.wait(timeout=60)
+    assert samples(text, "entsoe_requests_total") == {
+        '{dataset="actual_total_load",outcome="ok"}': float(stats["total_requests"])
+    }
+    assert samples(text, "entsoe_jobs")['{state="completed"}'] == 1.0
+    assert DEFAULT_TOKEN not in text

@@ -12,6 +12,7 @@ from adapters.cron import CronsimNextDue
 from adapters.fakes import FakeClock
 from adapters.memory.schedule import MemoryScheduleStore
 from entsoe_core.datasets import DATASETS
+from entsoe_core.errors import TransientStorageError
 from entsoe_core.scheduling import (
     AFTER_DAY_AHEAD,
     DAILY,
@@ -218,3 +219,28 @@ async def test_overdue_names_the_dataset_furthest_behind() -> None:
     await late.tick()
     assert await late.overdue() == []
     assert await late.behind() is None
+
+
+async def test_a_lost_database_pauses_the_schedule_and_loses_no_round() -> None:
+    clock = FakeClock(DAY + timedelta(hours=13))
+    store = MemoryScheduleStore()
+    lost = {"claims": 2}
+
+    class Flaky(MemoryScheduleStore):
+        async def claim(
+            self, scheduled: ScheduledRound, owner: str, now: datetime, lease: timedelta
+        ) -> bool:
+            if lost["claims"]:
+                lost["claims"] -= 1
+                raise TransientStorageError("connection lost (scripted)")
+            return await store.claim(scheduled, owner, now, lease)
+
+    runner = Recorder(clock)
+    await Scheduler(Flaky(), clock, CronsimNextDue(), SCHEDULES[:1], runner).run(
+        until=DAY + timedelta(hours=14)
+    )
+
+    assert [s for s, _ in runner.ran] == [
+        ScheduledRound("day_ahead_prices", DAY + timedelta(hours=12, minutes=20))
+    ]
+    assert clock.slept[:2] == [30.0, 30.0]

@@ -16,8 +16,10 @@ import attrs
 import punq
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.cron import CronsimNextDue
 from adapters.entsoe_http import EntsoeHttpSource
 from adapters.entsoe_xml import read_saved
+from adapters.observability import LogObserver, PrometheusObserver
 from adapters.sqlalchemy import (
     SchemaGate,
     SqlRateLimiter,
@@ -26,9 +28,11 @@ from adapters.sqlalchemy import (
     create_engine,
 )
 from adapters.sqlalchemy.engine import check_database_url
+from adapters.sqlalchemy.schedule import SqlScheduleStore
 from adapters.system import SystemClock
 from entrypoints.settings import Settings, load_settings
 from entsoe_core.errors import ConfigurationError
+from entsoe_core.observer import ObserverGroup
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import (
     ClockPort,
@@ -37,13 +41,16 @@ from entsoe_core.ports import (
     SourceAnswer,
     SourceBreakerPort,
 )
+from entsoe_core.scheduling import schedules_for
 from entsoe_core.services.backfill import BackfillService
 from entsoe_core.services.datasets import DatasetReports
+from entsoe_core.services.freshness import FreshnessReports
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.importing import ImportService
 from entsoe_core.services.quality import QualityService
 from entsoe_core.services.reads import ReadService
 from entsoe_core.services.reports import JobReports
+from entsoe_core.services.scheduler import GapFillRounds, Scheduler
 
 __all__ = ["Application", "application"]
 
@@ -65,6 +72,7 @@ class Application:
     settings: Settings
     clock: ClockPort
     uow: SqlUnitOfWorkFactory
+    limiter: SqlRateLimiter
     backfill: BackfillService
     reports: JobReports
     gap_fill: GapFillService
@@ -72,6 +80,9 @@ class Application:
     imports: ImportService
     quality: QualityService
     datasets: DatasetReports
+    metrics: PrometheusObserver
+    freshness: FreshnessReports
+    scheduler: Scheduler
 
 
 SourceFactory = Callable[[RateLimiterPort], MarketDataSourcePort]
@@ -94,6 +105,7 @@ def build_container(
         engine, clock, tuning.rate_limit_per_minute, tuning.rate_limit_burst, gate=gate
     )
     container.register(RateLimiterPort, instance=limiter)
+    container.register(SqlRateLimiter, instance=limiter)
     # One circuit breaker over the source for every process on this database, likewise.
     container.register(
         SourceBreakerPort, instance=SqlSourceBreaker(engine, clock, tuning.breaker, gate=gate)
@@ -102,6 +114,9 @@ def build_container(
         MarketDataSourcePort,
         instance=source(limiter) if source is not None else SourceNotConfigured(),
     )
+    # One registry per application: two applications in one process keep their metrics apart.
+    metrics = PrometheusObserver()
+    container.register(PrometheusObserver, instance=metrics)
     container.register(
         BackfillService,
         factory=lambda: BackfillService(
@@ -114,6 +129,7 @@ def build_container(
             recheck=tuning.recheck,
             max_years=tuning.history_years,
             breaker=container.resolve(SourceBreakerPort),
+            observer=ObserverGroup(metrics, LogObserver()),
         ),
         scope=punq.Scope.singleton,
     )
@@ -146,6 +162,26 @@ def build_container(
             datasets=tuning.datasets,
             history_years=tuning.history_years,
             span=tuning.chunk_span,
+        ),
+        scope=punq.Scope.singleton,
+    )
+    container.register(
+        FreshnessReports,
+        factory=lambda: FreshnessReports(uow, clock, container.resolve(GapFillService)),
+        scope=punq.Scope.singleton,
+    )
+    container.register(
+        Scheduler,
+        factory=lambda: Scheduler(
+            SqlScheduleStore(engine, gate=gate),
+            clock,
+            CronsimNextDue(),
+            schedules_for(tuning.datasets, settings.schedule_overrides),
+            GapFillRounds(
+                container.resolve(GapFillService), container.resolve(BackfillService), uow
+            ),
+            policy=settings.scheduler,
+            owner=container.resolve(BackfillService).owner,
         ),
         scope=punq.Scope.singleton,
     )
@@ -189,6 +225,7 @@ async def application(
             settings=settings,
             clock=clock,
             uow=container.resolve(SqlUnitOfWorkFactory),
+            limiter=container.resolve(SqlRateLimiter),
             backfill=container.resolve(BackfillService),
             reports=container.resolve(BackfillService).reports,
             gap_fill=container.resolve(GapFillService),
@@ -196,4 +233,7 @@ async def application(
             imports=container.resolve(ImportService),
             quality=container.resolve(QualityService),
             datasets=container.resolve(DatasetReports),
+            metrics=container.resolve(PrometheusObserver),
+            freshness=container.resolve(FreshnessReports),
+            scheduler=container.resolve(Scheduler),
         )

@@ -6,7 +6,7 @@ line on stderr and exit code 2; a job that ends failed is exit code 1.
 
 from __future__ import annotations
 
-import logging
+import os
 
 import click
 
@@ -19,19 +19,27 @@ from entrypoints.cli_jobs import backfill, cancel, coverage, fill_gaps, jobs, re
 from entrypoints.cli_parse import parse
 from entrypoints.cli_plan import plan
 from entrypoints.cli_quality import quality
+from entrypoints.cli_run import run_command
 from entrypoints.cli_serve import serve
+from entrypoints.logs import LOG_FORMATS, configure_logging
 from entsoe_core import __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="entsoe")
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens (requests, retries).")
-def main(verbose: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    envvar="ENTSOE_LOG_FORMAT",
+    show_default=True,
+    help="json: one JSON object a line, with job, chunk, dataset, area and outcome.",
+)
+def main(verbose: bool, log_format: str) -> None:
     """Keep a database full of ENTSO-E Transparency Platform data."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="entsoe: %(levelname)s %(name)s: %(message)s",
-    )
+    secrets = (os.environ.get(name, "") for name in ("ENTSOE_API_TOKEN", "ENTSOE_HTTP_TOKEN"))
+    configure_logging(verbose=verbose, log_format=log_format, secrets=secrets)
 
 
 for command in (plan, backfill, resume, cancel, status, jobs, coverage, fill_gaps, worker):
@@ -45,6 +53,7 @@ main.add_command(parse)
 main.add_command(serve)
 main.add_command(db)
 main.add_command(datasets)
+main.add_command(run_command)
 
 
 def run() -> None:

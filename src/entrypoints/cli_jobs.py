@@ -11,6 +11,7 @@ import click
 
 from entrypoints.bootstrap import Application, application
 from entrypoints.cli_plan import backfill_request, describe_plan, request_options
+from entrypoints.cli_run import metrics_options, serve_metrics
 from entrypoints.cli_support import (
     INSTANT,
     ChunkProgressView,
@@ -235,7 +236,10 @@ def fill_gaps() -> None:
     help="Requests in flight (default: ENTSOE_MAX_REQUESTS_IN_FLIGHT).",
 )
 @click.option("--follow", is_flag=True, help="Keep waiting for new work instead of exiting.")
-def worker(concurrency: int | None, follow: bool) -> None:
+@metrics_options
+def worker(
+    concurrency: int | None, follow: bool, metrics_host: str, metrics_port: int | None
+) -> None:
     """Claim and run chunks of every active job in the shared database.
 
     Start as many as you like against one PostgreSQL: each chunk is committed once, a killed
@@ -251,7 +255,8 @@ def worker(concurrency: int | None, follow: bool) -> None:
         async with application(fetching=True, settings=settings) as app:
             view = ChunkProgressView(0, 0, "worker")
             click.echo(f"worker {app.backfill.owner} started", err=True)
-            await app.backfill.work(follow=follow, on_chunk=view.update)
+            async with serve_metrics(app, "worker", metrics_host, metrics_port):
+                await app.backfill.work(follow=follow, on_chunk=view.update)
             return view.finished
 
     count = run(main())

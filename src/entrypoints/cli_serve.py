@@ -8,8 +8,8 @@ import click
 
 from adapters.sqlalchemy.engine import check_database_url
 from entrypoints.cli_support import fail
-from entrypoints.settings import load_settings
-from entsoe_core.errors import ConfigurationError
+from entrypoints.settings import check_scope, load_settings
+from entsoe_core.errors import ConfigurationError, InvalidRequest
 
 
 @click.command()
@@ -45,7 +45,9 @@ def serve(host: str, port: int, log_level: str) -> None:
     try:
         settings = load_settings(os.environ)
         check_database_url(settings.database_url)
-    except ConfigurationError as error:
+        if settings.serve_scheduler:
+            check_scope(settings)
+    except (ConfigurationError, InvalidRequest) as error:
         fail(str(error))
     try:
         sock = listen(host, port)

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 import cattrs
 
+from adapters.cron import check_expression
 from entsoe_core.breaker import BreakerPolicy
 from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.datasets import DATASETS
@@ -24,8 +25,16 @@ from entsoe_core.plan import ChunkSpan
 from entsoe_core.scopes import AreaScope
 from entsoe_core.services.backfill import RunLimits
 from entsoe_core.services.retry import RetryPolicy
+from entsoe_core.services.scheduler import SchedulerPolicy
 
-__all__ = ["BackfillSettings", "Secret", "Settings", "load_settings"]
+__all__ = [
+    "BackfillSettings",
+    "Secret",
+    "Settings",
+    "check_scope",
+    "load_settings",
+    "parse_schedules",
+]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///entsoe.sqlite3"
 DEFAULT_API_URL = "https://web-api.tp.entsoe.eu/api"
@@ -143,6 +152,36 @@ class BackfillSettings:
         )
 
 
+def _log_format(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if value not in ("text", "json"):
+        raise ValueError(f"ENTSOE_LOG_FORMAT must be text or json, got {value!r}")
+
+
+def _schedules(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    parse_schedules(value)
+
+
+def parse_schedules(text: str) -> dict[str, str]:
+    """``ENTSOE_SCHEDULES``: ``DATASET=CRON`` pairs separated by ``;`` (cron expressions hold
+    spaces and commas), each dataset known and each expression one cron reads."""
+    found: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        dataset, sep, expression = (x.strip() for x in part.partition("="))
+        if not sep or not expression:
+            raise ValueError(
+                f"ENTSOE_SCHEDULES: {part!r} is not DATASET=CRON; give for example "
+                "day_ahead_prices=20 12,16 * * *;actual_total_load=7 * * * *"
+            )
+        DATASETS.get(dataset)
+        try:
+            found[dataset] = check_expression(expression)
+        except ValueError as error:
+            raise ValueError(f"ENTSOE_SCHEDULES: {dataset}: {error}") from None
+    return found
+
+
 @attrs.frozen
 class Settings:
     """Everything the application is configured with."""
@@ -153,6 +192,27 @@ class Settings:
     http_token: Secret | None = None
     http_allow_unauthenticated: bool = False
     backfill: BackfillSettings = attrs.field(factory=BackfillSettings)
+    log_format: str = attrs.field(default="text", validator=_log_format)
+    """Read by the command line's ``--log-format`` (the same variable); known here so that the
+    variable is not refused as unknown."""
+    schedules: str = attrs.field(default="", validator=_schedules)
+    """Cron expressions (UTC) per dataset for ``entsoe run``; the others follow their
+    publication."""
+    schedule_jitter_seconds: float = attrs.field(default=120.0, validator=_in_range(0, 3600))
+    schedule_margin_seconds: float = attrs.field(default=3600.0, validator=_in_range(1, 604800))
+    serve_scheduler: bool = False
+    """Whether ``entsoe serve`` runs the scheduler (and a worker) too."""
+
+    @property
+    def scheduler(self) -> SchedulerPolicy:
+        return SchedulerPolicy(
+            jitter=timedelta(seconds=self.schedule_jitter_seconds),
+            margin=timedelta(seconds=self.schedule_margin_seconds),
+        )
+
+    @property
+    def schedule_overrides(self) -> dict[str, str]:
+        return parse_schedules(self.schedules)
 
 
 _BACKFILL_FIELDS = {f.name for f in attrs.fields(BackfillSettings)}
@@ -264,3 +324,12 @@ def _variable_names(detail: str) -> str:
         return message
     name = path.removeprefix("$.").removeprefix("backfill.")
     return f"ENTSOE_{name.upper()}: {message}"
+
+
+def check_scope(settings: Settings) -> None:
+    """Refuse to keep nothing fresh: the scheduler needs areas and datasets."""
+    if not settings.backfill.areas or not settings.backfill.datasets:
+        raise InvalidRequest(
+            "nothing to keep fresh: set ENTSOE_AREAS and ENTSOE_DATASETS "
+            "(comma-separated, for example ENTSOE_AREAS=NL,DE_LU, or ENTSOE_AREAS=all)"
+        )

@@ -295,3 +295,38 @@ async def test_the_emulator_command_refuses_bad_switches_by_name(
     assert process.returncode == 2
     assert out == b""
     assert said in errors.decode()
+
+
+# -- the emulator's "now" moved ---------------------------------------------------------------
+
+
+async def test_moving_now_publishes_the_new_day_and_moving_back_hides_it(
+    client: httpx.AsyncClient,
+) -> None:
+    day = (NOW - timedelta(hours=12), NOW + timedelta(days=1, hours=12))
+    query = params(LOAD, AreaKey(NL), *day)
+    async with EmulatorServer(config(), clock=FakeClock()) as server:
+        before = parsed((await client.get(server.base_url, params=query)).content)
+        moved = await client.post(control_url(server, "now"), params={"at": "2026-01-16T06:00"})
+        later = parsed((await client.get(server.base_url, params=query)).content)
+        stats = (await client.get(server.stats_url)).json()
+        reset = await client.delete(control_url(server, "now"))
+        again = parsed((await client.get(server.base_url, params=query)).content)
+
+    assert moved.status_code == 204
+    assert reset.status_code == 204
+    assert max(ts for _, ts in before) < NOW
+    assert max(ts for _, ts in later) == utc(2026, 1, 16, 5, 45)
+    assert set(before.items()) < set(later.items())
+    assert again == before
+    assert stats["now"] == "2026-01-16T06:00:00+00:00"
+
+
+@pytest.mark.parametrize("at", ["", "tomorrow", "2026-13-01T00:00"])
+async def test_a_bad_now_is_refused_by_name(client: httpx.AsyncClient, at: str) -> None:
+    async with EmulatorServer(config(), clock=FakeClock()) as server:
+        answer = await client.post(control_url(server, "now"), params={"at": at})
+        stats = (await client.get(server.stats_url)).json()
+    assert answer.status_code == 400
+    assert f"at {at!r} is not an ISO 8601 instant" in answer.text
+    assert stats["now"] is None

@@ -118,3 +118,42 @@ def test_the_bound_on_fetching_holes_again() -> None:
     assert settings.backfill.recheck.max_hole_fetches == 5
     with pytest.raises(ConfigurationError, match="ENTSOE_MAX_HOLE_FETCHES must be between 1"):
         load_settings({"ENTSOE_MAX_HOLE_FETCHES": "0"})
+
+
+def test_the_scheduler_settings() -> None:
+    settings = load_settings(
+        {
+            "ENTSOE_SCHEDULES": " day_ahead_prices=0 13 * * * ; actual_total_load=*/5 * * * * *;",
+            "ENTSOE_SCHEDULE_JITTER_SECONDS": "30",
+            "ENTSOE_SCHEDULE_MARGIN_SECONDS": "7200",
+            "ENTSOE_SERVE_SCHEDULER": "true",
+            "ENTSOE_LOG_FORMAT": "json",
+        }
+    )
+    assert settings.schedule_overrides == {
+        "day_ahead_prices": "0 13 * * *",
+        "actual_total_load": "*/5 * * * * *",
+    }
+    assert settings.scheduler.jitter.total_seconds() == 30
+    assert settings.scheduler.margin.total_seconds() == 7200
+    assert settings.serve_scheduler
+    assert settings.log_format == "json"
+    assert load_settings({}).schedule_overrides == {}
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"ENTSOE_SCHEDULES": "day_ahead_prices=0 13 *"}, "'0 13 \\*' is not a cron expression"),
+        ({"ENTSOE_SCHEDULES": "day_ahead_prices=61 * * * *"}, "'61 \\* \\* \\* \\*' is not a cron"),
+        ({"ENTSOE_SCHEDULES": "prices=0 13 * * *"}, "unknown dataset 'prices'"),
+        ({"ENTSOE_SCHEDULES": "day_ahead_prices"}, "'day_ahead_prices' is not DATASET=CRON"),
+        ({"ENTSOE_LOG_FORMAT": "xml"}, "ENTSOE_LOG_FORMAT must be text or json, got 'xml'"),
+        ({"ENTSOE_SCHEDULE_JITTER_SECONDS": "-1"}, "ENTSOE_SCHEDULE_JITTER_SECONDS must be"),
+    ],
+)
+def test_bad_scheduler_settings_name_the_variable_and_value(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        load_settings(environ)

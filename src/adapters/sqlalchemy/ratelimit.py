@@ -76,6 +76,15 @@ class SqlRateLimiter:
                 bucket = await self._lock(conn)
                 await self._store(conn, bucket.banned(self._budget, self._clock.now(), until))
 
+    async def ban_in_force(self) -> datetime | None:
+        """Until when the source bans requests, while a ban is in force; reads only."""
+        await self._gate()
+        query = sa.select(rate_limits.c.banned_until).where(rate_limits.c.name == self._name)
+        with storage_errors("read the ban of the shared request budget"):
+            async with self._engine.connect() as conn:
+                until = (await conn.execute(query)).scalar_one_or_none()
+        return until if until is not None and until > self._clock.now() else None
+
     async def _take(self) -> tuple[datetime, float | None]:
         """Take a token if one is there; otherwise say how long to wait before trying again."""
         self.polls += 1

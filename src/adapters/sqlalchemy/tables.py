@@ -27,6 +27,7 @@ __all__ = [
     "metadata",
     "observations",
     "rate_limits",
+    "schedule_rounds",
     "series",
     "source_state",
     "to_micros",
@@ -239,4 +240,19 @@ source_state = sa.Table(
     sa.Column("last_failure", sa.Text()),
     sa.Column("last_failure_at", UtcDateTime()),
     sa.Column("last_success_at", UtcDateTime()),
+)
+
+schedule_rounds = sa.Table(
+    "schedule_rounds",
+    metadata,
+    sa.Column("dataset", sa.Text(), nullable=False),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("state", sa.Text(), nullable=False),
+    sa.Column("owner", sa.Text(), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("lease_expires_at", UtcDateTime(), nullable=False),
+    sa.Column("finished_at", UtcDateTime()),
+    sa.Column("job_id", sa.Text()),
+    sa.Column("note", sa.Text(), nullable=False, server_default=""),
+    sa.PrimaryKeyConstraint("dataset", "due_at", name="pk_schedule_rounds"),
 )

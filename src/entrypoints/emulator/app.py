@@ -249,7 +249,7 @@ class EmulatorApp:
             dataset,
             area,
             requested,
-            now=self.config.now or now,
+            now=self.switches.now or self.config.now or now,
             data_start=self.config.data_start,
         )
         psr_type = query.get("psrtype")

@@ -13,6 +13,9 @@
 ``/_emulator/outage``
     ``POST ?kind=maintenance|not-found[&seconds=S]``: every API request is answered 503 with a
     maintenance page, or 404 "404 page not found", for S seconds or until ``DELETE``.
+``/_emulator/now``
+    ``POST ?at=INSTANT`` (ISO 8601, UTC: ``2026-03-10T12:00``): publish as if it were that
+    instant from now on, as the API does when new days come out. ``DELETE``: as started.
 
 A bad value is answered 400 with a page that names it and what is accepted; nothing changes.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 from entrypoints.emulator.documents import html_page
@@ -31,7 +35,13 @@ from entsoe_core.limits import RequestSpan
 
 __all__ = ["ROUTES", "control"]
 
-ROUTES = ("/_emulator/limits", "/_emulator/instances", "/_emulator/cut", "/_emulator/outage")
+ROUTES = (
+    "/_emulator/limits",
+    "/_emulator/instances",
+    "/_emulator/cut",
+    "/_emulator/outage",
+    "/_emulator/now",
+)
 
 _DONE = Reply(204, b"", "text/plain")
 
@@ -48,6 +58,7 @@ def control(switches: Switches, method: str, path: str, query: str, now: float) 
         "/_emulator/instances": _instances,
         "/_emulator/cut": _cut,
         "/_emulator/outage": _outage,
+        "/_emulator/now": _now,
     }
     try:
         return handlers[path](switches, method, params, now)
@@ -132,6 +143,25 @@ def _outage(switches: Switches, method: str, params: dict[str, str], now: float)
             raise _BadValue(f"seconds {seconds!r} must be a positive number of seconds")
         until = now + length
     switches.outage = Outage(kind, until)
+    return _DONE
+
+
+def _now(switches: Switches, method: str, params: dict[str, str], now: float) -> Reply:
+    if method == "DELETE":
+        switches.now = None
+        return _DONE
+    if method != "POST":
+        return _not_allowed()
+    at = params.get("at", "")
+    try:
+        instant = datetime.fromisoformat(at)
+    except ValueError:
+        raise _BadValue(
+            f"at {at!r} is not an ISO 8601 instant; give for example 2026-03-10T12:00 (UTC)"
+        ) from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    switches.now = instant.astimezone(UTC)
     return _DONE
 
 

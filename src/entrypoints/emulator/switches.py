@@ -71,6 +71,9 @@ class Switches:
         self.limits = limits
         self.cut_points = cut_points
         self.outage = outage
+        self.now: datetime | None = None
+        """The instant the emulator publishes as of, when moved (``/_emulator/now``); None:
+        as started (``--now``, or the clock)."""
 
     def outage_at(self, now: float) -> Outage | None:
         """The outage in force at ``now`` (epoch seconds), if any."""
@@ -81,6 +84,7 @@ class Switches:
         """The switches as JSON-ready data."""
         outage = self.outage_at(now)
         return {
+            "now": None if self.now is None else self.now.isoformat(),
             "cut_series_at": self.cut_points,
             "outage": None
             if outage is None

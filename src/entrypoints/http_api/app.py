@@ -9,6 +9,7 @@ flight back, before the database engine goes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -28,12 +29,13 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.enums import OpenAPIType
 
 from entrypoints.bootstrap import application
-from entrypoints.http_api import backfills, data, datasets, health, quality
+from entrypoints.http_api import backfills, data, datasets, health, metrics, quality
 from entrypoints.http_api.auth import SECURITY_SCHEME, BearerAuth
 from entrypoints.http_api.json_body import MAX_BODY_BYTES
 from entrypoints.http_api.problems import handle
 from entrypoints.http_api.runs import BackgroundRuns
 from entrypoints.http_api.runtime import Runtime, runtime
+from entrypoints.operations import keep_fresh
 from entrypoints.settings import Settings
 from entsoe_core import __version__
 from entsoe_core.errors import ConfigurationError
@@ -61,9 +63,17 @@ def create_app(settings: Settings) -> Litestar:
                 opened = await stack.enter_async_context(application(settings=settings))
             runs = BackgroundRuns(opened.backfill)
             app.state.runtime = Runtime(opened, runs, problem)
+            fresh = None
+            if settings.serve_scheduler and problem is None:
+                # ENTSOE_SERVE_SCHEDULER: this server keeps the scope fresh too, as `entsoe run`.
+                opened.gap_fill.targets(opened.clock.now())
+                fresh = asyncio.create_task(keep_fresh(opened), name="keep-fresh")
             try:
                 yield
             finally:
+                if fresh is not None:
+                    fresh.cancel()
+                    await asyncio.gather(fresh, return_exceptions=True)
                 await runs.stop()
 
     auth = BearerAuth(
@@ -76,6 +86,7 @@ def create_app(settings: Settings) -> Litestar:
             *datasets.ROUTES,
             *quality.ROUTES,
             *health.ROUTES,
+            *metrics.ROUTES,
         ],
         dependencies={"runtime": Provide(runtime, sync_to_thread=False)},
         exception_handlers={Exception: handle},

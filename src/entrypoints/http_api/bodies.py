@@ -6,13 +6,14 @@ The bodies the CLI shares (jobs, coverage, observation rows) are in :mod:`entryp
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
 
 from entrypoints.wire import SourceOutageBody
 
-__all__ = ["BackfillBody", "HealthBody", "Problem"]
+__all__ = ["BackfillBody", "HealthBody", "OverdueBody", "Problem"]
 
 SpanName = Literal["day", "month", "quarter", "year"]
 Names = Annotated[
@@ -58,7 +59,8 @@ class BackfillBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 class HealthBody(msgspec.Struct, frozen=True):
     """Whether the server can serve: the database answered, and whether it can fetch."""
 
-    status: Literal["ok"]
+    status: Literal["ok", "behind"]
+    """``behind`` (HTTP 503) when a scheduled round is later than ENTSOE_SCHEDULE_MARGIN_SECONDS."""
     version: str
     database: Literal["ok"]
     source: Literal["ready", "not configured", "unavailable"]
@@ -66,6 +68,20 @@ class HealthBody(msgspec.Struct, frozen=True):
     running_jobs: int
     source_outage: SourceOutageBody | None
     """While the source is unavailable (``source`` says so too); null otherwise."""
+    last_fetch: datetime | None = None
+    """When the newest coverage entry of the configured scope was fetched."""
+    banned_until: datetime | None = None
+    """While the source bans requests (HTTP 429): until when."""
+    overdue: OverdueBody | None = None
+    """The configured dataset whose scheduled round is the latest, if any is late."""
+
+
+class OverdueBody(msgspec.Struct, frozen=True):
+    """A dataset whose due round nobody has run yet."""
+
+    dataset: str
+    due_at: datetime
+    late_seconds: float
 
 
 class Problem(msgspec.Struct, frozen=True, omit_defaults=True):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import RecheckPolicy
+from entsoe_core.observer import RunObserverPort
 from entsoe_core.plan import BackfillPlan, ChunkPolicy, ChunkSpan
 from entsoe_core.ports import (
     ClockPort,
@@ -53,6 +54,7 @@ class BackfillService:
         rng: random.Random | None = None,
         owner: str | None = None,
         breaker: SourceBreakerPort | None = None,
+        observer: RunObserverPort | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -69,6 +71,7 @@ class BackfillService:
             rng=rng,
             owner=owner,
             breaker=breaker,
+            observer=observer,
         )
         self._reads = ReadService(uow, clock, recheck=self.recheck)
         self.reports = JobReports(uow, clock, breaker)

@@ -45,6 +45,7 @@ from entsoe_core.errors import (
     UnstorableData,
 )
 from entsoe_core.holes import answer_entry
+from entsoe_core.observer import NullObserver, RequestOutcome, RunObserverPort
 from entsoe_core.plan import ChunkPolicy
 from entsoe_core.ports import (
     AbstractUnitOfWork,
@@ -109,8 +110,10 @@ class ChunkRunner:
         rng: random.Random | None = None,
         owner: str | None = None,
         breaker: SourceBreakerPort | None = None,
+        observer: RunObserverPort | None = None,
     ) -> None:
         self._uow = uow
+        self._observer = observer or NullObserver()
         self._recheck = recheck or RecheckPolicy()
         self._source = source
         self._outage = OutageGuard(breaker, clock)
@@ -210,10 +213,14 @@ class ChunkRunner:
                     await self._clock.sleep(self._limits.idle_poll_seconds)
                     continue
                 touched.add(claimed.job_id)
+                claimed_at = self._clock.now()
                 try:
                     finished = await self._execute(claimed, probe=turn is Turn.PROBE)
                 finally:
                     self._release_area(claimed.chunk.area)
+                if finished is not None:
+                    seconds = (self._clock.now() - claimed_at).total_seconds()
+                    self._observer.finished(finished, seconds)
                 if finished is not None and on_chunk is not None:
                     on_chunk(finished)
 
@@ -349,6 +356,8 @@ class ChunkRunner:
                     tally.chunk.chunk, await self._source.fetch(tally.chunk.chunk)
                 )
             except RateLimited as error:
+                self._observed(tally, RequestOutcome.RATE_LIMITED)
+                self._observer.banned(self._clock.now(), error.until)
                 tally.attempts -= 1
                 tally.rate_waits += 1
                 await self.persist(self._limiter.ban_until, error.until)
@@ -356,6 +365,7 @@ class ChunkRunner:
                     return await self.persist(self._fail_tally, tally, f"still {error}")
                 continue
             except TransientSourceError as error:
+                self._observed(tally, RequestOutcome.TRANSIENT)
                 if isinstance(error, SourceUnavailable) and await self.persist(
                     self._outage.failed, error
                 ):
@@ -363,13 +373,16 @@ class ChunkRunner:
                 if tally.attempts >= self._retry.attempts:
                     reason = f"gave up after {tally.attempts} attempts: {error}"
                     return await self.persist(self._fail_tally, tally, reason)
+                self._observer.retrying(tally.chunk.job_id, tally.chunk.chunk, str(error))
                 await self._clock.sleep(self._retry.delay(tally.attempts, self._rng))
                 continue
             except (RequestTooLong, TooManyInstances) as error:
+                self._observed(tally, RequestOutcome.REFUSED)
                 return await self.persist(
                     self._splitter.refused, tally.chunk, error, tally.requests, tally.attempts
                 )
             except PermanentSourceError as error:
+                self._observed(tally, RequestOutcome.REFUSED)
                 return await self.persist(self._fail_tally, tally, str(error))
             except TransientStorageError as error:
                 # The source lost the database while taking a token for a re-send. Not the
@@ -379,6 +392,10 @@ class ChunkRunner:
                 log.warning("chunk %s: %s", tally.chunk.chunk, error)
                 await self._clock.sleep(self._retry.delay(1, self._rng))
                 continue
+            self._observed(
+                tally,
+                RequestOutcome.OK if isinstance(answer, ChunkData) else RequestOutcome.NO_DATA,
+            )
             await self.persist(self._outage.succeeded)
             try:
                 return await self.persist(
@@ -386,6 +403,9 @@ class ChunkRunner:
                 )
             except UnstorableData as error:
                 return await self.persist(self._fail_tally, tally, f"cannot store: {error}")
+
+    def _observed(self, tally: _Tally, outcome: RequestOutcome) -> None:
+        self._observer.requested(tally.chunk.job_id, tally.chunk.chunk, outcome)
 
     def _lease_aging(self, chunk: ChunkProgress) -> bool:
         expires = chunk.lease_expires_at

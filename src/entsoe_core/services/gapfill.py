@@ -48,6 +48,11 @@ class GapFillService:
         self._history_years = history_years
         self._span = span
 
+    @property
+    def configured(self) -> bool:
+        """Whether areas and datasets are configured to keep fresh."""
+        return not self._scope.empty and bool(self._datasets)
+
     def span(self, dataset: Dataset, now: datetime) -> Interval:
         """From the history start to the dataset's publication horizon."""
         start = max(
@@ -59,25 +64,31 @@ class GapFillService:
         """From the history start to the publication horizon, within the area's lifetime."""
         return AREAS.lifetime(area, self.span(dataset, now))
 
-    def targets(self, now: datetime) -> list[tuple[Dataset, AreaKey]]:
-        """Each dataset with the configured areas of the kind it takes (``all`` and
-        ``all-borders`` expanded to those that existed since the history start)."""
+    def targets(
+        self, now: datetime, datasets: Sequence[str] | None = None
+    ) -> list[tuple[Dataset, AreaKey]]:
+        """Each dataset (of the configured ones, or of ``datasets`` among them) with the
+        configured areas of the kind it takes (``all`` and ``all-borders`` expanded to those that
+        existed since the history start)."""
         if self._scope.empty or not self._datasets:
             raise InvalidRequest(
                 "nothing to keep fresh: set ENTSOE_AREAS and ENTSOE_DATASETS "
                 "(comma-separated, for example ENTSOE_AREAS=NL,DE_LU, or ENTSOE_AREAS=all)"
             )
+        chosen = [d for d in self._datasets if datasets is None or d.key in datasets]
         return [
             (dataset, area)
-            for dataset in self._datasets
+            for dataset in chosen
             for area in self._scope.suiting(dataset, self.span(dataset, now))
         ]
 
-    async def find_gaps(self) -> dict[tuple[str, AreaKey], IntervalSet]:
+    async def find_gaps(
+        self, datasets: Sequence[str] | None = None
+    ) -> dict[tuple[str, AreaKey], IntervalSet]:
         now = self._clock.now()
         found: dict[tuple[str, AreaKey], IntervalSet] = {}
         async with self._uow(reading=True) as uow:
-            for dataset, area in self.targets(now):
+            for dataset, area in self.targets(now, datasets):
                 window = self.window(dataset, area, now)
                 if window is None:
                     continue
@@ -93,9 +104,10 @@ class GapFillService:
             return None
         return await self._backfill.run(job.id, on_chunk)
 
-    async def create_job(self) -> BackfillJob | None:
-        """Persist a gap-fill job for every gap found; ``None`` when nothing is missing."""
-        gaps = await self.find_gaps()
+    async def create_job(self, datasets: Sequence[str] | None = None) -> BackfillJob | None:
+        """Persist a gap-fill job for every gap found (of ``datasets`` only, when given);
+        ``None`` when nothing is missing."""
+        gaps = await self.find_gaps(datasets)
         if not gaps:
             return None
         period = Interval(

@@ -16,7 +16,13 @@ import click
 
 from entrypoints.bootstrap import application
 from entrypoints.cli_support import INSTANT, fail, run
-from entrypoints.wire import ROW_FORMATS, observation_rows, row_format_for, row_writer
+from entrypoints.wire import (
+    EXPORT_FIELDS,
+    ROW_FORMATS,
+    observation_rows,
+    row_format_for,
+    row_writer,
+)
 from entsoe_core.services.importing import ImportReport
 
 PAGE = 50_000
@@ -82,7 +88,8 @@ def export(
     output_format: str | None,
     output: Path | None,
 ) -> None:
-    """Stored observations in [START, END), in the shape of `entsoe parse` output.
+    """Stored observations in [START, END): timestamp, value and unit first, then dataset,
+    area and the series' key fields, each code beside its name (docs/cli.md lists the columns).
 
     With -o, the rows go to a temporary file beside FILE, which replaces FILE only once every
     row is written: a failed export leaves an existing FILE as it was.
@@ -92,7 +99,7 @@ def export(
     async def main(out: TextIO) -> int:
         async with application() as app:
             request = app.reads.request([area], [dataset], start, end)
-            write = row_writer(out, row_format)
+            write = row_writer(out, row_format, EXPORT_FIELDS)
             return await app.reads.export(
                 request, lambda page: write(observation_rows(page)), page_size=PAGE
             )

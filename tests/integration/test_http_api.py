@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import re
 import signal
@@ -28,7 +30,7 @@ from entrypoints.emulator import (
 )
 from entrypoints.http_api import api_in_thread
 from entrypoints.settings import BackfillSettings, Secret, Settings
-from entrypoints.wire import ROW_FIELDS, SPARSE_FIELDS
+from entrypoints.wire import EXPORT_FIELDS, SPARSE_FIELDS
 from entsoe_core.areas import AREAS
 from entsoe_core.datasets import DATASETS
 from entsoe_core.limits import LearnedLimit, RequestSpan
@@ -263,15 +265,20 @@ def test_csv_pages_match_the_json_ones(loaded: httpx.Client, prices_job: dict[st
     rows: list[list[str]] = []
     for page in pages:
         assert page.headers["content-type"].startswith("text/csv")
-        header, *lines = page.text.splitlines()
-        assert tuple(header.split(",")) == ROW_FIELDS
-        rows.extend(line.split(",") for line in lines)
+        header, *lines = csv.reader(io.StringIO(page.text))
+        assert tuple(header) == EXPORT_FIELDS
+        rows.extend(lines)
     assert len(pages) == -(-len(json_items) // 50)
     assert "x-next-cursor" not in pages[-1].headers
     # A price has no price category: its JSON item leaves the field out, its CSV row has it
-    # empty.
-    assert all(set(item) == set(ROW_FIELDS) - SPARSE_FIELDS for item in json_items)
-    assert rows == [[str(item.get(field, "")) for field in ROW_FIELDS] for item in json_items]
+    # empty. Both keep the documented order, timestamp first.
+    assert all(
+        list(item) == [f for f in EXPORT_FIELDS if f not in SPARSE_FIELDS] for item in json_items
+    )
+    assert rows == [[str(item.get(field, "")) for field in EXPORT_FIELDS] for item in json_items]
+    assert {(item["unit"], item["area"], item["area_name"]) for item in json_items} == {
+        ("EUR/MWh", "DE_LU", "DE-LU BZ / MBA")
+    }
 
 
 def test_reading_starts_over_without_a_cursor_and_refuses_a_forged_one(
@@ -665,6 +672,7 @@ def test_datasets_show_the_catalogue_and_what_refusals_taught(
         "effective_limit": "P1M",
         "publication_horizon": "P2D",
         "resolutions": ["PT15M", "PT30M", "PT60M"],
+        "unit": "EUR/MWh",
     }
     assert after["actual_total_load"]["learned_limit"] is None
     assert job["status"] == "completed"

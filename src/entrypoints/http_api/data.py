@@ -15,6 +15,7 @@ from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
 from entrypoints.inputs import parse_instant, split_names
 from entrypoints.wire import (
+    EXPORT_FIELDS,
     CoverageBody,
     ObservationsPage,
     observation_rows,
@@ -69,7 +70,8 @@ async def coverage(
     summary="Read observations",
     description="Stored observations of one dataset and area in [start, end), ordered by "
     "timestamp then series, one page at a time. JSON gives items and next_cursor; CSV gives "
-    "the columns of `entsoe parse` and the next cursor in the X-Next-Cursor header. Pass the "
+    "the same columns (timestamp, value, unit, dataset, area, names and key fields) and "
+    "the next cursor in the X-Next-Cursor header. Pass the "
     "cursor back to get the next page; there is none after the last page.",
     responses=problem_responses(422, 503),
     tags=["data"],
@@ -135,7 +137,7 @@ async def observations(
 
 def _csv(observations: tuple[Observation, ...]) -> str:
     out = io.StringIO()
-    row_writer(out, "csv")(observation_rows(observations))
+    row_writer(out, "csv", EXPORT_FIELDS)(observation_rows(observations))
     return out.getvalue()
 
 

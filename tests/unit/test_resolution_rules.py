@@ -3,7 +3,7 @@ them over several areas."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 import attrs
@@ -40,7 +40,7 @@ def points(resolution: str, steps: list[int], key: SeriesKey = PRICE) -> list[Ob
     ]
 
 
-def covered(observations: list[Observation]) -> list[tuple[object, object]]:
+def covered(observations: list[Observation]) -> list[tuple[datetime, datetime]]:
     return [
         (o.timestamp, o.timestamp + (HOUR if o.key.resolution == "PT60M" else QUARTER))
         for o in observations

@@ -3,8 +3,9 @@ answers of the emulator (over loopback): same index, same columns, same values."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import TypeVar, cast
 
 import httpx
 import pandas as pd
@@ -63,7 +64,15 @@ def entsoe_py_text(emulator: str, dataset: str, area: str) -> str:
     return answer.text
 
 
-def in_period(frame: pd.DataFrame | pd.Series, area: str) -> pd.DataFrame | pd.Series:
+Frame = TypeVar("Frame", pd.DataFrame, "pd.Series[float]")
+
+# entsoe-py's parsers, typed as they behave.
+parse_generation = cast(Callable[[str], pd.DataFrame], parsers.parse_generation)
+parse_prices = cast(Callable[[str], dict[str, "pd.Series[float]"]], parsers.parse_prices)
+parse_loads = cast(Callable[..., pd.DataFrame], parsers.parse_loads)
+
+
+def in_period(frame: Frame, area: str) -> Frame:
     """As entsoe-py's client hands it over: in the area's time zone, cut to [START, END)."""
     local = frame.tz_convert(AREAS.get(area).timezone)
     return local[(local.index >= START) & (local.index < END)]
@@ -74,7 +83,7 @@ def test_generation_per_type_is_the_frame_entsoe_py_parses(
     store: Store, emulator: str, area: str
 ) -> None:
     theirs = in_period(
-        parsers.parse_generation(entsoe_py_text(emulator, "actual_generation_per_type", area)),
+        parse_generation(entsoe_py_text(emulator, "actual_generation_per_type", area)),
         area,
     )
 
@@ -98,7 +107,7 @@ def test_the_consumption_of_pumped_storage_is_a_column_apart(store: Store) -> No
 
 
 def test_day_ahead_prices_are_the_series_entsoe_py_parses(store: Store, emulator: str) -> None:
-    parsed = parsers.parse_prices(entsoe_py_text(emulator, "day_ahead_prices", "NL"))
+    parsed = parse_prices(entsoe_py_text(emulator, "day_ahead_prices", "NL"))
     theirs = in_period(pd.concat([s for s in parsed.values() if len(s)]).sort_index(), "NL")
 
     ours = store.read("day_ahead_prices", "NL", START, END, wide=True)
@@ -109,7 +118,7 @@ def test_day_ahead_prices_are_the_series_entsoe_py_parses(store: Store, emulator
 
 def test_load_is_the_frame_entsoe_py_parses(store: Store, emulator: str) -> None:
     text = entsoe_py_text(emulator, "actual_total_load", "NL")
-    theirs = in_period(parsers.parse_loads(text, process_type="A16"), "NL")
+    theirs = in_period(parse_loads(text, process_type="A16"), "NL")
 
     ours = store.read("actual_total_load", "NL", START, END, wide=True)
 

@@ -43,6 +43,9 @@ _LOAD_RANGE_LABELS: Final = {"A60": "Min Forecasted Load", "A61": "Max Forecaste
 _GENERATED, _CONSUMED = "Actual Aggregated", "Actual Consumption"
 _EXTRA_FIELDS: Final = ("classification_position", "price_category", "flow_direction")
 
+_UNSET: Final = {"price_category": "", "flow_direction": ""}
+"""A frame has a column for the sparse key fields, empty where a series has none."""
+
 Label = tuple[str, ...]
 
 
@@ -55,13 +58,11 @@ def long_frame(observations: Sequence[Observation], *, tz: str, names: bool) -> 
         template = templates.get(identity)
         if template is None:
             template = templates[identity] = export_row(one)
-        records.append({**template, "timestamp": one.timestamp, "value": one.value})
+        records.append({**_UNSET, **template, "timestamp": one.timestamp, "value": one.value})
     columns = [f for f in EXPORT_FIELDS if names or f not in NAME_FIELDS]
     frame = pd.DataFrame.from_records(records, columns=columns)
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).dt.tz_convert(tz)
     frame["value"] = frame["value"].astype("float64")
-    sparse = ["price_category", "flow_direction"]
-    frame[sparse] = frame[sparse].fillna("")
     return frame
 
 
@@ -98,7 +99,7 @@ def wide_frame(
         series[name if len(name) > 1 else name[0]] = pd.Series(values, index=index)
     if not series:
         return pd.DataFrame(index=pd.DatetimeIndex([], tz=tz), dtype="float64")
-    frame = pd.concat(series, axis=1).sort_index()
+    frame = pd.concat(series, axis=1, sort=True)
     frame.index = pd.DatetimeIndex(frame.index).tz_convert(tz)
     return frame
 

@@ -83,7 +83,7 @@ def test_a_time_zone_given_reads_the_dates_and_shows_the_index_in_it(store: Stor
 
 
 def test_a_wide_frame_refuses_to_mix_resolutions_unless_a_rule_is_named(store: Store) -> None:
-    with pytest.raises(InvalidRequest, match="column 'NL' has series at PT15M, PT60M"):
+    with pytest.raises(InvalidRequest, match="column NL has series at PT15M, PT60M: a wide"):
         store.read("day_ahead_prices", "NL", *SWITCH, wide=True)
 
     finest = store.read("day_ahead_prices", "NL", *SWITCH, wide=True, resolution="finest")

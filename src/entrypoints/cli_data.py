@@ -15,7 +15,9 @@ from typing import TextIO
 import click
 
 from entrypoints.bootstrap import application
+from entrypoints.cli_shape import shape_options
 from entrypoints.cli_support import INSTANT, fail, run
+from entrypoints.reshaped import reshaped_read
 from entrypoints.wire import (
     EXPORT_FIELDS,
     ROW_FORMATS,
@@ -23,6 +25,7 @@ from entrypoints.wire import (
     row_format_for,
     row_writer,
 )
+from entsoe_core.resolution_rules import NATIVE, ResolutionRule
 from entsoe_core.services.importing import ImportReport
 
 PAGE = 50_000
@@ -80,6 +83,7 @@ def import_(files: tuple[Path, ...]) -> None:
     default=None,
     help="Write to this file instead of stdout.",
 )
+@shape_options
 def export(
     area: str,
     dataset: str,
@@ -87,6 +91,8 @@ def export(
     end: datetime,
     output_format: str | None,
     output: Path | None,
+    resolution: ResolutionRule,
+    wide: bool,
 ) -> None:
     """Stored observations in [START, END): timestamp, value and unit first, then dataset,
     area and the series' key fields, each code beside its name (docs/cli.md lists the columns).
@@ -99,6 +105,10 @@ def export(
     async def main(out: TextIO) -> int:
         async with application() as app:
             request = app.reads.request([area], [dataset], start, end)
+            if wide or resolution != NATIVE:
+                fields, rows = await reshaped_read(app.reads, request, resolution, wide=wide)
+                row_writer(out, row_format, fields)(rows)
+                return len(rows)
             write = row_writer(out, row_format, EXPORT_FIELDS)
             return await app.reads.export(
                 request, lambda page: write(observation_rows(page)), page_size=PAGE
@@ -109,7 +119,7 @@ def export(
     else:
         with _replaced_on_success(output) as out:
             count = run(main(out))
-    click.echo(f"exported {count} observation(s)", err=True)
+    click.echo(f"exported {count} {'row' if wide else 'observation'}(s)", err=True)
 
 
 @contextlib.contextmanager

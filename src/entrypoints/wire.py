@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final, Literal, TextIO
 
 import msgspec
 
+from entrypoints.wide import WideTable, column_text
 from entsoe_core.areas import AREAS
 from entsoe_core.breaker import SourceState
 from entsoe_core.datasets import DATASETS, Dataset
@@ -55,6 +56,7 @@ __all__ = [
     "QualityBody",
     "Row",
     "SourceOutageBody",
+    "WideRow",
     "area_kind",
     "export_row",
     "iter_rows",
@@ -64,11 +66,13 @@ __all__ = [
     "row",
     "row_format_for",
     "row_writer",
+    "wide_rows",
 ]
 
 # -- rows: entsoe parse, entsoe export, GET /observations ----------------------------------
 
 Row = dict[str, str | float]
+WideRow = dict[str, str | float | None]
 
 ROW_FIELDS: Final = (
     "business_type",
@@ -174,6 +178,22 @@ def observation_rows(observations: Iterable[Observation]) -> Iterator[Row]:
     return (export_row(o) for o in observations)
 
 
+def wide_rows(table: WideTable, unit: str) -> tuple[tuple[str, ...], list[WideRow]]:
+    """A wide table as rows: ``timestamp`` (UTC, ``Z``), ``unit``, then one field per column,
+    its levels joined by `` / `` (``Hydro Pumped Storage / Actual Consumption``), ``None``
+    where a column has no value at that instant; and the fields in their order."""
+    labels = tuple(column_text(label) for label in table.columns)
+    rows: list[WideRow] = [
+        {
+            "timestamp": _instant_text(instant),
+            "unit": unit,
+            **dict(zip(labels, values, strict=True)),
+        }
+        for instant, values in table.rows
+    ]
+    return ("timestamp", "unit", *labels), rows
+
+
 def row_format_for(output: Path | None) -> RowFormat:
     """The format a file's name asks for (``.csv``), else the default, JSONL."""
     if output is not None and output.suffix.lower() == ".csv":
@@ -183,7 +203,7 @@ def row_format_for(output: Path | None) -> RowFormat:
 
 def row_writer(
     out: TextIO, row_format: str, fields: tuple[str, ...] = ROW_FIELDS
-) -> Callable[[Iterable[Row]], None]:
+) -> Callable[[Iterable[Mapping[str, str | float | None]]], None]:
     """A writer of rows to ``out``: CSV with its header first, or one JSON object a line,
     each with ``fields`` in their order (:data:`ROW_FIELDS` for parsed rows,
     :data:`EXPORT_FIELDS` for stored ones); a JSON line leaves out a sparse field not set.
@@ -195,7 +215,7 @@ def row_writer(
         writer = csv.writer(out, lineterminator="\n")
         started = False
 
-        def write_csv(rows: Iterable[Row]) -> None:
+        def write_csv(rows: Iterable[Mapping[str, str | float | None]]) -> None:
             nonlocal started
             if not started:
                 writer.writerow(fields)
@@ -208,7 +228,7 @@ def row_writer(
         return write_csv
     if row_format == "jsonl":
 
-        def write_jsonl(rows: Iterable[Row]) -> None:
+        def write_jsonl(rows: Iterable[Mapping[str, str | float | None]]) -> None:
             out.writelines(
                 json.dumps({field: r[field] for field in fields if field in r}) + "\n" for r in rows
             )

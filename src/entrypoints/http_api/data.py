@@ -13,6 +13,7 @@ from litestar.params import QueryParameter
 from entrypoints.http_api.cursor import decode_cursor, encode_cursor
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
+from entrypoints.http_api.shaped import shaped_observations
 from entrypoints.inputs import parse_instant, split_names
 from entrypoints.wire import (
     EXPORT_FIELDS,
@@ -22,6 +23,7 @@ from entrypoints.wire import (
     row_writer,
 )
 from entsoe_core.observations import Observation
+from entsoe_core.resolution_rules import NATIVE, RESOLUTION_RULES, ResolutionRule
 
 __all__ = ["CSV_MEDIA_TYPE", "MAX_LIMIT", "NEXT_CURSOR_HEADER", "ROUTES"]
 
@@ -116,11 +118,33 @@ async def observations(
     cursor: Annotated[
         str | None, QueryParameter(max_length=4096, description="next_cursor of the previous page.")
     ] = None,
+    resolution: Annotated[
+        str,
+        QueryParameter(
+            max_length=32,
+            description=f"Series of several resolutions: {RESOLUTION_RULES}. Any but native "
+            "answers the whole period at once (no cursor, at most 10,000 rows).",
+            examples=[Example(value="PT60M:mean")],
+        ),
+    ] = "native",
+    wide: Annotated[
+        bool,
+        QueryParameter(
+            description="One row per instant, one field per series named as entsoe-py names "
+            "its columns; the whole period at once (no cursor, at most 10,000 rows)."
+        ),
+    ] = False,
 ) -> Response[ObservationsPage]:
     reads = runtime.application.reads
     request = reads.request(
         [area], [dataset], parse_instant(start, "start"), parse_instant(end, "end")
     )
+    rule = ResolutionRule.parse(resolution)
+    if wide or rule != NATIVE:
+        shaped = await shaped_observations(
+            runtime, request, rule, wide=wide, output=output, cursor=cursor
+        )
+        return shaped
     page = await reads.observations(
         request, after=decode_cursor(cursor) if cursor else None, limit=limit
     )

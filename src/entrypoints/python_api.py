@@ -77,8 +77,8 @@ class Store:
         self,
         dataset: str,
         areas: Names,
-        start: Instant,
-        end: Instant,
+        start: Instant | None = None,
+        end: Instant | None = None,
         *,
         wide: bool = False,
         tz: str | None = None,
@@ -90,7 +90,8 @@ class Store:
         ``areas``: one name (``"NL"``, ``"NL>DE_LU"``), a comma-separated list or a list.
         ``start`` and ``end``: a date or date-time (string, ``datetime`` or
         ``pandas.Timestamp``); one without a UTC offset is read in ``tz`` when given, in UTC
-        otherwise. ``wide``: one column per series, as entsoe-py shapes its frames (see
+        otherwise. Left out, they are those of the CLI's reads: from ``ENTSOE_HISTORY_YEARS``
+        before today to tomorrow. ``wide``: one column per series, as entsoe-py shapes its frames (see
         :mod:`entrypoints.frames`); otherwise one row per point with every identity column.
         ``tz``: the time zone of the instants; by default the area's own for one area (the
         first area's for a border), UTC for several. ``resolution``: ``native``, ``finest``,
@@ -100,7 +101,10 @@ class Store:
         rule = ResolutionRule.parse(resolution)
         _check_zone(tz)
         named = split_names([areas] if isinstance(areas, str) else list(areas))
-        period = _instant(start, tz, "start"), _instant(end, tz, "end")
+        period = (
+            None if start is None else _instant(start, tz, "start"),
+            None if end is None else _instant(end, tz, "end"),
+        )
 
         async def main() -> tuple[BackfillRequest, list[Observation]]:
             async with application(settings=self._settings) as app:

@@ -23,6 +23,7 @@ from entsoe_core.timeline import Interval
 # A week across the spring DST change, and a week of a year when prices came by the hour.
 START, END = datetime(2024, 3, 25, tzinfo=UTC), datetime(2024, 4, 1, tzinfo=UTC)
 DATASETS = ("actual_generation_per_type", "day_ahead_prices", "actual_total_load")
+BORDER = "NL>DE_LU"
 
 
 pytestmark = pytest.mark.filterwarnings(
@@ -49,7 +50,8 @@ def store(emulator: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         patch.setenv("ENTSOE_API_TOKEN", DEFAULT_TOKEN)
         store = open_store()
         job = store.backfill(["NL", "DE_LU"], DATASETS, START, END)
-        assert job.status == "completed", job
+        flows = store.backfill(BORDER, "cross_border_physical_flows", START, END)
+        assert job.status == flows.status == "completed", (job, flows)
         assert job.points_written > 0
         yield store
 
@@ -70,6 +72,7 @@ Frame = TypeVar("Frame", pd.DataFrame, "pd.Series[float]")
 parse_generation = cast(Callable[[str], pd.DataFrame], parsers.parse_generation)
 parse_prices = cast(Callable[[str], dict[str, "pd.Series[float]"]], parsers.parse_prices)
 parse_loads = cast(Callable[..., pd.DataFrame], parsers.parse_loads)
+parse_flows = cast(Callable[[str], "pd.Series[float]"], parsers.parse_crossborder_flows)
 
 
 def in_period(frame: Frame, area: str) -> Frame:
@@ -124,3 +127,17 @@ def test_load_is_the_frame_entsoe_py_parses(store: Store, emulator: str) -> None
 
     assert list(ours.columns) == ["Actual Load"]
     pd.testing.assert_frame_equal(ours, theirs, check_freq=False)
+
+
+def test_flows_are_the_series_entsoe_py_parses_in_the_time_zone_of_the_first_area(
+    store: Store, emulator: str
+) -> None:
+    theirs = in_period(
+        parse_flows(entsoe_py_text(emulator, "cross_border_physical_flows", BORDER)), "NL"
+    )
+
+    ours = store.read("cross_border_physical_flows", BORDER, START, END, wide=True)
+
+    assert list(ours.columns) == [BORDER]
+    assert str(pd.DatetimeIndex(ours.index).tz) == "Europe/Amsterdam"
+    pd.testing.assert_series_equal(ours[BORDER], theirs, check_names=False, check_freq=False)

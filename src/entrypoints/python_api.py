@@ -91,8 +91,9 @@ class Store:
         ``start`` and ``end``: a date or date-time (string, ``datetime`` or
         ``pandas.Timestamp``); one without a UTC offset is read in ``tz`` when given, in UTC
         otherwise. Left out, they are those of the CLI's reads: from ``ENTSOE_HISTORY_YEARS``
-        before today to tomorrow. ``wide``: one column per series, as entsoe-py shapes its frames (see
-        :mod:`entrypoints.frames`); otherwise one row per point with every identity column.
+        before today to tomorrow. ``wide``: one column per series, as entsoe-py shapes its
+        frames (see :mod:`entrypoints.wide`); otherwise one row per point with every identity
+        column.
         ``tz``: the time zone of the instants; by default the area's own for one area (the
         first area's for a border), UTC for several. ``resolution``: ``native``, ``finest``,
         ``coarsest`` or ``RESOLUTION:mean`` (:mod:`entsoe_core.resolution_rules`).

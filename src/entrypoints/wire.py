@@ -22,7 +22,7 @@ from typing import Final, Literal, TextIO
 import msgspec
 
 from entrypoints.wide import WideTable, column_text
-from entsoe_core.areas import AREAS
+from entsoe_core.areas import AREAS, AreaKey
 from entsoe_core.breaker import SourceState
 from entsoe_core.datasets import DATASETS, Dataset
 from entsoe_core.limits import LearnedLimit
@@ -175,7 +175,14 @@ def export_row(observation: Observation) -> Row:
 
 def observation_rows(observations: Iterable[Observation]) -> Iterator[Row]:
     """Stored observations as exported rows, in the order given."""
-    return (export_row(o) for o in observations)
+    # The names and the unit are looked up once per series, not once per point.
+    templates: dict[tuple[str, AreaKey, SeriesKey, str], Row] = {}
+    for one in observations:
+        identity = (one.dataset, one.area, one.key, one.curve_type)
+        template = templates.get(identity)
+        if template is None:
+            template = templates[identity] = export_row(one)
+        yield {**template, "timestamp": _instant_text(one.timestamp), "value": one.value}
 
 
 def wide_rows(table: WideTable, unit: str) -> tuple[tuple[str, ...], list[WideRow]]:

@@ -15,8 +15,17 @@ from typing import TextIO
 import click
 
 from entrypoints.bootstrap import application
+from entrypoints.cli_shape import shape_options
 from entrypoints.cli_support import INSTANT, fail, run
-from entrypoints.wire import ROW_FORMATS, observation_rows, row_format_for, row_writer
+from entrypoints.reshaped import reshaped_read
+from entrypoints.wire import (
+    EXPORT_FIELDS,
+    ROW_FORMATS,
+    observation_rows,
+    row_format_for,
+    row_writer,
+)
+from entsoe_core.resolution_rules import NATIVE, ResolutionRule
 from entsoe_core.services.importing import ImportReport
 
 PAGE = 50_000
@@ -74,6 +83,7 @@ def import_(files: tuple[Path, ...]) -> None:
     default=None,
     help="Write to this file instead of stdout.",
 )
+@shape_options
 def export(
     area: str,
     dataset: str,
@@ -81,8 +91,11 @@ def export(
     end: datetime,
     output_format: str | None,
     output: Path | None,
+    resolution: ResolutionRule,
+    wide: bool,
 ) -> None:
-    """Stored observations in [START, END), in the shape of `entsoe parse` output.
+    """Stored observations in [START, END): timestamp, value and unit first, then dataset,
+    area and the series' key fields, each code beside its name (docs/cli.md lists the columns).
 
     With -o, the rows go to a temporary file beside FILE, which replaces FILE only once every
     row is written: a failed export leaves an existing FILE as it was.
@@ -92,7 +105,11 @@ def export(
     async def main(out: TextIO) -> int:
         async with application() as app:
             request = app.reads.request([area], [dataset], start, end)
-            write = row_writer(out, row_format)
+            if wide or resolution != NATIVE:
+                fields, rows = await reshaped_read(app.reads, request, resolution, wide=wide)
+                row_writer(out, row_format, fields)(rows)
+                return len(rows)
+            write = row_writer(out, row_format, EXPORT_FIELDS)
             return await app.reads.export(
                 request, lambda page: write(observation_rows(page)), page_size=PAGE
             )
@@ -102,7 +119,7 @@ def export(
     else:
         with _replaced_on_success(output) as out:
             count = run(main(out))
-    click.echo(f"exported {count} observation(s)", err=True)
+    click.echo(f"exported {count} {'row' if wide else 'observation'}(s)", err=True)
 
 
 @contextlib.contextmanager

@@ -26,11 +26,11 @@ AREA_KINDS: dict[AreaKindName, str] = {
 
 def markdown_table(datasets: Iterable[Dataset]) -> str:
     """One row per dataset: key, what it is, document and process type, area kind and domain
-    parameter, resolutions, request limit, how far ahead it is published."""
+    parameter, resolutions, request limit, how far ahead it is published, unit."""
     lines = [
         "| key | what it is | document / process | area kind: domain parameter | "
-        "resolutions | request limit | published ahead |",
-        "|---|---|---|---|---|---|---|",
+        "resolutions | request limit | published ahead | unit |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for dataset in datasets:
         document = dataset.document_type + (
@@ -41,7 +41,7 @@ def markdown_table(datasets: Iterable[Dataset]) -> str:
             f"| `{dataset.key}` | {dataset.title} | {document} | "
             f"{AREA_KINDS[area_kind(dataset)]}: `{dataset.domain.value}` | "
             f"{', '.join(dataset.resolutions)} | {dataset.max_request_span} | "
-            f"{_days(horizon)} |"
+            f"{_days(horizon)} | {dataset.unit} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -4,8 +4,8 @@ and the CSV and JSONL writers.
 The CLI and the HTTP API both render through this module, so ``entsoe status --json`` prints
 the HTTP API's job body, ``entsoe coverage --json`` its coverage body, ``entsoe datasets
 --json`` its dataset bodies, ``entsoe plan --json`` the body of a dry run of ``POST
-/backfills``, and ``entsoe parse``,
-``entsoe export`` and ``GET /observations`` the same rows. The bodies are msgspec structs, so
+/backfills``, and ``entsoe export`` and ``GET /observations`` the same rows (``entsoe parse``
+the key fields of those rows). The bodies are msgspec structs, so
 that Litestar validates and documents them; each is built from a service's result by a named
 classmethod.
 """
@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final, Literal, TextIO
 
 import msgspec
 
-from entsoe_core.areas import AREAS
+from entrypoints.wide import WideTable, column_text
+from entsoe_core.areas import AREAS, AreaKey
 from entsoe_core.breaker import SourceState
-from entsoe_core.datasets import Dataset
+from entsoe_core.datasets import DATASETS, Dataset
 from entsoe_core.limits import LearnedLimit
+from entsoe_core.names import BUSINESS_TYPES, PSR_TYPES, area_name
 from entsoe_core.observations import Observation, Series, SeriesKey
 from entsoe_core.progress import ChunkStatus
 from entsoe_core.services.datasets import DatasetReport
@@ -35,6 +37,7 @@ from entsoe_core.timeline import Interval
 
 __all__ = [
     "DEFAULT_ROW_FORMAT",
+    "EXPORT_FIELDS",
     "FIRST_HOLES",
     "QUALITY_FIELDS",
     "ROW_FIELDS",
@@ -53,7 +56,9 @@ __all__ = [
     "QualityBody",
     "Row",
     "SourceOutageBody",
+    "WideRow",
     "area_kind",
+    "export_row",
     "iter_rows",
     "json_text",
     "observation_rows",
@@ -61,11 +66,13 @@ __all__ = [
     "row",
     "row_format_for",
     "row_writer",
+    "wide_rows",
 ]
 
 # -- rows: entsoe parse, entsoe export, GET /observations ----------------------------------
 
 Row = dict[str, str | float]
+WideRow = dict[str, str | float | None]
 
 ROW_FIELDS: Final = (
     "business_type",
@@ -133,9 +140,79 @@ def iter_rows(series: Iterable[Series]) -> Iterator[Row]:
             yield row(one.key, one.curve_type, point.timestamp, point.value)
 
 
+EXPORT_FIELDS: Final = (
+    "timestamp",
+    "value",
+    "unit",
+    "dataset",
+    "area",
+    "area_name",
+    "resolution",
+    "psr_type",
+    "psr_type_name",
+    "business_type",
+    "business_type_name",
+    "document_type",
+    "process_type",
+    "in_domain",
+    "out_domain",
+    "classification_position",
+    "curve_type",
+    "price_category",
+    "flow_direction",
+    "market_product",
+    "quantity_kind",
+    "registered_resource",
+)
+"""The fields of an exported row, in the order they are written: the instant, the value and
+its unit first, then where it belongs (dataset, area), then the series' key fields, each code
+followed by its name where one is known (empty where the code lists have none). Stored
+observations leave the store in this shape (``entsoe export``, ``GET /observations``); a row of
+``entsoe parse`` keeps the fields of :data:`ROW_FIELDS`."""
+
+
+def export_row(observation: Observation) -> Row:
+    """A stored observation as an exported row: the parsed row's fields (the sparse ones where
+    set), with its unit, its dataset and area and their names, in :data:`EXPORT_FIELDS` order."""
+    key = observation.key
+    found: Row = {
+        **row(key, observation.curve_type, observation.timestamp, observation.value),
+        "unit": DATASETS.get(observation.dataset).unit,
+        "dataset": observation.dataset,
+        "area": AREAS.label(observation.area),
+        "area_name": area_name(observation.area),
+        "psr_type_name": PSR_TYPES.get(key.psr_type, ""),
+        "business_type_name": BUSINESS_TYPES.get(key.business_type, ""),
+    }
+    return {field: found[field] for field in EXPORT_FIELDS if field in found}
+
+
 def observation_rows(observations: Iterable[Observation]) -> Iterator[Row]:
-    """Stored observations as rows, in the order given."""
-    return (row(o.key, o.curve_type, o.timestamp, o.value) for o in observations)
+    """Stored observations as exported rows, in the order given."""
+    # The names and the unit are looked up once per series, not once per point.
+    templates: dict[tuple[str, AreaKey, SeriesKey, str], Row] = {}
+    for one in observations:
+        identity = (one.dataset, one.area, one.key, one.curve_type)
+        template = templates.get(identity)
+        if template is None:
+            template = templates[identity] = export_row(one)
+        yield {**template, "timestamp": _instant_text(one.timestamp), "value": one.value}
+
+
+def wide_rows(table: WideTable, unit: str) -> tuple[tuple[str, ...], list[WideRow]]:
+    """A wide table as rows: ``timestamp`` (UTC, ``Z``), ``unit``, then one field per column,
+    its levels joined by `` / `` (``Hydro Pumped Storage / Actual Consumption``), ``None``
+    where a column has no value at that instant; and the fields in their order."""
+    labels = tuple(column_text(label) for label in table.columns)
+    rows: list[WideRow] = [
+        {
+            "timestamp": _instant_text(instant),
+            "unit": unit,
+            **dict(zip(labels, values, strict=True)),
+        }
+        for instant, values in table.rows
+    ]
+    return ("timestamp", "unit", *labels), rows
 
 
 def row_format_for(output: Path | None) -> RowFormat:
@@ -145,8 +222,12 @@ def row_format_for(output: Path | None) -> RowFormat:
     return DEFAULT_ROW_FORMAT
 
 
-def row_writer(out: TextIO, row_format: str) -> Callable[[Iterable[Row]], None]:
-    """A writer of rows to ``out``: CSV with its header first, or one JSON object a line.
+def row_writer(
+    out: TextIO, row_format: str, fields: tuple[str, ...] = ROW_FIELDS
+) -> Callable[[Iterable[Mapping[str, str | float | None]]], None]:
+    """A writer of rows to ``out``: CSV with its header first, or one JSON object a line,
+    each with ``fields`` in their order (:data:`ROW_FIELDS` for parsed rows,
+    :data:`EXPORT_FIELDS` for stored ones); a JSON line leaves out a sparse field not set.
 
     The CSV header is written by the first call, so that nothing is written before the first
     rows are in hand (a read that fails early leaves the output empty).
@@ -155,54 +236,60 @@ def row_writer(out: TextIO, row_format: str) -> Callable[[Iterable[Row]], None]:
         writer = csv.writer(out, lineterminator="\n")
         started = False
 
-        def write_csv(rows: Iterable[Row]) -> None:
+        def write_csv(rows: Iterable[Mapping[str, str | float | None]]) -> None:
             nonlocal started
             if not started:
-                writer.writerow(ROW_FIELDS)
+                writer.writerow(fields)
                 started = True
             writer.writerows(
-                [r.get(field, "") if field in SPARSE_FIELDS else r[field] for field in ROW_FIELDS]
+                [r.get(field, "") if field in SPARSE_FIELDS else r[field] for field in fields]
                 for r in rows
             )
 
         return write_csv
     if row_format == "jsonl":
 
-        def write_jsonl(rows: Iterable[Row]) -> None:
-            out.writelines(json.dumps(r, sort_keys=True) + "\n" for r in rows)
+        def write_jsonl(rows: Iterable[Mapping[str, str | float | None]]) -> None:
+            out.writelines(
+                json.dumps({field: r[field] for field in fields if field in r}) + "\n" for r in rows
+            )
 
         return write_jsonl
     raise ValueError(f"unknown row format {row_format!r}; one of {', '.join(ROW_FORMATS)}")
 
 
 class ObservationRow(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One stored observation, with the fields (and names) of ``entsoe parse`` rows, in the
-    order of :data:`ROW_FIELDS`; like them, it leaves a sparse key field out where it is not
-    set."""
+    """One stored observation, with the fields of an exported row in the order of
+    :data:`EXPORT_FIELDS`; like it, it leaves a sparse key field out where it is not set."""
 
-    business_type: str
-    classification_position: str
-    curve_type: str
-    document_type: str
-    flow_direction: str = ""
-    in_domain: str
-    market_product: str = ""
-    out_domain: str
-    price_category: str = ""
-    process_type: str
-    psr_type: str
-    quantity_kind: str = ""
-    registered_resource: str = ""
-    resolution: str
     timestamp: str
     value: float
+    unit: str
+    """MW, MWh or EUR/MWh: the dataset's unit."""
+    dataset: str
+    area: str
+    area_name: str
+    resolution: str
+    psr_type: str
+    psr_type_name: str
+    """The production type's name ("Solar" for B16); empty where there is no production type."""
+    business_type: str
+    business_type_name: str
+    document_type: str
+    process_type: str
+    in_domain: str
+    out_domain: str
+    classification_position: str
+    curve_type: str
+    price_category: str = ""
+    flow_direction: str = ""
+    market_product: str = ""
+    quantity_kind: str = ""
+    registered_resource: str = ""
 
     @classmethod
     def of(cls, observation: Observation) -> ObservationRow:
-        return msgspec.convert(
-            row(observation.key, observation.curve_type, observation.timestamp, observation.value),
-            cls,
-        )
+        return msgspec.convert(export_row(observation), cls)
 
 
 class ObservationsPage(msgspec.Struct, frozen=True):
@@ -575,6 +662,8 @@ class DatasetBody(msgspec.Struct, frozen=True):
     publication_horizon: str
     """How far ahead of now data may be published, ISO 8601 ("P0D", "P2D")."""
     resolutions: list[str]
+    unit: str
+    """The unit of its values: MW, MWh or EUR/MWh."""
 
     @classmethod
     def of(cls, report: DatasetReport) -> DatasetBody:
@@ -595,6 +684,7 @@ class DatasetBody(msgspec.Struct, frozen=True):
             effective_limit=str(report.effective_limit),
             publication_horizon=f"P{dataset.publication_horizon.days}D",
             resolutions=list(dataset.resolutions),
+            unit=dataset.unit,
         )
 
 

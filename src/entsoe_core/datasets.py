@@ -83,6 +83,9 @@ class Dataset:
     contract_type_named: bool = False
     """Whether its documents always name their contract type: a saved document that names
     none is not this dataset's (intraday prices began after the documents that name none)."""
+    unit: str = "MW"
+    """The unit of its values, as exports write it: power in MW, energy in MWh, prices in
+    EUR/MWh (the documents' MAW, MWH and EUR with MWH)."""
 
     @property
     def is_border(self) -> bool:
@@ -225,6 +228,7 @@ _CATALOGUE = (
         publication_horizon=2 * _DAY,
         whole_days=True,
         contract_type="A01",
+        unit="EUR/MWh",
     ),
     # The prices of the three intraday auctions (IDA1 to IDA3, since 13 June 2024), in quarter
     # hours; the auction is the series' classification position (1 to 3). Their publication
@@ -241,6 +245,7 @@ _CATALOGUE = (
         whole_days=True,
         contract_type="A07",
         contract_type_named=True,
+        unit="EUR/MWh",
     ),
     Dataset(
         "cross_border_physical_flows",
@@ -339,6 +344,7 @@ _CATALOGUE = (
         "A16",
         DomainParameter.IN_DOMAIN,
         resolutions=("P7D",),
+        unit="MWh",
     ),
     Dataset(
         "total_imbalance_volumes",
@@ -349,6 +355,7 @@ _CATALOGUE = (
         # The API refused more than a month in September 2026 ('TOTAL_IMBALANCE_VOLUMES_R3');
         # like imbalance prices, it is answered about ten days a request at most.
         max_request_span=_TEN_DAYS,
+        unit="MWh",
     ),
     Dataset(
         "current_balancing_state",
@@ -367,6 +374,7 @@ _CATALOGUE = (
         None,
         DomainParameter.CONTROL_AREA,
         max_request_span=_TEN_DAYS,
+        unit="EUR/MWh",
     ),
     Dataset(
         "aggregated_bids_afrr",

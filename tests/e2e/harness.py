@@ -32,9 +32,10 @@ from adapters.sqlalchemy import create_engine
 from entrypoints.emulator import SyntheticModel
 from entrypoints.emulator.app import DEFAULT_TOKEN
 from entrypoints.emulator.model import DEFAULT_DATA_START
-from entrypoints.wire import iter_rows
+from entrypoints.wire import EXPORT_FIELDS, ROW_FIELDS, iter_rows
 from entsoe_core.areas import AREAS
 from entsoe_core.datasets import DATASETS
+from entsoe_core.names import BUSINESS_TYPES, PSR_TYPES, area_name
 from entsoe_core.timeline import Interval
 
 
@@ -329,11 +330,25 @@ def exported(cli: Cli, dataset: str, area: str, start: datetime, end: datetime) 
         "--format",
         "jsonl",
     ).ok()
-    rows = jsonl(result.stdout)
+    rows = as_parsed(jsonl(result.stdout), dataset, area)
     assert f"exported {len(rows)} observation(s)" in result.stderr, result.explain()
     keys = [row_order(row) for row in rows]
     assert len(set(keys)) == len(keys), "export printed the same observation twice"
     return sorted_rows(rows)
+
+
+def as_parsed(rows: Sequence[Row], dataset: str, area: str) -> list[Row]:
+    """Exported rows as parsed rows: the fields an export adds (unit, dataset, area, names) are
+    checked against the catalogues and left out, and the rest is in the order of a parsed row."""
+    key = AREAS.key(area)
+    for row in rows:
+        assert list(row) == [field for field in EXPORT_FIELDS if field in row], row
+        assert row["unit"] == DATASETS.get(dataset).unit, row
+        assert (row["dataset"], row["area"]) == (dataset, AREAS.label(key)), row
+        assert row["area_name"] == area_name(key), row
+        assert row["psr_type_name"] == PSR_TYPES.get(row["psr_type"], ""), row
+        assert row["business_type_name"] == BUSINESS_TYPES.get(row["business_type"], ""), row
+    return [{field: row[field] for field in ROW_FIELDS if field in row} for row in rows]
 
 
 def sqlite_path(url: str) -> Path:

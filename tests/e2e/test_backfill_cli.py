@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.wire import ROW_FIELDS, SPARSE_FIELDS
+from entrypoints.wire import EXPORT_FIELDS, SPARSE_FIELDS
 from tests.e2e.harness import (
     Cli,
     Emulator,
+    as_parsed,
     exported,
     jsonl,
     running_emulator,
@@ -237,10 +238,11 @@ def test_export_writes_csv_and_jsonl_files(cli: Cli, emulator: Emulator) -> None
     for result in (as_jsonl, as_csv):
         assert result.stdout == ""
         assert result.stderr.strip() == f"exported {len(expected)} observation(s)"
-    assert sorted_rows(jsonl((cli.cwd / "prices.jsonl").read_text())) == expected
+    as_jsonl_rows = jsonl((cli.cwd / "prices.jsonl").read_text())
+    assert sorted_rows(as_parsed(as_jsonl_rows, "day_ahead_prices", "DE_LU")) == expected
     with (cli.cwd / "prices.csv").open(newline="") as file:
         header, *lines = list(csv.reader(file))
-    assert tuple(header) == ROW_FIELDS
+    assert tuple(header) == EXPORT_FIELDS
     # A CSV row has a column for every field; a JSON row leaves the sparse ones out where
     # they are empty, as they are for prices.
     from_csv = [
@@ -250,11 +252,11 @@ def test_export_writes_csv_and_jsonl_files(cli: Cli, emulator: Emulator) -> None
         }
         for line in lines
     ]
-    assert sorted_rows(from_csv) == expected
+    assert from_csv == as_jsonl_rows
 
     to_stdout = app("export", *window, "--format", "csv").ok()
     header, *lines = list(csv.reader(io.StringIO(to_stdout.stdout)))
-    assert tuple(header) == ROW_FIELDS
+    assert tuple(header) == EXPORT_FIELDS
     assert len(lines) == len(expected)
 
 
@@ -284,7 +286,7 @@ def test_export_replaces_its_file_only_once_every_row_is_written(
 
     header, *lines = list(csv.reader(io.StringIO(kept.read_text())))
     expected = emulator.rows("actual_total_load", "NL", utc("2024-01-01"), utc("2024-01-03"))
-    assert tuple(header) == ROW_FIELDS
+    assert tuple(header) == EXPORT_FIELDS
     assert len(lines) == len(expected) > 0
     assert done.stderr.strip() == f"exported {len(expected)} observation(s)"
     assert kept.stat().st_mode & 0o777 == 0o640

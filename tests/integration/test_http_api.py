@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import re
 import signal
@@ -26,9 +28,9 @@ from entrypoints.emulator import (
     emulator_in_thread,
     expected_value,
 )
-from entrypoints.http_api import api_in_thread
+from entrypoints.http_api import api_in_thread, shaped
 from entrypoints.settings import BackfillSettings, Secret, Settings
-from entrypoints.wire import ROW_FIELDS, SPARSE_FIELDS
+from entrypoints.wire import EXPORT_FIELDS, SPARSE_FIELDS
 from entsoe_core.areas import AREAS
 from entsoe_core.datasets import DATASETS
 from entsoe_core.limits import LearnedLimit, RequestSpan
@@ -263,15 +265,76 @@ def test_csv_pages_match_the_json_ones(loaded: httpx.Client, prices_job: dict[st
     rows: list[list[str]] = []
     for page in pages:
         assert page.headers["content-type"].startswith("text/csv")
-        header, *lines = page.text.splitlines()
-        assert tuple(header.split(",")) == ROW_FIELDS
-        rows.extend(line.split(",") for line in lines)
+        header, *lines = csv.reader(io.StringIO(page.text))
+        assert tuple(header) == EXPORT_FIELDS
+        rows.extend(lines)
     assert len(pages) == -(-len(json_items) // 50)
     assert "x-next-cursor" not in pages[-1].headers
     # A price has no price category: its JSON item leaves the field out, its CSV row has it
-    # empty.
-    assert all(set(item) == set(ROW_FIELDS) - SPARSE_FIELDS for item in json_items)
-    assert rows == [[str(item.get(field, "")) for field in ROW_FIELDS] for item in json_items]
+    # empty. Both keep the documented order, timestamp first.
+    assert all(
+        list(item) == [f for f in EXPORT_FIELDS if f not in SPARSE_FIELDS] for item in json_items
+    )
+    assert rows == [[str(item.get(field, "")) for field in EXPORT_FIELDS] for item in json_items]
+    assert {(item["unit"], item["area"], item["area_name"]) for item in json_items} == {
+        ("EUR/MWh", "DE_LU", "DE-LU BZ / MBA")
+    }
+
+
+def test_a_wide_read_has_a_field_per_series_and_a_row_per_instant(
+    loaded: httpx.Client, prices_job: dict[str, Any]
+) -> None:
+    items = loaded.get("/observations", params={**PRICES, "limit": 10000}).json()["items"]
+    wide = loaded.get("/observations", params={**PRICES, "wide": "true"})
+    as_csv = loaded.get("/observations", params={**PRICES, "wide": "true", "format": "csv"})
+
+    assert wide.status_code == 200, wide.text
+    body = wide.json()
+    # DE-LU publishes two classification positions: each is a column of its own.
+    assert body["fields"] == ["timestamp", "unit", "DE_LU / 1", "DE_LU / 2"]
+    assert body["next_cursor"] is None
+    rows = {row["timestamp"]: row for row in body["items"]}
+    assert list(rows) == sorted(rows) == sorted({item["timestamp"] for item in items})
+    for item in items:
+        column = f"DE_LU / {item['classification_position']}"
+        assert rows[item["timestamp"]][column] == item["value"]
+    assert {row["unit"] for row in rows.values()} == {"EUR/MWh"}
+    header, *lines = csv.reader(io.StringIO(as_csv.text))
+    assert header == body["fields"]
+    assert len(lines) == len(rows)
+
+
+def test_a_resolution_rule_gives_one_series_at_that_resolution(
+    loaded: httpx.Client, prices_job: dict[str, Any]
+) -> None:
+    native = loaded.get("/observations", params={**PRICES, "limit": 10000}).json()["items"]
+    hourly = loaded.get("/observations", params={**PRICES, "resolution": "PT60M:mean"}).json()
+
+    assert {item["resolution"] for item in native} >= {"PT15M"}
+    assert {item["resolution"] for item in hourly["items"]} == {"PT60M"}
+    assert hourly["fields"] == list(EXPORT_FIELDS)
+    quarters = [
+        i["value"]
+        for i in native
+        if i["resolution"] == "PT15M" and i["timestamp"][:13] == "2024-03-04T10"
+    ]
+    position = next(i for i in native if i["resolution"] == "PT15M")["classification_position"]
+    (mean,) = [
+        i["value"]
+        for i in hourly["items"]
+        if i["timestamp"] == "2024-03-04T10:00:00Z" and i["classification_position"] == position
+    ]
+    assert mean == pytest.approx(sum(quarters) / len(quarters))
+
+
+def test_a_shaped_read_longer_than_one_answer_is_refused_not_cut(
+    loaded: httpx.Client, prices_job: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shaped, "MAX_ROWS", 100)
+
+    answer = loaded.get("/observations", params={**PRICES, "wide": "true"})
+
+    assert_problem(answer, 422, detail="rows in this shape, more than the 100 one answer holds")
 
 
 def test_reading_starts_over_without_a_cursor_and_refuses_a_forged_one(
@@ -438,6 +501,9 @@ def test_a_body_that_cannot_be_a_backfill_is_a_problem_and_starts_nothing(
         ({"cursor": "%%%"}, "cursor"),
         ({"start": "9999-12-30", "end": "9999-12-31"}, "2014-01-01 to 2100-01-01"),
         ({"start": "2013-06-01"}, "start 2013-06-01T00:00:00+00:00 is outside the range"),
+        ({"resolution": "hourly"}, "unknown resolution 'hourly'; accepted: native, finest"),
+        ({"wide": "true", "cursor": "abc"}, "leave the cursor out"),
+        ({"resolution": "PT30M:mean"}, "series at PT60M are coarser than PT30M"),
     ],
 )
 def test_invalid_reads_are_422(loaded: httpx.Client, changes: dict[str, Any], detail: str) -> None:
@@ -665,6 +731,7 @@ def test_datasets_show_the_catalogue_and_what_refusals_taught(
         "effective_limit": "P1M",
         "publication_horizon": "P2D",
         "resolutions": ["PT15M", "PT30M", "PT60M"],
+        "unit": "EUR/MWh",
     }
     assert after["actual_total_load"]["learned_limit"] is None
     assert job["status"] == "completed"

@@ -13,6 +13,7 @@ TimeSeries per flow direction and market product: all of them are kept, each its
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import json
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 
 from adapters.entsoe_xml import parse_document
 from adapters.memory import MemoryDatabase, MemoryUnitOfWork
-from entrypoints.wire import observation_rows, row_writer
+from entrypoints.wire import EXPORT_FIELDS, observation_rows, row_writer
 from entsoe_core.areas import AREAS
 from entsoe_core.errors import DocumentFault
 from entsoe_core.observations import Observation, Series
@@ -119,13 +120,13 @@ def stored_and_exported(
     assert isinstance(answer, ChunkData)
     stored = asyncio.run(store_and_read(dataset, answer.series, interval))
     rows = [json.loads(line) for line in exported(stored, "jsonl").splitlines()]
-    csv_lines = exported(stored, "csv").splitlines()
-    column = csv_lines[0].split(",").index(field)
+    header, *csv_rows = csv.reader(io.StringIO(exported(stored, "csv")))
+    column = header.index(field)
     return (
         stored,
         # A sparse field is left out of a JSON row where it is empty.
         {(r.get(field, ""), r["timestamp"]): r["value"] for r in rows},
-        [line.split(",")[column] for line in csv_lines[1:]],
+        [r[column] for r in csv_rows],
     )
 
 
@@ -139,7 +140,7 @@ def by_instant(values: Prices, step: timedelta = QUARTER) -> dict[tuple[str, str
 
 def exported(observations: list[Observation], row_format: str) -> str:
     out = io.StringIO()
-    row_writer(out, row_format)(observation_rows(observations))
+    row_writer(out, row_format, EXPORT_FIELDS)(observation_rows(observations))
     return out.getvalue()
 
 

@@ -33,6 +33,7 @@ def test_the_table_has_a_row_per_dataset_with_what_the_catalogue_says() -> None:
         assert cells[5] == str(dataset.max_request_span)
         days = dataset.publication_horizon.days
         assert cells[6] == {0: "no", 1: "1 day"}.get(days, f"{days} days")
+        assert cells[7] == dataset.unit
 
 
 def test_the_table_replaces_what_stands_between_the_markers_only() -> None:

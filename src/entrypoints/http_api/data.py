@@ -13,14 +13,17 @@ from litestar.params import QueryParameter
 from entrypoints.http_api.cursor import decode_cursor, encode_cursor
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
+from entrypoints.http_api.shaped import shaped_observations
 from entrypoints.inputs import parse_instant, split_names
 from entrypoints.wire import (
+    EXPORT_FIELDS,
     CoverageBody,
     ObservationsPage,
     observation_rows,
     row_writer,
 )
 from entsoe_core.observations import Observation
+from entsoe_core.resolution_rules import NATIVE, RESOLUTION_RULES, ResolutionRule
 
 __all__ = ["CSV_MEDIA_TYPE", "MAX_LIMIT", "NEXT_CURSOR_HEADER", "ROUTES"]
 
@@ -69,7 +72,8 @@ async def coverage(
     summary="Read observations",
     description="Stored observations of one dataset and area in [start, end), ordered by "
     "timestamp then series, one page at a time. JSON gives items and next_cursor; CSV gives "
-    "the columns of `entsoe parse` and the next cursor in the X-Next-Cursor header. Pass the "
+    "the same columns (timestamp, value, unit, dataset, area, names and key fields) and "
+    "the next cursor in the X-Next-Cursor header. Pass the "
     "cursor back to get the next page; there is none after the last page.",
     responses=problem_responses(422, 503),
     tags=["data"],
@@ -114,11 +118,33 @@ async def observations(
     cursor: Annotated[
         str | None, QueryParameter(max_length=4096, description="next_cursor of the previous page.")
     ] = None,
+    resolution: Annotated[
+        str,
+        QueryParameter(
+            max_length=32,
+            description=f"Series of several resolutions: {RESOLUTION_RULES}. Any but native "
+            "answers the whole period at once (no cursor, at most 10,000 rows).",
+            examples=[Example(value="PT60M:mean")],
+        ),
+    ] = "native",
+    wide: Annotated[
+        bool,
+        QueryParameter(
+            description="One row per instant, one field per series named as entsoe-py names "
+            "its columns; the whole period at once (no cursor, at most 10,000 rows)."
+        ),
+    ] = False,
 ) -> Response[ObservationsPage]:
     reads = runtime.application.reads
     request = reads.request(
         [area], [dataset], parse_instant(start, "start"), parse_instant(end, "end")
     )
+    rule = ResolutionRule.parse(resolution)
+    if wide or rule != NATIVE:
+        shaped = await shaped_observations(
+            runtime, request, rule, wide=wide, output=output, cursor=cursor
+        )
+        return shaped
     page = await reads.observations(
         request, after=decode_cursor(cursor) if cursor else None, limit=limit
     )
@@ -135,7 +161,7 @@ async def observations(
 
 def _csv(observations: tuple[Observation, ...]) -> str:
     out = io.StringIO()
-    row_writer(out, "csv")(observation_rows(observations))
+    row_writer(out, "csv", EXPORT_FIELDS)(observation_rows(observations))
     return out.getvalue()
 
 

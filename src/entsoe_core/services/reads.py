@@ -16,6 +16,7 @@ from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.observations import Observation
 from entsoe_core.ports import ClockPort, ObservationCursor, UnitOfWorkFactory
+from entsoe_core.resolution_rules import NATIVE, ResolutionRule
 from entsoe_core.services.requests import BackfillRequest, CoverageReport
 from entsoe_core.timeline import add_months, floor_to_day
 
@@ -107,6 +108,25 @@ class ReadService:
                 dataset, area, request.period, after=after, limit=limit + 1
             )
         return ObservationPage(tuple(found[:limit]), len(found) > limit)
+
+    async def read_all(
+        self, request: BackfillRequest, rule: ResolutionRule = NATIVE, *, page_size: int = 50_000
+    ) -> list[Observation]:
+        """Every observation of every (dataset, area) of the request, ``rule`` applied, in
+        (timestamp, series) order: what a table of them is made of. It holds them all, so it
+        is for periods a table can hold; :meth:`export` streams one page at a time."""
+        found: list[Observation] = []
+        async with self._uow(reading=True) as uow:
+            for dataset, area in request.targets():
+                period = request.period_for(area)
+                after: ObservationCursor | None = None
+                while True:
+                    page = await uow.store.read(dataset, area, period, after=after, limit=page_size)
+                    found += page
+                    if len(page) < page_size:
+                        break
+                    after = page[-1].timestamp, page[-1].key
+        return rule.apply(found)
 
     async def export(
         self,

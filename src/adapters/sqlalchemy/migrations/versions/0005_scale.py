@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_scale"
-down_revision = "0004"
+down_revision = "0005_bids"
 branch_labels = None
 depends_on = None
 

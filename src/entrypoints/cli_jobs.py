@@ -17,6 +17,7 @@ from entrypoints.cli_support import (
     describe,
     run,
     split_option,
+    tz_option,
 )
 from entrypoints.settings import load_settings
 from entrypoints.wire import CoverageBody, JobBody, json_text
@@ -163,6 +164,7 @@ def jobs(as_json: bool) -> None:
 
 
 @click.command()
+@tz_option
 @click.option("--area", "areas", multiple=True, required=True, help="Area(s) or FROM>TO.")
 @click.option("--dataset", "datasets", multiple=True, required=True, help="Dataset key(s).")
 @click.option(

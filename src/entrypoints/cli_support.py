@@ -7,7 +7,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -22,6 +22,7 @@ from rich.progress import (
 )
 
 from entrypoints.inputs import parse_instant, split_names
+from entrypoints.zones import TZ_ENV, parse_zone
 from entsoe_core.errors import (
     ConfigurationError,
     EntsoeBackfillError,
@@ -35,12 +36,51 @@ from entsoe_core.services.outage import describe_outage
 from entsoe_core.services.requests import JobReport
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 BAD_INPUT = (InvalidRequest, ConfigurationError, UnknownJob, IllegalTransition)
 
 
+_ZONE = "entsoe.tz"
+
+
+def _remember_zone(ctx: click.Context, param: click.Parameter, value: str | None) -> tzinfo | None:
+    # Unset stays None, not UTC: a date-time without an offset is refused unless a zone is named.
+    try:
+        zone = parse_zone(value) if value else None
+    except InvalidRequest as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+    ctx.meta[_ZONE] = zone
+    return zone
+
+
+def tz_option(command: F) -> F:
+    """``--tz`` (or ENTSOE_TZ): the zone the command's dates are read in, UTC by default.
+
+    Eager, so that it is known before ``--start`` and ``--end`` are converted, wherever it
+    stands on the command line; commands that write timestamps read it with
+    :func:`current_zone`.
+    """
+    return click.option(
+        "--tz",
+        envvar=TZ_ENV,
+        is_eager=True,
+        expose_value=False,
+        callback=_remember_zone,
+        help="Time zone of --start/--end dates (Europe/Berlin); default UTC, or ENTSOE_TZ.",
+    )(command)
+
+
+def current_zone() -> tzinfo:
+    """The zone ``--tz`` named for the running command; UTC without one."""
+    ctx = click.get_current_context(silent=True)
+    zone = ctx.meta.get(_ZONE) if ctx is not None else None
+    return zone if isinstance(zone, tzinfo) else UTC
+
+
 class Instant(click.ParamType[datetime]):
-    """An ISO date (UTC midnight) or an ISO datetime with an offset; naive times refused."""
+    """An ISO date (midnight, in the ``--tz`` zone or UTC) or an ISO datetime with an offset;
+    naive times only with ``--tz``."""
 
     name = "DATE"
 
@@ -50,7 +90,8 @@ class Instant(click.ParamType[datetime]):
         if isinstance(value, datetime):
             return value
         try:
-            return parse_instant(str(value), param.name if param and param.name else "date")
+            zone = ctx.meta.get(_ZONE) if ctx is not None else None
+            return parse_instant(str(value), param.name if param and param.name else "date", zone)
         except InvalidRequest as error:
             self.fail(str(error), param, ctx)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final, Literal, TextIO
@@ -134,8 +134,11 @@ def row_format_for(output: Path | None) -> RowFormat:
     return DEFAULT_ROW_FORMAT
 
 
-def row_writer(out: TextIO, row_format: str) -> Callable[[Iterable[Row]], None]:
-    """A writer of rows to ``out``: CSV with its header first, or one JSON object a line.
+def row_writer(
+    out: TextIO, row_format: str, fields: Sequence[str] = ROW_FIELDS
+) -> Callable[[Iterable[Row]], None]:
+    """A writer of rows to ``out``: CSV with its header first (the columns ``fields``), or
+    one JSON object a line.
 
     The CSV header is written by the first call, so that nothing is written before the first
     rows are in hand (a read that fails early leaves the output empty).
@@ -147,10 +150,10 @@ def row_writer(out: TextIO, row_format: str) -> Callable[[Iterable[Row]], None]:
         def write_csv(rows: Iterable[Row]) -> None:
             nonlocal started
             if not started:
-                writer.writerow(ROW_FIELDS)
+                writer.writerow(fields)
                 started = True
             writer.writerows(
-                [r.get(field, "") if field in SPARSE_FIELDS else r[field] for field in ROW_FIELDS]
+                [r.get(field, "") if field in SPARSE_FIELDS else r[field] for field in fields]
                 for r in rows
             )
 

@@ -7,7 +7,7 @@ commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -119,11 +119,34 @@ class ReadService:
         a page at a time and in order (at least one call, an empty page for nothing); the
         number of observations. Memory holds one page, whatever the period."""
         count = 0
+        async for page in self.pages(request, page_size=page_size):
+            write(page)
+            count += len(page)
+        return count
+
+    async def pages(
+        self, request: BackfillRequest, *, page_size: int
+    ) -> AsyncIterator[tuple[Observation, ...]]:
+        """Every observation of the one (dataset, area) of the request, a page at a time and
+        in order; at least one page, an empty one for nothing. Each page is its own read."""
         after = None
         while True:
             page = await self.observations(request, after=after, limit=page_size)
-            write(page.observations)
-            count += len(page.observations)
+            yield page.observations
             after = page.next_after
             if after is None:
-                return count
+                return
+
+    def one_by_one(self, request: BackfillRequest) -> list[BackfillRequest]:
+        """The request cut into one request per (dataset, area), each over the part of the
+        period its area existed in, for exports of several areas and datasets."""
+        return [
+            attrs.evolve(
+                request,
+                areas=(area,),
+                datasets=(dataset,),
+                period=request.period_for(area),
+                pairs=None,
+            )
+            for dataset, area in request.targets()
+        ]

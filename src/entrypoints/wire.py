@@ -15,12 +15,13 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Final, Literal, TextIO
 
 import msgspec
 
+from entrypoints.zones import UTC_NAME, local_text, zone_name
 from entsoe_core.areas import AREAS
 from entsoe_core.breaker import SourceState
 from entsoe_core.datasets import Dataset
@@ -187,11 +188,12 @@ class ObservationRow(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
     value: float
 
     @classmethod
-    def of(cls, observation: Observation) -> ObservationRow:
-        return msgspec.convert(
-            row(observation.key, observation.curve_type, observation.timestamp, observation.value),
-            cls,
+    def of(cls, observation: Observation, zone: tzinfo = UTC) -> ObservationRow:
+        found = row(
+            observation.key, observation.curve_type, observation.timestamp, observation.value
         )
+        found["timestamp"] = local_text(observation.timestamp, zone)
+        return msgspec.convert(found, cls)
 
 
 class ObservationsPage(msgspec.Struct, frozen=True):
@@ -199,10 +201,14 @@ class ObservationsPage(msgspec.Struct, frozen=True):
 
     items: list[ObservationRow]
     next_cursor: str | None
+    tz: str = UTC_NAME
+    """The zone of the items' timestamps (UTC: with ``Z``; else with their offset)."""
 
     @classmethod
-    def of(cls, observations: Iterable[Observation], next_cursor: str | None) -> ObservationsPage:
-        return cls([ObservationRow.of(o) for o in observations], next_cursor)
+    def of(
+        cls, observations: Iterable[Observation], next_cursor: str | None, zone: tzinfo = UTC
+    ) -> ObservationsPage:
+        return cls([ObservationRow.of(o, zone) for o in observations], next_cursor, zone_name(zone))
 
 
 # -- jobs: entsoe status --json, entsoe jobs --json, /backfills -----------------------------

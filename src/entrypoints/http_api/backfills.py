@@ -19,6 +19,7 @@ from entrypoints.http_api.bodies import BackfillBody
 from entrypoints.http_api.json_body import check_json_body
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
+from entrypoints.http_api.zone import request_zone
 from entrypoints.inputs import parse_instant
 from entrypoints.wire import JobBody, PlanBody
 from entsoe_core.plan import ChunkSpan
@@ -72,11 +73,12 @@ async def start_backfill(
 ) -> Response[JobBody]:
     app = runtime.application
     tuning = app.settings.backfill
+    zone = request_zone(data.tz, runtime)
     backfill_request = BackfillRequest.parse(
         data.areas,
         data.datasets,
-        parse_instant(data.start, "start"),
-        parse_instant(data.end, "end"),
+        parse_instant(data.start, "start", zone),
+        parse_instant(data.end, "end", zone),
         span=ChunkSpan(data.span) if data.span else tuning.chunk_span,
         max_years=tuning.history_years,
     )

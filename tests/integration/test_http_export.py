@@ -144,7 +144,7 @@ def test_observations_pages_in_jsonl_and_parquet(
 
 
 def test_observations_in_a_time_zone_say_which(client: httpx.Client) -> None:
-    params = {**GENERATION, "start": "2024-03-02T06:00", "tz": "Europe/Berlin", "limit": 1}
+    params = {**GENERATION, "start": "2024-03-02T06:00", "tz": "Europe/Berlin", "limit": "1"}
 
     page = client.get("/observations", params=params).json()
     utc_page = client.get("/observations", params={**GENERATION, "limit": 1}).json()

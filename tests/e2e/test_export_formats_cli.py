@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -213,3 +214,20 @@ def test_a_bad_zone_is_refused_naming_it(filled: Cli) -> None:
     assert "'Europe/Berln'" in result.stderr
     assert "Europe/Berlin" in result.stderr
     assert result.stdout == ""
+
+
+def test_without_pyarrow_parquet_names_the_extra_and_writes_nothing(
+    filled: Cli, tmp_path: Path
+) -> None:
+    # A pyarrow that cannot be imported stands in front of the installed one.
+    hidden = tmp_path / "hidden" / "pyarrow"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError('pyarrow is not installed')\n")
+
+    result = filled.with_env(PYTHONPATH=str(hidden.parent))(
+        "export", "--area", "NL", "--dataset", "actual_total_load", *WINDOW, "-o", "none.parquet"
+    )
+
+    assert result.code == 2, result.explain()
+    assert "pip install 'entsoe-backfill[pandas]'" in result.stderr
+    assert not (filled.cwd / "none.parquet").exists()

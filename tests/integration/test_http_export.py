@@ -194,3 +194,26 @@ def test_an_export_of_a_scope_is_refused_before_streaming(client: httpx.Client) 
 
 def test_an_unknown_export_format_is_422(client: httpx.Client) -> None:
     assert_problem(client.get("/export", params={**GENERATION, "format": "xlsx"}), 422)
+
+
+# -- a backfill with nothing left to fetch ----------------------------------------------------
+
+
+def test_a_backfill_of_what_is_stored_is_200_with_its_plan_and_creates_no_job(
+    client: httpx.Client,
+) -> None:
+    jobs_before = client.get("/backfills").json()
+    body = {
+        "areas": [GENERATION["area"]],
+        "datasets": [GENERATION["dataset"]],
+        "start": GENERATION["start"],
+        "end": GENERATION["end"],
+    }
+
+    answer = client.post("/backfills", json=body, headers=AUTH)
+
+    assert answer.status_code == 200, answer.text
+    assert "location" not in answer.headers
+    plan = answer.json()
+    assert (plan["chunks"], plan["targets"], plan["complete"]) == (0, 1, 1)
+    assert client.get("/backfills").json() == jobs_before

@@ -22,6 +22,7 @@ from entrypoints.http_api.runtime import Runtime
 from entrypoints.http_api.zone import request_zone
 from entrypoints.inputs import parse_instant
 from entrypoints.wire import JobBody, PlanBody
+from entsoe_core.errors import NothingToFetch
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import JobStatus
 from entsoe_core.services.requests import BackfillRequest, JobReport
@@ -90,7 +91,15 @@ async def start_backfill(
         plan: Response[Any] = Response(PlanBody.of(summary), status_code=200)
         return plan
     runtime.require_source()
-    job = await app.backfill.create(backfill_request)
+    try:
+        job = await app.backfill.create(backfill_request)
+    except NothingToFetch:
+        # Nothing to do, so no job: the plan says why (every pair complete, no chunk).
+        summary = await app.backfill.preview(
+            backfill_request, rate_per_minute=tuning.rate_limit_per_minute
+        )
+        nothing: Response[Any] = Response(PlanBody.of(summary), status_code=200)
+        return nothing
     runtime.runs.start(job.id)
     return _accepted(request, await app.reports.status(job.id))
 

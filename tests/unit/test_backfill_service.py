@@ -348,7 +348,7 @@ async def test_a_backfill_with_nothing_to_fetch_creates_no_job(
     jobs_before = await service.reports.list_jobs()
     sent = len(source.requests)
 
-    with pytest.raises(NothingToFetch, match="nothing to fetch: the 1 .* covered"):
+    with pytest.raises(NothingToFetch, match=r"nothing to fetch: the 1 .* covered"):
         await service.create(request(months=1))
 
     assert await service.reports.list_jobs() == jobs_before

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Final, Literal, TextIO
 import msgspec
 
 from entrypoints.zones import UTC_NAME, local_text, zone_name
-from entsoe_core.areas import AREAS
+from entsoe_core.areas import AMBIGUOUS, AREAS, Area
 from entsoe_core.breaker import SourceState
 from entsoe_core.datasets import Dataset
 from entsoe_core.limits import LearnedLimit
@@ -40,6 +41,7 @@ __all__ = [
     "QUALITY_FIELDS",
     "ROW_FIELDS",
     "ROW_FORMATS",
+    "AreaBody",
     "AreaKindName",
     "ChunkCountsBody",
     "CoverageBody",
@@ -55,6 +57,7 @@ __all__ = [
     "Row",
     "SourceOutageBody",
     "area_kind",
+    "area_kinds",
     "iter_rows",
     "json_text",
     "observation_rows",
@@ -590,3 +593,56 @@ class DatasetBody(msgspec.Struct, frozen=True):
 def json_text(body: object) -> str:
     """A body (a struct, or a list of them) as indented JSON, as the CLI prints it."""
     return msgspec.json.format(msgspec.json.encode(body), indent=2).decode()
+
+
+# -- areas: entsoe areas --json, GET /areas -------------------------------------------------
+
+_KIND_NAMES: Final = {
+    "BZ": "bidding zone",
+    "BZN": "bidding zone",
+    "BZA": "bidding zone aggregation",
+    "CA": "control area",
+    "MBA": "market balance area",
+    "CTA": "country",
+}
+
+
+def area_kinds(area: Area) -> list[str]:
+    """What an area is, read from the abbreviations of its name in the API guide (``BZ``,
+    ``CA``, ``MBA`` …); a region, or a country where the name is one alone."""
+    tokens = re.findall(r"\b[A-Z]{2,3}\b", area.name)
+    kinds = list(dict.fromkeys(_KIND_NAMES[t] for t in tokens if t in _KIND_NAMES))
+    if kinds:
+        return kinds
+    return ["region"] if "Region" in area.name else ["country"]
+
+
+class AreaBody(msgspec.Struct, frozen=True):
+    """An area of the catalogue: its alias, EIC code, name, kinds, time zone and the window it
+    existed in (null ends: no limit known)."""
+
+    alias: str
+    code: str
+    name: str
+    kinds: list[str]
+    timezone: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    aliases: list[str]
+    """Every alias it is known by (the first is ``alias``)."""
+    choose_instead: list[str]
+    """For an alias that is refused as ambiguous (``DE``): what to give instead."""
+
+    @classmethod
+    def of(cls, area: Area) -> AreaBody:
+        return cls(
+            alias=area.label,
+            code=area.code,
+            name=area.name,
+            kinds=area_kinds(area),
+            timezone=area.timezone,
+            valid_from=area.valid_from,
+            valid_until=area.valid_until,
+            aliases=list(area.aliases),
+            choose_instead=list(AMBIGUOUS.get(area.label, ())),
+        )

@@ -54,6 +54,7 @@ ROUTES = {
     ("get", "/quality"),
     ("get", "/health"),
     ("get", "/datasets"),
+    ("get", "/areas"),
 }
 
 

@@ -217,3 +217,13 @@ def test_a_backfill_of_what_is_stored_is_200_with_its_plan_and_creates_no_job(
     plan = answer.json()
     assert (plan["chunks"], plan["targets"], plan["complete"]) == (0, 1, 1)
     assert client.get("/backfills").json() == jobs_before
+
+
+def test_areas_are_listed_as_entsoe_areas_lists_them(client: httpx.Client) -> None:
+    listed = client.get("/areas").json()
+
+    by_alias = {area["alias"]: area for area in listed}
+    assert by_alias["DE_LU"]["valid_from"] == "2018-10-01T00:00:00Z"
+    assert by_alias["DE_AT_LU"]["valid_until"] == "2018-10-01T00:00:00Z"
+    assert "control area" in by_alias["DE_TENNET"]["kinds"]
+    assert by_alias["DE"]["choose_instead"][:2] == ["DE_LU", "DE_AT_LU"]

@@ -28,7 +28,7 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.enums import OpenAPIType
 
 from entrypoints.bootstrap import application
-from entrypoints.http_api import backfills, data, datasets, export, health, quality
+from entrypoints.http_api import areas, backfills, data, datasets, export, health, quality
 from entrypoints.http_api.auth import SECURITY_SCHEME, BearerAuth
 from entrypoints.http_api.json_body import MAX_BODY_BYTES
 from entrypoints.http_api.problems import handle
@@ -75,6 +75,7 @@ def create_app(settings: Settings) -> Litestar:
             *data.ROUTES,
             *export.ROUTES,
             *datasets.ROUTES,
+            *areas.ROUTES,
             *quality.ROUTES,
             *health.ROUTES,
         ],

@@ -20,7 +20,7 @@ from entrypoints.cli_support import (
     tz_option,
 )
 from entrypoints.settings import load_settings
-from entrypoints.wire import CoverageBody, JobBody, json_text
+from entrypoints.wire import COVERAGE_LEGEND, CoverageBody, JobBody, json_text
 from entsoe_core.areas import AREAS
 from entsoe_core.errors import NothingToFetch
 from entsoe_core.progress import ChunkStatus, JobStatus
@@ -193,7 +193,8 @@ def coverage(
     end: datetime | None,
     as_json: bool,
 ) -> None:
-    """Covered and missing intervals of areas x datasets."""
+    """Covered, no data, provisional and missing intervals of areas x datasets: one partition
+    of each window, with a legend."""
 
     async def main() -> list[CoverageBody]:
         async with application() as app:
@@ -212,6 +213,7 @@ def coverage(
         for label, spans in (
             ("covered", report.covered),
             ("no data", report.no_data),
+            ("provisional", report.provisional),
             ("missing", report.missing),
         ):
             click.echo(
@@ -221,6 +223,9 @@ def coverage(
                     or "none"
                 )
             )
+    click.echo("legend (each instant of a window is in exactly one):")
+    for label, meaning in COVERAGE_LEGEND:
+        click.echo(f"  {label}: {meaning}")
 
 
 @click.command("fill-gaps")

@@ -36,6 +36,7 @@ from entsoe_core.services.requests import CoverageReport, JobReport
 from entsoe_core.timeline import Interval
 
 __all__ = [
+    "COVERAGE_LEGEND",
     "DEFAULT_ROW_FORMAT",
     "FIRST_HOLES",
     "QUALITY_FIELDS",
@@ -353,8 +354,22 @@ class IntervalBody(msgspec.Struct, frozen=True):
         return cls(interval.start, interval.end)
 
 
+COVERAGE_LEGEND: Final = (
+    ("covered", "fetched with data; final"),
+    ("no data", 'the source answered "no data published"; final'),
+    ("provisional", "fetched recently or with holes; gap-filling asks again"),
+    ("missing", "never fetched"),
+)
+"""The four parts of a coverage report, which together make its whole window, each instant in
+exactly one; ``entsoe coverage`` prints this legend."""
+
+
 class CoverageBody(msgspec.Struct, frozen=True):
-    """What is covered, answered "no data", and missing, for one (dataset, area)."""
+    """One (dataset, area)'s window in four disjoint parts that together make all of it:
+    ``covered`` (fetched with data, final), ``no_data`` (the source answered "no data
+    published", final), ``provisional`` (fetched recently or with holes: gap-filling asks
+    again), ``missing`` (never fetched). Gap-filling fetches ``provisional`` and
+    ``missing``."""
 
     dataset: str
     area: str
@@ -363,19 +378,22 @@ class CoverageBody(msgspec.Struct, frozen=True):
     end: datetime
     covered: list[IntervalBody]
     no_data: list[IntervalBody]
+    provisional: list[IntervalBody]
     missing: list[IntervalBody]
 
     @classmethod
     def of(cls, report: CoverageReport) -> CoverageBody:
+        parts = report.partition()
         return cls(
             dataset=report.dataset,
             area=str(report.area),
             area_label=AREAS.label(report.area),
             start=report.period.start,
             end=report.period.end,
-            covered=[IntervalBody.of(i) for i in report.covered],
-            no_data=[IntervalBody.of(i) for i in report.no_data],
-            missing=[IntervalBody.of(i) for i in report.gaps],
+            covered=[IntervalBody.of(i) for i in parts.covered],
+            no_data=[IntervalBody.of(i) for i in parts.no_data],
+            provisional=[IntervalBody.of(i) for i in parts.provisional],
+            missing=[IntervalBody.of(i) for i in parts.missing],
         )
 
 

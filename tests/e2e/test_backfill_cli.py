@@ -141,6 +141,7 @@ def test_coverage_shows_what_is_covered_and_what_is_missing(cli: Cli, emulator: 
             {"start": "2024-01-01T00:00:00Z", "end": "2024-03-01T00:00:00Z"}
         ]
         assert report["no_data"] == []
+        assert report["provisional"] == []
         assert report["missing"] == [
             {"start": "2023-12-01T00:00:00Z", "end": "2024-01-01T00:00:00Z"},
             {"start": "2024-03-01T00:00:00Z", "end": "2024-04-01T00:00:00Z"},
@@ -151,8 +152,14 @@ def test_coverage_shows_what_is_covered_and_what_is_missing(cli: Cli, emulator: 
         "day_ahead_prices NL [2023-12-01T00:00:00+00:00, 2024-04-01T00:00:00+00:00)",
         "  covered: 2024-01-01T00:00:00+00:00..2024-03-01T00:00:00+00:00",
         "  no data: none",
+        "  provisional: none",
         "  missing: 2023-12-01T00:00:00+00:00..2024-01-01T00:00:00+00:00, "
         "2024-03-01T00:00:00+00:00..2024-04-01T00:00:00+00:00",
+        "legend (each instant of a window is in exactly one):",
+        "  covered: fetched with data; final",
+        '  no data: the source answered "no data published"; final',
+        "  provisional: fetched recently or with holes; gap-filling asks again",
+        "  missing: never fetched",
     ]
 
 
@@ -191,9 +198,11 @@ def test_coverage_records_no_data_answers(cli: Cli, tmp_path: Path) -> None:
         assert report["no_data"] == [
             {"start": "2024-01-01T00:00:00Z", "end": "2024-02-01T00:00:00Z"}
         ]
+        # One partition: the "no data" month is not covered as well.
         assert report["covered"] == [
-            {"start": "2024-01-01T00:00:00Z", "end": "2024-03-01T00:00:00Z"}
+            {"start": "2024-02-01T00:00:00Z", "end": "2024-03-01T00:00:00Z"}
         ]
+        assert report["provisional"] == []
         assert report["missing"] == []
         rows = late.rows("actual_total_load", "NL", START, END)
         assert rows[0]["timestamp"] == "2024-02-01T00:00:00Z"

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import time
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime, tzinfo
 from typing import Any, NoReturn, TypeVar
@@ -23,6 +24,7 @@ from rich.progress import (
 
 from entrypoints.inputs import parse_instant, split_names
 from entrypoints.zones import TZ_ENV, parse_zone
+from entsoe_core.areas import AREAS
 from entsoe_core.errors import (
     ConfigurationError,
     EntsoeBackfillError,
@@ -191,12 +193,16 @@ def _clock_text(seconds: float) -> str:
 class ChunkProgressView:
     """A live progress bar on a terminal, plain lines otherwise (logs, pipes, CI)."""
 
-    def __init__(self, total: int, done: int, label: str) -> None:
+    def __init__(
+        self, total: int, done: int, label: str, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._total = total
         self._done = done
         self._label = label
         self._points = 0
         self._finished = 0
+        self._clock = clock
+        self._started = clock()
         self._console = Console(stderr=True)
         self._progress: Progress | None = None
         self._task: Any = None
@@ -209,7 +215,9 @@ class ChunkProgressView:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[points]} points"),
+                TextColumn("elapsed"),
                 TimeElapsedColumn(),
+                TextColumn("eta"),
                 TimeRemainingColumn(),
                 console=self._console,
             )
@@ -243,7 +251,10 @@ class ChunkProgressView:
         self._finished += 1
         self._points += chunk.points_written
         if self._progress is not None:
-            self._progress.update(self._task, advance=1, points=self._points)
+            # Chunks are claimed in plan order, dataset by dataset and area by area: the pair
+            # of the chunk that just finished is the one being worked through.
+            at = f"{self._label}: {chunk.chunk.dataset} {AREAS.label(chunk.chunk.area)}"
+            self._progress.update(self._task, advance=1, points=self._points, description=at)
             return
         state = "done" if chunk.status is ChunkStatus.DONE else "FAILED"
         count = f"{self._done}/{self._total}" if self._total else f"{self._done}"
@@ -255,8 +266,17 @@ class ChunkProgressView:
         line = (
             f"[{count}] {state} {chunk.chunk.dataset} {chunk.chunk.area} "
             f"{chunk.chunk.interval.start:%Y-%m-%d}..{chunk.chunk.interval.end:%Y-%m-%d} "
-            f"({points})"
+            f"({points}) {self._times()}"
         )
         if chunk.last_error:
             line += f": {chunk.last_error}"
         print(line, file=sys.stderr, flush=True)
+
+    def _times(self) -> str:
+        """``elapsed H:MM:SS, eta H:MM:SS`` (the eta from the pace of this run so far)."""
+        elapsed = self._clock() - self._started
+        text = f"elapsed {_clock_text(elapsed)}"
+        left = self._total - self._done
+        if self._total and left >= 0:
+            text += f", eta {_clock_text(elapsed / self._finished * left)}"
+        return text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from entrypoints.settings import load_settings
@@ -118,3 +120,10 @@ def test_the_bound_on_fetching_holes_again() -> None:
     assert settings.backfill.recheck.max_hole_fetches == 5
     with pytest.raises(ConfigurationError, match="ENTSOE_MAX_HOLE_FETCHES must be between 1"):
         load_settings({"ENTSOE_MAX_HOLE_FETCHES": "0"})
+
+
+def test_the_time_zone_setting_is_checked_and_utc_by_default() -> None:
+    assert str(load_settings({"ENTSOE_TZ": "Europe/Berlin"}).zone) == "Europe/Berlin"
+    assert load_settings({}).zone is UTC
+    with pytest.raises(ConfigurationError, match="unknown time zone 'Mars/Olympus'"):
+        load_settings({"ENTSOE_TZ": "Mars/Olympus"})

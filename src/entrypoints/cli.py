@@ -10,6 +10,7 @@ import os
 
 import click
 
+from entrypoints.cli_areas import areas
 from entrypoints.cli_data import export, import_
 from entrypoints.cli_datasets import datasets
 from entrypoints.cli_db import db
@@ -54,6 +55,7 @@ main.add_command(serve)
 main.add_command(db)
 main.add_command(datasets)
 main.add_command(run_command)
+main.add_command(areas)
 
 
 def run() -> None:

@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
 import sys
-import tempfile
-from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import TextIO
 
 import click
 
-from entrypoints.bootstrap import application
+from entrypoints.bootstrap import Application, application
 from entrypoints.cli_shape import shape_options
-from entrypoints.cli_support import INSTANT, fail, run
-from entrypoints.reshaped import reshaped_read
-from entrypoints.wire import (
-    EXPORT_FIELDS,
-    ROW_FORMATS,
-    observation_rows,
-    row_format_for,
-    row_writer,
+from entrypoints.cli_support import INSTANT, current_zone, fail, run, split_option, tz_option
+from entrypoints.export_files import (
+    EXPORT_FORMATS,
+    TextPages,
+    YearPartitions,
+    bytes_replaced_on_success,
+    export_format_for,
+    replaced_on_success,
+    target_stem,
 )
+from entrypoints.parquet_rows import ParquetRows, require_pyarrow
+from entrypoints.reshaped import reshaped_read
+from entrypoints.wire import row_writer
+from entrypoints.zones import TZ_FIELD, local_text, zone_name
+from entsoe_core.errors import ConfigurationError, InvalidRequest
 from entsoe_core.resolution_rules import NATIVE, ResolutionRule
 from entsoe_core.services.importing import ImportReport
+from entsoe_core.services.requests import BackfillRequest
 
 PAGE = 50_000
 
@@ -65,92 +66,189 @@ def import_(files: tuple[Path, ...]) -> None:
 
 
 @click.command()
-@click.option("--area", required=True, help="EIC code, alias, or FROM>TO for borders.")
-@click.option("--dataset", required=True, help="Dataset key.")
-@click.option("--start", type=INSTANT, required=True, help="ISO date (UTC) or datetime.")
-@click.option("--end", type=INSTANT, required=True, help="ISO date (UTC) or datetime; exclusive.")
+@tz_option
+@click.option(
+    "--area",
+    "areas",
+    multiple=True,
+    required=True,
+    help="EIC code, alias, or FROM>TO for borders; comma-separated or repeated.",
+)
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    required=True,
+    help="Dataset key; comma-separated or repeated.",
+)
+@click.option(
+    "--start", type=INSTANT, required=True, help="ISO date (midnight, UTC or --tz) or datetime."
+)
+@click.option(
+    "--end",
+    type=INSTANT,
+    required=True,
+    help="ISO date (midnight, UTC or --tz) or datetime; exclusive.",
+)
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(ROW_FORMATS),
+    type=click.Choice(EXPORT_FORMATS),
     default=None,
-    help="jsonl or csv; by default csv for an -o file named *.csv, jsonl otherwise.",
+    help="jsonl, csv or parquet; by default from the -o file's suffix (.csv, .parquet), "
+    "jsonl otherwise.",
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Write to this file instead of stdout.",
+    help="Write to this file instead of stdout; a directory for several areas or datasets "
+    "(one file each) or with --partition.",
+)
+@click.option(
+    "--partition",
+    is_flag=True,
+    help="Parquet partitioned the hive way under -o DIR: dataset=…/area=…/year=…",
 )
 @shape_options
 def export(
-    area: str,
-    dataset: str,
+    areas: tuple[str, ...],
+    datasets: tuple[str, ...],
     start: datetime,
     end: datetime,
     output_format: str | None,
     output: Path | None,
     resolution: ResolutionRule,
     wide: bool,
+    partition: bool,
 ) -> None:
     """Stored observations in [START, END): timestamp, value and unit first, then dataset,
     area and the series' key fields, each code beside its name (docs/cli.md lists the columns).
 
-    With -o, the rows go to a temporary file beside FILE, which replaces FILE only once every
-    row is written: a failed export leaves an existing FILE as it was.
+    Timestamps are in UTC (`Z`), or with --tz in that zone, with their offset and the zone
+    named in a `tz` column (Parquet: in the column's type). With -o, the rows go to a
+    temporary file beside FILE, which replaces FILE only once every row is written: a failed
+    export leaves an existing FILE as it was. Several areas or datasets go to one file each,
+    DATASET_AREA.FORMAT, in the directory -o names.
     """
-    row_format = output_format or row_format_for(output)
+    zone = current_zone()
+    export_format = output_format or ("parquet" if partition else export_format_for(output))
+    if export_format == "parquet":
+        try:
+            require_pyarrow()
+        except ConfigurationError as error:
+            fail(str(error))
+    if partition and export_format != "parquet":
+        fail(f"--partition writes Parquet; it cannot be combined with --format {export_format}")
 
-    async def main(out: TextIO) -> int:
+    async def main() -> int:
         async with application() as app:
-            request = app.reads.request([area], [dataset], start, end)
+            request = app.reads.request(split_option(areas), split_option(datasets), start, end)
             if wide or resolution != NATIVE:
-                fields, rows = await reshaped_read(app.reads, request, resolution, wide=wide)
-                row_writer(out, row_format, fields)(rows)
-                return len(rows)
-            write = row_writer(out, row_format, EXPORT_FIELDS)
-            return await app.reads.export(
-                request, lambda page: write(observation_rows(page)), page_size=PAGE
-            )
+                return await _reshaped(app, request, output, export_format, zone, resolution, wide)
+            each = app.reads.one_by_one(request)
+            if partition or len(each) > 1:
+                folder = _folder(output, partition, len(each))
+                return sum(
+                    [
+                        await _to_folder(app, one, folder, export_format, zone, partition)
+                        for one in each
+                    ]
+                )
+            return await _to_file(app, each[0], output, export_format, zone)
 
-    if output is None:
-        count = run(main(sys.stdout))
-    else:
-        with _replaced_on_success(output) as out:
-            count = run(main(out))
+    count = run(main())
     click.echo(f"exported {count} {'row' if wide else 'observation'}(s)", err=True)
 
 
-@contextlib.contextmanager
-def _replaced_on_success(path: Path) -> Iterator[TextIO]:
-    """A temporary file beside ``path`` that is renamed to ``path`` if the block succeeds.
-
-    Beside it, so that the rename stays on one file system and is atomic; on any failure
-    (exit codes included) the temporary file goes and ``path`` is untouched.
-    """
-    try:
-        descriptor, name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
+async def _reshaped(
+    app: Application,
+    request: BackfillRequest,
+    output: Path | None,
+    export_format: str,
+    zone: tzinfo,
+    rule: ResolutionRule,
+    wide: bool,
+) -> int:
+    """The rows of one dataset with a resolution rule applied, or wide, as CSV or JSONL."""
+    if len(request.datasets) > 1:
+        raise InvalidRequest(
+            f"--wide and --resolution shape one dataset at a time; got {len(request.datasets)}: "
+            f"{', '.join(request.datasets)}"
         )
-    except OSError as error:
-        fail(f"{path}: cannot write beside it: {error.strerror or error}")
-    temporary = Path(name)
-    try:
-        # mkstemp makes the file private; the export gets the mode FILE has, or would get.
-        os.chmod(descriptor, _mode_for(path))
-        with open(descriptor, "w", encoding="utf-8", newline="") as out:
-            yield out
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    if export_format not in ("csv", "jsonl"):
+        raise InvalidRequest(f"--wide and --resolution write csv or jsonl, not {export_format}")
+    fields, rows = await reshaped_read(app.reads, request, rule, wide=wide)
+    if zone is not UTC:
+        fields = (*fields, TZ_FIELD)
+        rows = [
+            {
+                **one,
+                "timestamp": local_text(datetime.fromisoformat(str(one["timestamp"])), zone),
+                TZ_FIELD: zone_name(zone),
+            }
+            for one in rows
+        ]
+    if output is None:
+        row_writer(sys.stdout, export_format, fields)(rows)
+    else:
+        with replaced_on_success(output) as text:
+            row_writer(text, export_format, fields)(rows)
+    return len(rows)
 
 
-def _mode_for(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+def _folder(output: Path | None, partition: bool, targets: int) -> Path:
+    why = "--partition" if partition else f"{targets} (dataset, area) pairs"
+    if output is None:
+        raise InvalidRequest(f"{why} need a directory: give -o DIR")
+    if output.exists() and not output.is_dir():
+        raise InvalidRequest(f"{output} is a file; {why} need a directory for -o")
+    output.mkdir(parents=True, exist_ok=True)
+    return output
+
+
+async def _to_file(
+    app: Application,
+    request: BackfillRequest,
+    output: Path | None,
+    export_format: str,
+    zone: tzinfo,
+) -> int:
+    if export_format == "parquet":
+        if output is None:
+            if sys.stdout.isatty():
+                raise InvalidRequest("Parquet is binary: give -o FILE, or redirect stdout")
+            rows = ParquetRows(sys.stdout.buffer, zone)
+            count = await app.reads.export(request, rows.write, page_size=PAGE)
+            rows.close()
+            return count
+        with bytes_replaced_on_success(output) as binary:
+            rows = ParquetRows(binary, zone)
+            count = await app.reads.export(request, rows.write, page_size=PAGE)
+            rows.close()
+            return count
+    if output is None:
+        return await app.reads.export(
+            request, TextPages(sys.stdout, export_format, zone).write, page_size=PAGE
+        )
+    with replaced_on_success(output) as text:
+        return await app.reads.export(
+            request, TextPages(text, export_format, zone).write, page_size=PAGE
+        )
+
+
+async def _to_folder(
+    app: Application,
+    request: BackfillRequest,
+    folder: Path,
+    export_format: str,
+    zone: tzinfo,
+    partition: bool,
+) -> int:
+    ((dataset, area),) = request.targets()
+    if partition:
+        with YearPartitions(folder, dataset, area, zone) as partitions:
+            return await app.reads.export(request, partitions.write, page_size=PAGE)
+    path = folder / f"{target_stem(dataset, area)}.{export_format}"
+    return await _to_file(app, request, path, export_format, zone)

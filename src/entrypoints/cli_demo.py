@@ -17,7 +17,7 @@ from entrypoints.emulator.app import DEFAULT_TOKEN
 from entrypoints.inputs import split_names
 from entrypoints.settings import Secret, load_settings
 from entsoe_core.areas import AREAS
-from entsoe_core.errors import InvalidRequest
+from entsoe_core.errors import InvalidRequest, NothingToFetch
 from entsoe_core.services.requests import EARLIEST, LATEST, BackfillRequest, JobReport
 
 DEMO_AREAS = "NL,FR,DE_LU"
@@ -59,11 +59,16 @@ def demo(areas: str, datasets: str, year: int | None) -> None:
         click.echo(f"emulator listening on {api_url}", err=True)
         settings = attrs.evolve(settings, api_url=api_url, api_token=Secret(DEFAULT_TOKEN))
 
-        async def main() -> tuple[JobReport, list[tuple[str, str, str, str]]]:
+        async def main() -> tuple[JobReport | None, list[tuple[str, str, str, str]]]:
             async with application(fetching=True, settings=settings) as app:
-                job = await app.backfill.create(request)
-                click.echo(f"job {job.id}: {len(request.targets())} area/dataset pairs, {year}")
-                report = await _run_job(app, job.id, resume=False)
+                report = None
+                try:
+                    job = await app.backfill.create(request)
+                except NothingToFetch as nothing:
+                    click.echo(str(nothing))
+                else:
+                    click.echo(f"job {job.id}: {len(request.targets())} area/dataset pairs, {year}")
+                    report = await _run_job(app, job.id, resume=False)
                 summary = [
                     (
                         AREAS.label(r.area),
@@ -77,7 +82,8 @@ def demo(areas: str, datasets: str, year: int | None) -> None:
 
         report, summary = run(main())
 
-    click.echo(describe(report))
+    if report is not None:
+        click.echo(describe(report))
     click.echo("")
     click.echo(f"{'area':<8} {'dataset':<28} {'covered':<10} missing")
     for label, dataset, covered, missing in summary:
@@ -92,5 +98,5 @@ def demo(areas: str, datasets: str, year: int | None) -> None:
         f"  entsoe jobs\n"
         f"The database: {display_url(settings.database_url)}"
     )
-    if report.job.status.value == "failed":
+    if report is not None and report.job.status.value == "failed":
         raise SystemExit(1)

@@ -18,10 +18,12 @@ from entrypoints.cli_support import (
     describe,
     run,
     split_option,
+    tz_option,
 )
 from entrypoints.settings import load_settings
-from entrypoints.wire import CoverageBody, JobBody, json_text
+from entrypoints.wire import COVERAGE_LEGEND, CoverageBody, JobBody, json_text
 from entsoe_core.areas import AREAS
+from entsoe_core.errors import NothingToFetch
 from entsoe_core.progress import ChunkStatus, JobStatus
 from entsoe_core.services.plan_summary import PlanSummary
 from entsoe_core.services.requests import JobReport
@@ -66,7 +68,7 @@ def backfill(
     --no-run the job is only created and left in progress for `entsoe worker`.
     """
 
-    async def main() -> JobReport:
+    async def main() -> JobReport | None:
         settings = load_settings(os.environ)
         request = backfill_request(settings, areas, datasets, start, end, span)
         async with application(fetching=not no_run, settings=settings) as app:
@@ -75,13 +77,19 @@ def backfill(
             # On stderr, beside the progress: stdout starts with `job ID`, for scripts.
             summary = PlanSummary.of(request, plan, rate)
             click.echo(describe_plan(summary, by_area=False), err=True)
-            job = await app.backfill.create(request, plan=plan)
+            try:
+                job = await app.backfill.create(request, plan=plan)
+            except NothingToFetch as nothing:
+                click.echo(str(nothing))
+                return None
             click.echo(f"job {job.id}")
             if no_run:
                 return await app.backfill.activate(job.id)
             return await _run_job(app, job.id, resume=False)
 
-    _finish(run(main()))
+    report = run(main())
+    if report is not None:
+        _finish(report)
 
 
 @click.command()
@@ -119,21 +127,28 @@ def cancel(job_id: str) -> None:
 def status(job_id: str | None, as_json: bool) -> None:
     """Status of JOB, or of every job that is not finished."""
 
-    async def main() -> list[JobReport]:
+    async def main() -> tuple[list[JobReport], JobReport | None]:
         async with application() as app:
             if job_id:
-                return [await app.reports.status(job_id)]
-            return await app.reports.list_jobs(
+                return [await app.reports.status(job_id)], None
+            unfinished = await app.reports.list_jobs(
                 (JobStatus.PENDING, JobStatus.IN_PROGRESS, JobStatus.FAILED)
             )
+            if unfinished:
+                return unfinished, None
+            # Newest first: the job that finished last, for "what happened to my backfill?".
+            return [], next(iter(await app.reports.list_jobs()), None)
 
-    reports = run(main())
+    reports, latest = run(main())
     if as_json:
         bodies = [JobBody.of(r) for r in reports]
         click.echo(json_text(bodies[0] if job_id else bodies))
         return
     if not reports:
-        click.echo("no unfinished jobs")
+        if latest is None:
+            click.echo("no jobs yet; start one with `entsoe backfill`")
+        else:
+            click.echo(f"no unfinished jobs; the most recent:\n{describe(latest)}")
     for report in reports:
         click.echo(describe(report))
 
@@ -164,6 +179,7 @@ def jobs(as_json: bool) -> None:
 
 
 @click.command()
+@tz_option
 @click.option("--area", "areas", multiple=True, required=True, help="Area(s) or FROM>TO.")
 @click.option("--dataset", "datasets", multiple=True, required=True, help="Dataset key(s).")
 @click.option(
@@ -178,7 +194,8 @@ def coverage(
     end: datetime | None,
     as_json: bool,
 ) -> None:
-    """Covered and missing intervals of areas x datasets."""
+    """Covered, no data, provisional and missing intervals of areas x datasets: one partition
+    of each window, with a legend."""
 
     async def main() -> list[CoverageBody]:
         async with application() as app:
@@ -197,6 +214,7 @@ def coverage(
         for label, spans in (
             ("covered", report.covered),
             ("no data", report.no_data),
+            ("provisional", report.provisional),
             ("missing", report.missing),
         ):
             click.echo(
@@ -206,6 +224,9 @@ def coverage(
                     or "none"
                 )
             )
+    click.echo("legend (each instant of a window is in exactly one):")
+    for label, meaning in COVERAGE_LEGEND:
+        click.echo(f"  {label}: {meaning}")
 
 
 @click.command("fill-gaps")

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from entrypoints.bootstrap import application
-from entrypoints.cli_support import INSTANT, run, split_option
+from entrypoints.cli_support import INSTANT, run, split_option, tz_option
 from entrypoints.settings import Settings, load_settings
 from entrypoints.wire import PlanBody, json_text
 from entsoe_core.areas import AREAS
@@ -29,6 +29,7 @@ SPANS = click.Choice([s.value for s in ChunkSpan])
 
 def request_options(command: F) -> F:
     """The options that say what to backfill: areas, datasets, period, chunk span."""
+    command = tz_option(command)
     for option in reversed(
         (
             click.option(
@@ -48,10 +49,16 @@ def request_options(command: F) -> F:
                 help="Dataset key (actual_total_load, day_ahead_prices …); comma-separated.",
             ),
             click.option(
-                "--start", type=INSTANT, required=True, help="ISO date (UTC) or datetime."
+                "--start",
+                type=INSTANT,
+                required=True,
+                help="ISO date (midnight, UTC or --tz) or datetime.",
             ),
             click.option(
-                "--end", type=INSTANT, required=True, help="ISO date (UTC) or datetime; exclusive."
+                "--end",
+                type=INSTANT,
+                required=True,
+                help="ISO date (midnight, UTC or --tz) or datetime; exclusive.",
             ),
             click.option(
                 "--span",

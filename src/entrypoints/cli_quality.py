@@ -8,13 +8,14 @@ from datetime import datetime
 import click
 
 from entrypoints.bootstrap import application
-from entrypoints.cli_support import INSTANT, run, split_option
+from entrypoints.cli_support import INSTANT, run, split_option, tz_option
 from entrypoints.wire import QualityBody, json_text, quality_csv
 
 FORMATS = ("table", "json", "csv")
 
 
 @click.command()
+@tz_option
 @click.option("--area", "areas", multiple=True, required=True, help="Area(s) or FROM>TO.")
 @click.option("--dataset", "datasets", multiple=True, required=True, help="Dataset key(s).")
 @click.option(

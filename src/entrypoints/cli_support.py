@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import signal
 import sys
+import time
 from collections.abc import Callable, Coroutine, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -22,6 +23,8 @@ from rich.progress import (
 )
 
 from entrypoints.inputs import parse_instant, split_names
+from entrypoints.zones import TZ_ENV, parse_zone
+from entsoe_core.areas import AREAS
 from entsoe_core.errors import (
     ConfigurationError,
     EntsoeBackfillError,
@@ -35,12 +38,51 @@ from entsoe_core.services.outage import describe_outage
 from entsoe_core.services.requests import JobReport
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 BAD_INPUT = (InvalidRequest, ConfigurationError, UnknownJob, IllegalTransition)
 
 
+_ZONE = "entsoe.tz"
+
+
+def _remember_zone(ctx: click.Context, param: click.Parameter, value: str | None) -> tzinfo | None:
+    # Unset stays None, not UTC: a date-time without an offset is refused unless a zone is named.
+    try:
+        zone = parse_zone(value) if value else None
+    except InvalidRequest as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+    ctx.meta[_ZONE] = zone
+    return zone
+
+
+def tz_option(command: F) -> F:
+    """``--tz`` (or ENTSOE_TZ): the zone the command's dates are read in, UTC by default.
+
+    Eager, so that it is known before ``--start`` and ``--end`` are converted, wherever it
+    stands on the command line; commands that write timestamps read it with
+    :func:`current_zone`.
+    """
+    return click.option(
+        "--tz",
+        envvar=TZ_ENV,
+        is_eager=True,
+        expose_value=False,
+        callback=_remember_zone,
+        help="Time zone of --start/--end dates (Europe/Berlin); default UTC, or ENTSOE_TZ.",
+    )(command)
+
+
+def current_zone() -> tzinfo:
+    """The zone ``--tz`` named for the running command; UTC without one."""
+    ctx = click.get_current_context(silent=True)
+    zone = ctx.meta.get(_ZONE) if ctx is not None else None
+    return zone if isinstance(zone, tzinfo) else UTC
+
+
 class Instant(click.ParamType[datetime]):
-    """An ISO date (UTC midnight) or an ISO datetime with an offset; naive times refused."""
+    """An ISO date (midnight, in the ``--tz`` zone or UTC) or an ISO datetime with an offset;
+    naive times only with ``--tz``."""
 
     name = "DATE"
 
@@ -50,7 +92,8 @@ class Instant(click.ParamType[datetime]):
         if isinstance(value, datetime):
             return value
         try:
-            return parse_instant(str(value), param.name if param and param.name else "date")
+            zone = ctx.meta.get(_ZONE) if ctx is not None else None
+            return parse_instant(str(value), param.name if param and param.name else "date", zone)
         except InvalidRequest as error:
             self.fail(str(error), param, ctx)
 
@@ -150,12 +193,16 @@ def _clock_text(seconds: float) -> str:
 class ChunkProgressView:
     """A live progress bar on a terminal, plain lines otherwise (logs, pipes, CI)."""
 
-    def __init__(self, total: int, done: int, label: str) -> None:
+    def __init__(
+        self, total: int, done: int, label: str, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._total = total
         self._done = done
         self._label = label
         self._points = 0
         self._finished = 0
+        self._clock = clock
+        self._started = clock()
         self._console = Console(stderr=True)
         self._progress: Progress | None = None
         self._task: Any = None
@@ -168,7 +215,9 @@ class ChunkProgressView:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[points]} points"),
+                TextColumn("elapsed"),
                 TimeElapsedColumn(),
+                TextColumn("eta"),
                 TimeRemainingColumn(),
                 console=self._console,
             )
@@ -202,7 +251,10 @@ class ChunkProgressView:
         self._finished += 1
         self._points += chunk.points_written
         if self._progress is not None:
-            self._progress.update(self._task, advance=1, points=self._points)
+            # Chunks are claimed in plan order, dataset by dataset and area by area: the pair
+            # of the chunk that just finished is the one being worked through.
+            at = f"{self._label}: {chunk.chunk.dataset} {AREAS.label(chunk.chunk.area)}"
+            self._progress.update(self._task, advance=1, points=self._points, description=at)
             return
         state = "done" if chunk.status is ChunkStatus.DONE else "FAILED"
         count = f"{self._done}/{self._total}" if self._total else f"{self._done}"
@@ -214,8 +266,17 @@ class ChunkProgressView:
         line = (
             f"[{count}] {state} {chunk.chunk.dataset} {chunk.chunk.area} "
             f"{chunk.chunk.interval.start:%Y-%m-%d}..{chunk.chunk.interval.end:%Y-%m-%d} "
-            f"({points})"
+            f"({points}) {self._times()}"
         )
         if chunk.last_error:
             line += f": {chunk.last_error}"
         print(line, file=sys.stderr, flush=True)
+
+    def _times(self) -> str:
+        """``elapsed H:MM:SS, eta H:MM:SS`` (the eta from the pace of this run so far)."""
+        elapsed = self._clock() - self._started
+        text = f"elapsed {_clock_text(elapsed)}"
+        left = self._total - self._done
+        if self._total and left >= 0:
+            text += f", eta {_clock_text(elapsed / self._finished * left)}"
+        return text

@@ -10,13 +10,14 @@ at the edge; the core takes the typed values (:class:`RunLimits`, :class:`RetryP
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from typing import Any
 
 import attrs
 import cattrs
 
 from adapters.cron import check_expression
+from entrypoints.zones import parse_zone
 from entsoe_core.breaker import BreakerPolicy
 from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.datasets import DATASETS
@@ -191,6 +192,9 @@ class Settings:
     api_token: Secret | None = None
     http_token: Secret | None = None
     http_allow_unauthenticated: bool = False
+    tz: str = attrs.field(default="", validator=lambda _, __, value: _known_zone(value))
+    """The zone dates are read in and rows written in when a command or request names none
+    (``--tz``, ``tz``); empty: UTC."""
     backfill: BackfillSettings = attrs.field(factory=BackfillSettings)
     log_format: str = attrs.field(default="text", validator=_log_format)
     """Read by the command line's ``--log-format`` (the same variable); known here so that the
@@ -213,6 +217,17 @@ class Settings:
     @property
     def schedule_overrides(self) -> dict[str, str]:
         return parse_schedules(self.schedules)
+
+    @property
+    def zone(self) -> tzinfo:
+        return parse_zone(self.tz)
+
+
+def _known_zone(value: str) -> None:
+    try:
+        parse_zone(value)
+    except InvalidRequest as error:
+        raise ValueError(str(error)) from None
 
 
 _BACKFILL_FIELDS = {f.name for f in attrs.fields(BackfillSettings)}

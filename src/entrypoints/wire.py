@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Final, Literal, TextIO
 
 import msgspec
 
 from entrypoints.wide import WideTable, column_text
-from entsoe_core.areas import AREAS, AreaKey
+from entrypoints.zones import UTC_NAME, local_text, zone_name
+from entsoe_core.areas import AMBIGUOUS, AREAS, Area, AreaKey
 from entsoe_core.breaker import SourceState
 from entsoe_core.datasets import DATASETS, Dataset
 from entsoe_core.limits import LearnedLimit
@@ -36,12 +38,14 @@ from entsoe_core.services.requests import CoverageReport, JobReport
 from entsoe_core.timeline import Interval
 
 __all__ = [
+    "COVERAGE_LEGEND",
     "DEFAULT_ROW_FORMAT",
     "EXPORT_FIELDS",
     "FIRST_HOLES",
     "QUALITY_FIELDS",
     "ROW_FIELDS",
     "ROW_FORMATS",
+    "AreaBody",
     "AreaKindName",
     "ChunkCountsBody",
     "CoverageBody",
@@ -58,6 +62,7 @@ __all__ = [
     "SourceOutageBody",
     "WideRow",
     "area_kind",
+    "area_kinds",
     "export_row",
     "iter_rows",
     "json_text",
@@ -223,10 +228,10 @@ def row_format_for(output: Path | None) -> RowFormat:
 
 
 def row_writer(
-    out: TextIO, row_format: str, fields: tuple[str, ...] = ROW_FIELDS
+    out: TextIO, row_format: str, fields: Sequence[str] = ROW_FIELDS
 ) -> Callable[[Iterable[Mapping[str, str | float | None]]], None]:
-    """A writer of rows to ``out``: CSV with its header first, or one JSON object a line,
-    each with ``fields`` in their order (:data:`ROW_FIELDS` for parsed rows,
+    """A writer of rows to ``out``: CSV with its header first (the columns ``fields``), or one
+    JSON object a line, each with ``fields`` in their order (:data:`ROW_FIELDS` for parsed rows,
     :data:`EXPORT_FIELDS` for stored ones); a JSON line leaves out a sparse field not set.
 
     The CSV header is written by the first call, so that nothing is written before the first
@@ -288,8 +293,10 @@ class ObservationRow(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
     registered_resource: str = ""
 
     @classmethod
-    def of(cls, observation: Observation) -> ObservationRow:
-        return msgspec.convert(export_row(observation), cls)
+    def of(cls, observation: Observation, zone: tzinfo = UTC) -> ObservationRow:
+        found = export_row(observation)
+        found["timestamp"] = local_text(observation.timestamp, zone)
+        return msgspec.convert(found, cls)
 
 
 class ObservationsPage(msgspec.Struct, frozen=True):
@@ -297,10 +304,14 @@ class ObservationsPage(msgspec.Struct, frozen=True):
 
     items: list[ObservationRow]
     next_cursor: str | None
+    tz: str = UTC_NAME
+    """The zone of the items' timestamps (UTC: with ``Z``; else with their offset)."""
 
     @classmethod
-    def of(cls, observations: Iterable[Observation], next_cursor: str | None) -> ObservationsPage:
-        return cls([ObservationRow.of(o) for o in observations], next_cursor)
+    def of(
+        cls, observations: Iterable[Observation], next_cursor: str | None, zone: tzinfo = UTC
+    ) -> ObservationsPage:
+        return cls([ObservationRow.of(o, zone) for o in observations], next_cursor, zone_name(zone))
 
 
 # -- jobs: entsoe status --json, entsoe jobs --json, /backfills -----------------------------
@@ -442,8 +453,22 @@ class IntervalBody(msgspec.Struct, frozen=True):
         return cls(interval.start, interval.end)
 
 
+COVERAGE_LEGEND: Final = (
+    ("covered", "fetched with data; final"),
+    ("no data", 'the source answered "no data published"; final'),
+    ("provisional", "fetched recently or with holes; gap-filling asks again"),
+    ("missing", "never fetched"),
+)
+"""The four parts of a coverage report, which together make its whole window, each instant in
+exactly one; ``entsoe coverage`` prints this legend."""
+
+
 class CoverageBody(msgspec.Struct, frozen=True):
-    """What is covered, answered "no data", and missing, for one (dataset, area)."""
+    """One (dataset, area)'s window in four disjoint parts that together make all of it:
+    ``covered`` (fetched with data, final), ``no_data`` (the source answered "no data
+    published", final), ``provisional`` (fetched recently or with holes: gap-filling asks
+    again), ``missing`` (never fetched). Gap-filling fetches ``provisional`` and
+    ``missing``."""
 
     dataset: str
     area: str
@@ -452,19 +477,22 @@ class CoverageBody(msgspec.Struct, frozen=True):
     end: datetime
     covered: list[IntervalBody]
     no_data: list[IntervalBody]
+    provisional: list[IntervalBody]
     missing: list[IntervalBody]
 
     @classmethod
     def of(cls, report: CoverageReport) -> CoverageBody:
+        parts = report.partition()
         return cls(
             dataset=report.dataset,
             area=str(report.area),
             area_label=AREAS.label(report.area),
             start=report.period.start,
             end=report.period.end,
-            covered=[IntervalBody.of(i) for i in report.covered],
-            no_data=[IntervalBody.of(i) for i in report.no_data],
-            missing=[IntervalBody.of(i) for i in report.gaps],
+            covered=[IntervalBody.of(i) for i in parts.covered],
+            no_data=[IntervalBody.of(i) for i in parts.no_data],
+            provisional=[IntervalBody.of(i) for i in parts.provisional],
+            missing=[IntervalBody.of(i) for i in parts.missing],
         )
 
 
@@ -691,3 +719,56 @@ class DatasetBody(msgspec.Struct, frozen=True):
 def json_text(body: object) -> str:
     """A body (a struct, or a list of them) as indented JSON, as the CLI prints it."""
     return msgspec.json.format(msgspec.json.encode(body), indent=2).decode()
+
+
+# -- areas: entsoe areas --json, GET /areas -------------------------------------------------
+
+_KIND_NAMES: Final = {
+    "BZ": "bidding zone",
+    "BZN": "bidding zone",
+    "BZA": "bidding zone aggregation",
+    "CA": "control area",
+    "MBA": "market balance area",
+    "CTA": "country",
+}
+
+
+def area_kinds(area: Area) -> list[str]:
+    """What an area is, read from the abbreviations of its name in the API guide (``BZ``,
+    ``CA``, ``MBA`` …); a region, or a country where the name is one alone."""
+    tokens = re.findall(r"\b[A-Z]{2,3}\b", area.name)
+    kinds = list(dict.fromkeys(_KIND_NAMES[t] for t in tokens if t in _KIND_NAMES))
+    if kinds:
+        return kinds
+    return ["region"] if "Region" in area.name else ["country"]
+
+
+class AreaBody(msgspec.Struct, frozen=True):
+    """An area of the catalogue: its alias, EIC code, name, kinds, time zone and the window it
+    existed in (null ends: no limit known)."""
+
+    alias: str
+    code: str
+    name: str
+    kinds: list[str]
+    timezone: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    aliases: list[str]
+    """Every alias it is known by (the first is ``alias``)."""
+    choose_instead: list[str]
+    """For an alias that is refused as ambiguous (``DE``): what to give instead."""
+
+    @classmethod
+    def of(cls, area: Area) -> AreaBody:
+        return cls(
+            alias=area.label,
+            code=area.code,
+            name=area.name,
+            kinds=area_kinds(area),
+            timezone=area.timezone,
+            valid_from=area.valid_from,
+            valid_until=area.valid_until,
+            aliases=list(area.aliases),
+            choose_instead=list(AMBIGUOUS.get(area.label, ())),
+        )

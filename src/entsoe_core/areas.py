@@ -23,12 +23,23 @@ from entsoe_core._border_table import BORDER_ROWS
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.timeline import Interval, utc
 
-__all__ = ["AREAS", "Area", "AreaCatalogue", "AreaKey"]
+__all__ = ["AMBIGUOUS", "AREAS", "Area", "AreaCatalogue", "AreaKey"]
 
 _VALIDITY: dict[str, tuple[datetime | None, datetime | None]] = {
     "10Y1001A1001A63L": (None, utc(2018, 10, 1)),  # DE-AT-LU
     "10Y1001A1001A82H": (utc(2018, 10, 1), None),  # DE-LU
 }
+
+AMBIGUOUS: dict[str, tuple[str, ...]] = {
+    "DE": ("DE_LU", "DE_AT_LU", "DE_50HZ", "DE_AMPRION", "DE_TENNET", "DE_TRANSNET"),
+}
+"""Aliases that name something other than what a user typing them means, and the areas they
+more likely mean. ``DE`` is Germany's control area (10Y1001A1001A83F) in the API guide; someone
+typing it wants Germany's bidding zone. Typed as an alias it is refused with these choices; its
+EIC code is still accepted."""
+
+_NAME_HINTS = 6
+"""How many areas an unknown name's hint lists, at most."""
 
 
 @attrs.frozen
@@ -108,15 +119,41 @@ class AreaCatalogue:
         return len(self._areas)
 
     def get(self, name: str) -> Area:
-        found = self._index.get(name.strip().upper().replace("-", "_"))
-        found = found or self._index.get(name.strip().upper())
+        typed = name.strip().upper()
+        if typed in AMBIGUOUS:
+            self._refuse_ambiguous(name, typed)
+        found = self._index.get(typed.replace("-", "_")) or self._index.get(typed)
         if found is None:
-            close = difflib.get_close_matches(name.upper(), list(self._index), n=3, cutoff=0.6)
+            close = self._named(name) or difflib.get_close_matches(
+                name.upper(), list(self._index), n=3, cutoff=0.6
+            )
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise InvalidRequest(
                 f"unknown area {name!r}{hint}; give an EIC code or an alias such as NL, DE_LU, FR"
+                " (`entsoe areas` lists them)"
             )
         return found
+
+    def _refuse_ambiguous(self, name: str, typed: str) -> None:
+        area = self._index[typed]
+        choices = ", ".join(f"{c} ({self._index[c].name})" for c in AMBIGUOUS[typed])
+        raise InvalidRequest(
+            f"area {name.strip()!r} is ambiguous: it is {area.name}'s control area "
+            f"{area.code}, not a bidding zone; give one of {choices}; or the EIC code "
+            f"{area.code} for the control area itself"
+        )
+
+    def _named(self, text: str) -> list[str]:
+        """Aliases of the areas whose name holds ``text`` (``Germany``, ``France``), an
+        ambiguous one replaced by what it more likely means."""
+        wanted = text.strip().lower()
+        if len(wanted) < 3:
+            return []
+        found: list[str] = []
+        for area in self._areas:
+            if wanted in area.name.lower():
+                found += AMBIGUOUS.get(area.label, (area.label,))
+        return list(dict.fromkeys(found))[:_NAME_HINTS]
 
     def key(self, text: str) -> AreaKey:
         """Resolve ``NL`` or ``NL>DE_LU`` (aliases or codes) to an :class:`AreaKey`."""

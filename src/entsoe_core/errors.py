@@ -26,6 +26,17 @@ class ConfigurationError(InvalidRequest):
     """A setting is missing or out of range."""
 
 
+class NothingToFetch(EntsoeBackfillError):
+    """A backfill whose every (dataset, area) is covered over its period: no job is made."""
+
+    def __init__(self, targets: int, period: str) -> None:
+        super().__init__(
+            f"nothing to fetch: the {targets} (dataset, area) pair(s) are covered over {period}; "
+            "no job was created"
+        )
+        self.targets = targets
+
+
 class UnknownJob(EntsoeBackfillError, LookupError):
     """No backfill job has the given id."""
 

@@ -94,14 +94,17 @@ def test_backfill_stores_exactly_what_the_emulator_publishes(cli: Cli, emulator:
     assert report["datasets"] == ["actual_total_load", "day_ahead_prices"]
     text = app("status", job_id).ok().stdout
     assert text.startswith(f"job {job_id} completed, chunks 6/6 done, {expected_points} points")
-    assert app("status").ok().stdout.strip() == "no unfinished jobs"
+    # With nothing unfinished, status shows the job that finished last.
+    latest = app("status").ok().stdout.splitlines()
+    assert latest == ["no unfinished jobs; the most recent:", *text.splitlines()]
     assert app("status", "--json").json() == []
 
-    # Asking again for what is stored plans nothing and sends nothing; so does resuming.
+    # Asking again for what is stored plans nothing, sends nothing and creates no job; so
+    # does resuming.
     stored = snapshot(cli.env["ENTSOE_DATABASE_URL"])
     again = app(*backfill_args()).ok()
-    second = again.job_id()
-    assert f"job {second} completed, chunks 0/0 done" in again.stdout
+    assert again.stdout.startswith("nothing to fetch: the 4 (dataset, area) pair(s) are covered")
+    assert "job" not in again.stdout.replace("no job was created", "")
     resumed = app("resume", job_id).ok()
     assert resumed.stdout.startswith(f"job {job_id} completed, chunks 6/6 done")
     assert emulator.stats()["total_requests"] - before == 6
@@ -110,15 +113,11 @@ def test_backfill_stores_exactly_what_the_emulator_publishes(cli: Cli, emulator:
 
     listed = app("jobs", "--json").json()
     assert [(job["id"], job["status"], job["chunks_total"]) for job in listed] == [
-        (second, "completed", 0),
         (job_id, "completed", 6),
     ]
     lines = app("jobs").ok().stdout.splitlines()
-    assert [line.split()[:3] for line in lines] == [
-        [second, "completed", "backfill"],
-        [job_id, "completed", "backfill"],
-    ]
-    assert lines[1].endswith(
+    assert [line.split()[:3] for line in lines] == [[job_id, "completed", "backfill"]]
+    assert lines[0].endswith(
         "2024-01-01..2024-03-01  6/6 chunks  NL,DE_LU  actual_total_load,day_ahead_prices"
     )
 
@@ -143,6 +142,7 @@ def test_coverage_shows_what_is_covered_and_what_is_missing(cli: Cli, emulator: 
             {"start": "2024-01-01T00:00:00Z", "end": "2024-03-01T00:00:00Z"}
         ]
         assert report["no_data"] == []
+        assert report["provisional"] == []
         assert report["missing"] == [
             {"start": "2023-12-01T00:00:00Z", "end": "2024-01-01T00:00:00Z"},
             {"start": "2024-03-01T00:00:00Z", "end": "2024-04-01T00:00:00Z"},
@@ -153,8 +153,14 @@ def test_coverage_shows_what_is_covered_and_what_is_missing(cli: Cli, emulator: 
         "day_ahead_prices NL [2023-12-01T00:00:00+00:00, 2024-04-01T00:00:00+00:00)",
         "  covered: 2024-01-01T00:00:00+00:00..2024-03-01T00:00:00+00:00",
         "  no data: none",
+        "  provisional: none",
         "  missing: 2023-12-01T00:00:00+00:00..2024-01-01T00:00:00+00:00, "
         "2024-03-01T00:00:00+00:00..2024-04-01T00:00:00+00:00",
+        "legend (each instant of a window is in exactly one):",
+        "  covered: fetched with data; final",
+        '  no data: the source answered "no data published"; final',
+        "  provisional: fetched recently or with holes; gap-filling asks again",
+        "  missing: never fetched",
     ]
 
 
@@ -193,9 +199,11 @@ def test_coverage_records_no_data_answers(cli: Cli, tmp_path: Path) -> None:
         assert report["no_data"] == [
             {"start": "2024-01-01T00:00:00Z", "end": "2024-02-01T00:00:00Z"}
         ]
+        # One partition: the "no data" month is not covered as well.
         assert report["covered"] == [
-            {"start": "2024-01-01T00:00:00Z", "end": "2024-03-01T00:00:00Z"}
+            {"start": "2024-02-01T00:00:00Z", "end": "2024-03-01T00:00:00Z"}
         ]
+        assert report["provisional"] == []
         assert report["missing"] == []
         rows = late.rows("actual_total_load", "NL", START, END)
         assert rows[0]["timestamp"] == "2024-02-01T00:00:00Z"

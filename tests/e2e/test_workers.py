@@ -31,7 +31,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 START, END = utc("2024-01-01"), utc("2024-03-12")
 CHUNKS = 71
 BUDGET, BURST = 60, 2
-DONE_LINE = re.compile(r"^\[\d+\] done actual_total_load \S+ (\S+) \(\d+ points\)$")
+DONE_LINE = re.compile(
+    r"^\[\d+\] done actual_total_load \S+ (\S+) \(\d+ points\) elapsed \d+:\d\d:\d\d$"
+)
 
 
 def test_three_workers_share_a_job_and_survive_one_killed_mid_chunk(

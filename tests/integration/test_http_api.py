@@ -52,9 +52,12 @@ ROUTES = {
     ("post", "/backfills/{job_id}/cancel"),
     ("get", "/coverage"),
     ("get", "/observations"),
+    ("get", "/export"),
     ("get", "/quality"),
     ("get", "/health"),
     ("get", "/datasets"),
+    ("get", "/areas"),
+    ("get", "/metrics"),
 }
 
 
@@ -762,7 +765,12 @@ def test_the_openapi_document_describes_every_route(loaded: httpx.Client) -> Non
             assert operation["security"] == [{"bearerToken": []}]
             assert "401" in operation["responses"]
     observations = document["paths"]["/observations"]["get"]["responses"]["200"]
-    assert set(observations["content"]) == {"application/json", "text/csv"}
+    assert set(observations["content"]) == {
+        "application/json",
+        "text/csv",
+        "application/x-ndjson",
+        "application/vnd.apache.parquet",
+    }
     quality = document["paths"]["/quality"]["get"]["responses"]["200"]
     assert set(quality["content"]) == {"application/json", "text/csv"}
 

@@ -10,7 +10,7 @@ import pytest
 from adapters.fakes import Failure, FakeClock, ScriptedMarketDataSource
 from adapters.memory import MemoryDatabase, MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from entsoe_core.areas import AreaKey
-from entsoe_core.errors import IllegalTransition, InvalidRequest, UnknownJob
+from entsoe_core.errors import IllegalTransition, InvalidRequest, NothingToFetch, UnknownJob
 from entsoe_core.observations import Point, Series, SeriesKey
 from entsoe_core.plan import Chunk, ChunkSpan
 from entsoe_core.ports import SourceAnswer
@@ -339,3 +339,17 @@ async def test_a_plan_up_to_now_fetches_the_days_that_may_still_change_apart(
         Interval(utc(2024, 1, 1), utc(2024, 6, 13)),
         Interval(utc(2024, 6, 13), utc(2024, 6, 16)),
     ]
+
+
+async def test_a_backfill_with_nothing_to_fetch_creates_no_job(
+    service: BackfillService, source: ScriptedMarketDataSource
+) -> None:
+    await service.start(request(months=1))
+    jobs_before = await service.reports.list_jobs()
+    sent = len(source.requests)
+
+    with pytest.raises(NothingToFetch, match=r"nothing to fetch: the 1 .* covered"):
+        await service.create(request(months=1))
+
+    assert await service.reports.list_jobs() == jobs_before
+    assert len(source.requests) == sent

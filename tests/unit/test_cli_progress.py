@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import timedelta
 
 import pytest
+from rich.console import Console
 
 from entrypoints.cli_support import ChunkProgressView, describe
 from entsoe_core.areas import AREAS
@@ -67,3 +70,44 @@ def test_a_report_names_split_chunks_and_the_limits_learned() -> None:
     assert text.splitlines()[1] == (
         "  learned limit: day_ahead_prices at most P1M per request (since 2024-06-15 12:00Z)"
     )
+
+
+def test_each_line_labels_elapsed_time_and_eta(capsys: pytest.CaptureFixture[str]) -> None:
+    ticks = iter([0.0, 30.0, 90.0])
+    view = ChunkProgressView(total=4, done=0, label="job j", clock=lambda: next(ticks))
+    done = [
+        ChunkProgress(f"j-{n:06d}", "j", Chunk("day_ahead_prices", AREAS.key("NL"), YEAR))
+        .claim("me", NOW, timedelta(minutes=2))
+        .complete(10, 1, 1, NOW)
+        for n in range(2)
+    ]
+
+    with view.shown() as on_chunk:
+        for chunk in done:
+            on_chunk(chunk)
+
+    first, second = capsys.readouterr().err.splitlines()
+    # 30 s for one chunk, three left: 90 s; then 90 s for two, two left: 90 s.
+    assert first.startswith("[1/4] done day_ahead_prices")
+    assert first.endswith("(10 points) elapsed 0:00:30, eta 0:01:30")
+    assert second.endswith("(10 points) elapsed 0:01:30, eta 0:01:30")
+
+
+def test_the_bar_names_the_dataset_and_area_and_labels_its_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(
+        "entrypoints.cli_support.Console",
+        lambda **_: Console(file=screen, force_terminal=True, width=160),
+    )
+    view = ChunkProgressView(total=2, done=0, label="job j")
+    chunk = ChunkProgress("j-000000", "j", Chunk("day_ahead_prices", AREAS.key("DE_LU"), YEAR))
+
+    with view.shown() as on_chunk:
+        on_chunk(chunk.claim("me", NOW, timedelta(minutes=2)).complete(10, 1, 1, NOW))
+
+    shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", screen.getvalue())
+    last = [line for line in shown.splitlines() if line.strip()][-1]
+    assert "job j: day_ahead_prices DE_LU" in last
+    assert re.search(r"elapsed \d+:\d\d:\d\d eta \S+", last), last

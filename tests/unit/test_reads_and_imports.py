@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
+import attrs
 import pytest
 
 from adapters.fakes import FakeClock
@@ -130,3 +131,48 @@ async def test_the_same_instants_in_two_files_are_revisions_not_a_fault() -> Non
     report = await ImportService(uow, reader).import_files(["a.xml", "again.xml"])
 
     assert report.stored.written == 48
+
+
+async def test_pages_over_a_long_period_read_slices_and_keep_the_order_of_one_read() -> None:
+    # Sparse at first (a point a day), then dense (three series an hour): the slices have to
+    # grow through the sparse months and shrink again.
+    uow = MemoryUnitOfWorkFactory()
+    sparse = Series(
+        LOAD,
+        tuple(Point(utc(2023, 1, 1) + timedelta(days=i), float(i)) for i in range(300)),
+        "MAW",
+        "A01",
+        1,
+        NOW,
+    )
+    dense = [
+        Series(
+            attrs.evolve(LOAD, psr_type=psr),
+            tuple(Point(utc(2023, 11, 1) + timedelta(hours=i), float(i)) for i in range(2000)),
+            "MAW",
+            "A01",
+            1,
+            NOW,
+        )
+        for psr in ("B01", "B02", "B03")
+    ]
+    imports = ImportService(uow, RecordingReader({"all.xml": [sparse, *dense]}))
+    await imports.import_files(["all.xml"])
+    reads = ReadService(uow, FakeClock(NOW))
+    request = reads.request(["NL"], ["actual_total_load"], utc(2022, 6, 1), utc(2024, 6, 1))
+    async with uow(reading=True) as reading:
+        everything = await reading.store.read("actual_total_load", NL, request.period)
+
+    pages = [page async for page in reads.pages(request, page_size=97)]
+
+    assert len(everything) == 300 + 3 * 2000
+    assert [o for page in pages for o in page] == everything
+    assert all(len(page) == 97 for page in pages[:-1])
+    assert 0 < len(pages[-1]) <= 97
+
+
+async def test_pages_of_nothing_are_one_empty_page() -> None:
+    reads = ReadService(MemoryUnitOfWorkFactory(), FakeClock(NOW))
+    request = reads.request(["NL"], ["actual_total_load"], utc(2020, 1, 1), utc(2024, 1, 1))
+
+    assert [page async for page in reads.pages(request, page_size=10)] == [()]

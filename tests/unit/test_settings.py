@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from entrypoints.settings import load_settings
@@ -157,3 +159,10 @@ def test_bad_scheduler_settings_name_the_variable_and_value(
 ) -> None:
     with pytest.raises(ConfigurationError, match=message):
         load_settings(environ)
+
+
+def test_the_time_zone_setting_is_checked_and_utc_by_default() -> None:
+    assert str(load_settings({"ENTSOE_TZ": "Europe/Berlin"}).zone) == "Europe/Berlin"
+    assert load_settings({}).zone is UTC
+    with pytest.raises(ConfigurationError, match="unknown time zone 'Mars/Olympus'"):
+        load_settings({"ENTSOE_TZ": "Mars/Olympus"})

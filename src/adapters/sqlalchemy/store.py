@@ -268,7 +268,9 @@ async def _known_series(conn: AsyncConnection, dataset: str, area: AreaKey) -> d
 
 
 def _observation_from_row(dataset: str, area: AreaKey, row: AnyRow) -> Observation:
-    key = SeriesKey(*(getattr(row, name) for name in SERIES_KEY_COLUMNS))
+    # By position: the key columns follow ``ts`` in the select, in SeriesKey's order. Reading
+    # them by name costs more than the rest of the row put together on a long export.
+    key = SeriesKey(*row[1 : 1 + len(SERIES_KEY_COLUMNS)])
     return Observation(
         dataset=dataset,
         area=area,

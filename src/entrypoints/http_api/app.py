@@ -29,7 +29,16 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.enums import OpenAPIType
 
 from entrypoints.bootstrap import application
-from entrypoints.http_api import backfills, data, datasets, health, metrics, quality
+from entrypoints.http_api import (
+    areas,
+    backfills,
+    data,
+    datasets,
+    export,
+    health,
+    metrics,
+    quality,
+)
 from entrypoints.http_api.auth import SECURITY_SCHEME, BearerAuth
 from entrypoints.http_api.json_body import MAX_BODY_BYTES
 from entrypoints.http_api.problems import handle
@@ -83,7 +92,9 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             *backfills.ROUTES,
             *data.ROUTES,
+            *export.ROUTES,
             *datasets.ROUTES,
+            *areas.ROUTES,
             *quality.ROUTES,
             *health.ROUTES,
             *metrics.ROUTES,
@@ -135,7 +146,10 @@ def _document(app: Litestar) -> None:
     ok: Any = page.responses["200"]
     ok.content = {
         **(ok.content or {}),
-        data.CSV_MEDIA_TYPE: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+        **{
+            media_type: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+            for media_type in data.PAGE_MEDIA_TYPES.values()
+        },
     }
     ok.headers = {
         data.NEXT_CURSOR_HEADER: OpenAPIHeader(

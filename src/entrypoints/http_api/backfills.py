@@ -19,8 +19,10 @@ from entrypoints.http_api.bodies import BackfillBody
 from entrypoints.http_api.json_body import check_json_body
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
+from entrypoints.http_api.zone import request_zone
 from entrypoints.inputs import parse_instant
 from entrypoints.wire import JobBody, PlanBody
+from entsoe_core.errors import NothingToFetch
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import JobStatus
 from entsoe_core.services.requests import BackfillRequest, JobReport
@@ -72,11 +74,12 @@ async def start_backfill(
 ) -> Response[JobBody]:
     app = runtime.application
     tuning = app.settings.backfill
+    zone = request_zone(data.tz, runtime)
     backfill_request = BackfillRequest.parse(
         data.areas,
         data.datasets,
-        parse_instant(data.start, "start"),
-        parse_instant(data.end, "end"),
+        parse_instant(data.start, "start", zone),
+        parse_instant(data.end, "end", zone),
         span=ChunkSpan(data.span) if data.span else tuning.chunk_span,
         max_years=tuning.history_years,
     )
@@ -88,7 +91,15 @@ async def start_backfill(
         plan: Response[Any] = Response(PlanBody.of(summary), status_code=200)
         return plan
     runtime.require_source()
-    job = await app.backfill.create(backfill_request)
+    try:
+        job = await app.backfill.create(backfill_request)
+    except NothingToFetch:
+        # Nothing to do, so no job: the plan says why (every pair complete, no chunk).
+        summary = await app.backfill.preview(
+            backfill_request, rate_per_minute=tuning.rate_limit_per_minute
+        )
+        nothing: Response[Any] = Response(PlanBody.of(summary), status_code=200)
+        return nothing
     runtime.runs.start(job.id)
     return _accepted(request, await app.reports.status(job.id))
 

@@ -25,7 +25,8 @@ InstantText = Annotated[
     msgspec.Meta(
         min_length=1,
         max_length=64,
-        description="An ISO 8601 date (UTC midnight) or date-time with a UTC offset.",
+        description="An ISO 8601 date (midnight in tz, UTC by default) or date-time with a UTC "
+        "offset.",
         examples=["2024-01-01", "2024-01-01T06:00:00+01:00"],
     ),
 ]
@@ -54,6 +55,9 @@ class BackfillBody(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     span: SpanName | None = None
     """A cap on the chunk span; the server's ENTSOE_CHUNK_SPAN when absent (unset there: no
     cap, each dataset's chunks as long as its request limit allows)."""
+    tz: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    """The IANA time zone bare dates of start and end are read in (Europe/Berlin: a date is
+    Berlin midnight); the server's ENTSOE_TZ when absent, else UTC."""
 
 
 class HealthBody(msgspec.Struct, frozen=True):

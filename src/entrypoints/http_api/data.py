@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, tzinfo
 from typing import Annotated, Any, Literal
 
 from litestar import Response, get
@@ -10,28 +11,33 @@ from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 
+from entrypoints.export_files import TextPages
 from entrypoints.http_api.cursor import decode_cursor, encode_cursor
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
 from entrypoints.http_api.shaped import shaped_observations
+from entrypoints.http_api.zone import TzParameter, request_zone
 from entrypoints.inputs import parse_instant, split_names
-from entrypoints.wire import (
-    EXPORT_FIELDS,
-    CoverageBody,
-    ObservationsPage,
-    observation_rows,
-    row_writer,
-)
+from entrypoints.parquet_rows import ParquetStream, require_pyarrow
+from entrypoints.wire import CoverageBody, ObservationsPage
 from entsoe_core.observations import Observation
 from entsoe_core.resolution_rules import NATIVE, RESOLUTION_RULES, ResolutionRule
 
-__all__ = ["CSV_MEDIA_TYPE", "MAX_LIMIT", "NEXT_CURSOR_HEADER", "ROUTES"]
+__all__ = ["CSV_MEDIA_TYPE", "MAX_LIMIT", "NEXT_CURSOR_HEADER", "PAGE_MEDIA_TYPES", "ROUTES"]
 
 MAX_LIMIT = 10_000
 NEXT_CURSOR_HEADER = "X-Next-Cursor"
 CSV_MEDIA_TYPE = "text/csv"
+PAGE_MEDIA_TYPES = {
+    "csv": CSV_MEDIA_TYPE,
+    "jsonl": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+}
 
-_INSTANT_DESCRIPTION = "ISO 8601 date (UTC midnight) or date-time with a UTC offset."
+_INSTANT_DESCRIPTION = (
+    "ISO 8601 date (midnight in tz, UTC by default) or date-time with a UTC offset (without "
+    "one only with tz)."
+)
 OptionalInstant = Annotated[
     str | None, QueryParameter(description=_INSTANT_DESCRIPTION, max_length=64)
 ]
@@ -56,13 +62,15 @@ async def coverage(
     dataset: Annotated[list[Name], QueryParameter(description="Dataset key(s).")],
     start: OptionalInstant = None,
     end: OptionalInstant = None,
+    tz: TzParameter = None,
 ) -> list[CoverageBody]:
     reads = runtime.application.reads
+    zone = request_zone(tz, runtime)
     request = reads.request(
         split_names(area),
         split_names(dataset),
-        parse_instant(start, "start") if start else None,
-        parse_instant(end, "end") if end else None,
+        parse_instant(start, "start", zone) if start else None,
+        parse_instant(end, "end", zone) if end else None,
     )
     return [CoverageBody.of(report) for report in await reads.coverage(request)]
 
@@ -109,8 +117,12 @@ async def observations(
         ),
     ],
     output: Annotated[
-        Literal["json", "csv"],
-        QueryParameter(name="format", description="json or csv.", examples=[Example(value="csv")]),
+        Literal["json", "csv", "jsonl", "parquet"],
+        QueryParameter(
+            name="format",
+            description="json, csv, jsonl or parquet (a page as one Parquet file).",
+            examples=[Example(value="csv")],
+        ),
     ] = "json",
     limit: Annotated[
         int, QueryParameter(ge=1, le=MAX_LIMIT, description="Observations per page.")
@@ -134,10 +146,12 @@ async def observations(
             "its columns; the whole period at once (no cursor, at most 10,000 rows)."
         ),
     ] = False,
+    tz: TzParameter = None,
 ) -> Response[ObservationsPage]:
     reads = runtime.application.reads
+    zone = request_zone(tz, runtime)
     request = reads.request(
-        [area], [dataset], parse_instant(start, "start"), parse_instant(end, "end")
+        [area], [dataset], parse_instant(start, "start", zone), parse_instant(end, "end", zone)
     )
     rule = ResolutionRule.parse(resolution)
     if wide or rule != NATIVE:
@@ -145,24 +159,34 @@ async def observations(
             runtime, request, rule, wide=wide, output=output, cursor=cursor
         )
         return shaped
+    if output == "parquet":
+        require_pyarrow()
     page = await reads.observations(
         request, after=decode_cursor(cursor) if cursor else None, limit=limit
     )
     next_cursor = encode_cursor(page.observations[-1]) if page.more else None
     headers = {NEXT_CURSOR_HEADER: next_cursor} if next_cursor else {}
-    if output == "csv":
-        # Typed as the JSON page so that the document shows it; CSV is added in app._document.
-        text: Response[Any] = Response(
-            _csv(page.observations), media_type=CSV_MEDIA_TYPE, headers=headers
+    if output == "json":
+        return Response(
+            ObservationsPage.of(page.observations, next_cursor, zone or UTC), headers=headers
         )
-        return text
-    return Response(ObservationsPage.of(page.observations, next_cursor), headers=headers)
+    # Typed as the JSON page so that the document shows it; the others are added in
+    # app._document.
+    other: Response[Any] = Response(
+        _page_body(page.observations, output, zone or UTC),
+        media_type=PAGE_MEDIA_TYPES[output],
+        headers=headers,
+    )
+    return other
 
 
-def _csv(observations: tuple[Observation, ...]) -> str:
+def _page_body(observations: tuple[Observation, ...], output: str, zone: tzinfo) -> bytes:
+    if output == "parquet":
+        parquet = ParquetStream(zone)
+        return parquet.write(observations) + parquet.close()
     out = io.StringIO()
-    row_writer(out, "csv", EXPORT_FIELDS)(observation_rows(observations))
-    return out.getvalue()
+    TextPages(out, output, zone).write(observations)
+    return out.getvalue().encode()
 
 
 ROUTES = [coverage, observations]

@@ -12,6 +12,7 @@ from litestar.params import QueryParameter
 from entrypoints.http_api.data import CSV_MEDIA_TYPE, Name, OptionalInstant
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
+from entrypoints.http_api.zone import TzParameter, request_zone
 from entrypoints.inputs import parse_instant, split_names
 from entrypoints.wire import QualityBody, quality_csv
 
@@ -41,13 +42,15 @@ async def quality(
     output: Annotated[
         Literal["json", "csv"], QueryParameter(name="format", description="json or csv.")
     ] = "json",
+    tz: TzParameter = None,
 ) -> Response[list[QualityBody]]:
     app = runtime.application
+    zone = request_zone(tz, runtime)
     request = app.reads.request(
         split_names(area),
         split_names(dataset),
-        parse_instant(start, "start") if start else None,
-        parse_instant(end, "end") if end else None,
+        parse_instant(start, "start", zone) if start else None,
+        parse_instant(end, "end", zone) if end else None,
     )
     bodies = [QualityBody.of(one) for one in await app.quality.report(request)]
     if output == "csv":

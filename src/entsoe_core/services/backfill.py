@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import RecheckPolicy
+from entsoe_core.errors import NothingToFetch
 from entsoe_core.observer import RunObserverPort
 from entsoe_core.plan import BackfillPlan, ChunkPolicy, ChunkSpan
 from entsoe_core.ports import (
@@ -112,12 +113,18 @@ class BackfillService:
         plan: BackfillPlan | None = None,
     ) -> BackfillJob:
         """Persist a job and the chunks of its plan (``plan``, as shown to the user, or made
-        now from ``gaps`` or the store's coverage); nothing is fetched yet."""
+        now from ``gaps`` or the store's coverage); nothing is fetched yet.
+
+        A backfill with nothing to fetch raises :class:`NothingToFetch` and creates no job
+        (an empty job would only say "completed" about work never done).
+        """
         if plan is None:
             if gaps is None:
                 plan = await self.plan(request)
             else:
                 plan = BackfillPlan.build(gaps, await self.policy(request.span))
+        if not plan.chunks and kind is JobKind.BACKFILL:
+            raise NothingToFetch(len(request.targets()), str(request.period))
         now = self._clock.now()
         job = BackfillJob(
             id=new_id(),

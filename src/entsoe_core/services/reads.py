@@ -7,20 +7,24 @@ commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 import attrs
 
+from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.observations import Observation
 from entsoe_core.ports import ClockPort, ObservationCursor, UnitOfWorkFactory
 from entsoe_core.resolution_rules import NATIVE, ResolutionRule
 from entsoe_core.services.requests import BackfillRequest, CoverageReport
-from entsoe_core.timeline import add_months, floor_to_day
+from entsoe_core.timeline import Interval, add_months, floor_to_day
 
 __all__ = ["ObservationPage", "ReadService"]
+
+SLICE_MIN = timedelta(hours=1)
+SLICE_MAX = timedelta(days=366)
 
 READ_MAX_YEARS = 100
 """Reads are not limited by ENTSOE_HISTORY_YEARS, only by the range of dates accepted."""
@@ -95,13 +99,7 @@ class ReadService:
         self, request: BackfillRequest, *, after: ObservationCursor | None = None, limit: int
     ) -> ObservationPage:
         """One page of the one (dataset, area) of the request, after ``after``."""
-        targets = request.targets()
-        if len(targets) != 1:
-            raise InvalidRequest(
-                f"observations are read for one dataset and one area at a time; the request "
-                f"names {len(targets)} (dataset, area) pairs: name one area, not a scope"
-            )
-        dataset, area = targets[0]
+        dataset, area = self._one_target(request)
         async with self._uow(reading=True) as uow:
             # One more than asked tells whether another page follows without an empty last page.
             found = await uow.store.read(
@@ -139,11 +137,96 @@ class ReadService:
         a page at a time and in order (at least one call, an empty page for nothing); the
         number of observations. Memory holds one page, whatever the period."""
         count = 0
-        after = None
-        while True:
-            page = await self.observations(request, after=after, limit=page_size)
-            write(page.observations)
-            count += len(page.observations)
-            after = page.next_after
-            if after is None:
-                return count
+        async for page in self.pages(request, page_size=page_size):
+            write(page)
+            count += len(page)
+        return count
+
+    async def pages(
+        self, request: BackfillRequest, *, page_size: int
+    ) -> AsyncIterator[tuple[Observation, ...]]:
+        """Every observation of the one (dataset, area) of the request, in pages of
+        ``page_size`` in order; at least one page, an empty one for nothing.
+
+        The period is read in slices of time, each sized from the density of the one before
+        to hold about a page, and each slice page by page: a read never has to order more
+        than about a slice of rows, so the cost of a page stays the same however long the
+        period (a cursor over the whole period would make each page sort what follows it).
+        """
+        dataset, area = self._one_target(request)
+        slices = _Slices(request.period, page_size)
+        held: list[Observation] = []
+        sent = False
+        for window in slices:
+            after: ObservationCursor | None = None
+            found_in_window = 0
+            while True:
+                wanted = page_size - len(held)
+                async with self._uow(reading=True) as uow:
+                    found = await uow.store.read(
+                        dataset, area, window, after=after, limit=wanted + 1
+                    )
+                held += found[:wanted]
+                found_in_window += min(len(found), wanted)
+                if len(held) == page_size:
+                    yield tuple(held)
+                    held, sent = [], True
+                if len(found) <= wanted:
+                    break
+                last = found[wanted - 1]
+                after = last.timestamp, last.key
+            slices.found(found_in_window)
+        if held or not sent:
+            yield tuple(held)
+
+    @staticmethod
+    def _one_target(request: BackfillRequest) -> tuple[str, AreaKey]:
+        targets = request.targets()
+        if len(targets) != 1:
+            raise InvalidRequest(
+                f"observations are read for one dataset and one area at a time; the request "
+                f"names {len(targets)} (dataset, area) pairs: name one area, not a scope"
+            )
+        return targets[0]
+
+    def one_by_one(self, request: BackfillRequest) -> list[BackfillRequest]:
+        """The request cut into one request per (dataset, area), each over the part of the
+        period its area existed in, for exports of several areas and datasets."""
+        return [
+            attrs.evolve(
+                request,
+                areas=(area,),
+                datasets=(dataset,),
+                period=request.period_for(area),
+                pairs=None,
+            )
+            for dataset, area in request.targets()
+        ]
+
+
+class _Slices:
+    """Consecutive slices of a period, each sized to hold about ``rows`` observations at the
+    density found in the one before: one day to begin with, growing at most fourfold from one
+    slice to the next (a density that jumps is met by the read's page limit), between
+    :data:`SLICE_MIN` and :data:`SLICE_MAX`."""
+
+    def __init__(self, period: Interval, rows: int) -> None:
+        self._period = period
+        self._rows = rows
+        self._span = timedelta(days=1)
+        self._last: Interval | None = None
+
+    def __iter__(self) -> Iterator[Interval]:
+        start = self._period.start
+        while start < self._period.end:
+            self._last = Interval(start, min(start + self._span, self._period.end))
+            yield self._last
+            start = self._last.end
+
+    def found(self, count: int) -> None:
+        """How many observations the last slice held: the next one is sized from it."""
+        if self._last is None:
+            return
+        length = self._last.end - self._last.start
+        wanted = length * self._rows / max(count, 1)
+        self._span = max(SLICE_MIN, min(wanted, self._span * 4, SLICE_MAX))

@@ -18,7 +18,14 @@ from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkStatus
 from entsoe_core.scopes import ALL_AREAS, ALL_BORDERS, AreaScope
 from entsoe_core.timeline import Interval, IntervalSet, add_months, utc
 
-__all__ = ["EARLIEST", "LATEST", "BackfillRequest", "CoverageReport", "JobReport"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "BackfillRequest",
+    "CoveragePartition",
+    "CoverageReport",
+    "JobReport",
+]
 
 # The range any request may ask about. ENTSO-E publishes nothing before 2014; the bound far in
 # the future keeps calendar arithmetic (a period plus its years, a month past its end) inside
@@ -128,6 +135,37 @@ class CoverageReport:
     def no_data(self) -> IntervalSet:
         """Where the source answered that nothing is published."""
         return IntervalSet((self.period,)).intersection(self.coverage.with_outcome(Outcome.NO_DATA))
+
+    def partition(self) -> CoveragePartition:
+        """The period cut into covered, no data, provisional and missing: every instant in
+        exactly one of them."""
+        whole = IntervalSet((self.period,))
+        fetched = whole.intersection(self.coverage.covered())
+        final = whole.difference(self.gaps)
+        data = self.coverage.with_outcome(Outcome.DATA)
+        # Where a final "no data" and data overlap (published after all), the data counts.
+        no_data = final.intersection(self.coverage.with_outcome(Outcome.NO_DATA)).difference(data)
+        return CoveragePartition(
+            covered=final.difference(no_data),
+            no_data=no_data,
+            provisional=fetched.difference(final),
+            missing=self.gaps.difference(fetched),
+        )
+
+
+@attrs.frozen
+class CoveragePartition:
+    """A coverage report's period in four disjoint parts that together make all of it.
+
+    ``covered``: fetched with data, final. ``no_data``: the source answered that nothing is
+    published, final. ``provisional``: fetched, but recently enough (or with holes) that
+    gap-filling asks again. ``missing``: never fetched.
+    """
+
+    covered: IntervalSet
+    no_data: IntervalSet
+    provisional: IntervalSet
+    missing: IntervalSet
 
 
 @attrs.frozen

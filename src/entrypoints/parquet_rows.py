@@ -1,0 +1,156 @@
+"""Observation rows as Parquet: a fixed Arrow schema, one row group per page read.
+
+The columns are those of the wire rows (:data:`entrypoints.wire.EXPORT_FIELDS`), so the Parquet
+file, the CSV and the JSONL of an export hold the same fields. ``timestamp`` is an Arrow
+``timestamp[us, tz]`` in the zone asked for, ``value`` a double, every other column text; a
+sparse key field a series does not have is null.
+
+Pages are written as they are read, so memory holds one page whatever the period. Within a
+page the key fields are the same for every point of a series: each series is turned into a
+row once, and its points take their key columns from it.
+
+pyarrow is an optional dependency (the ``pandas`` extra); without it, Parquet output is
+refused with the command that installs it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Hashable, Sequence
+from datetime import tzinfo
+from pathlib import Path
+from types import ModuleType
+from typing import Any, BinaryIO, Final
+
+from entrypoints.wire import EXPORT_FIELDS, observation_rows
+from entrypoints.zones import zone_name
+from entsoe_core.errors import ConfigurationError
+from entsoe_core.observations import Observation
+
+__all__ = ["PARQUET_EXTRA", "ParquetRows", "ParquetStream", "require_pyarrow", "row_schema"]
+
+PARQUET_EXTRA: Final = "pip install 'entsoe-backfill[pandas]'"
+"""What installs pyarrow, for the error that asks for it."""
+
+_POINT_FIELDS: Final = ("timestamp", "value")
+"""The fields that change from point to point; every other field is the series'."""
+
+
+def require_pyarrow() -> tuple[ModuleType, ModuleType]:
+    """``pyarrow`` and ``pyarrow.parquet``, or a ConfigurationError saying how to get them."""
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise ConfigurationError(
+            f"Parquet output needs pyarrow, which is not installed; install it with {PARQUET_EXTRA}"
+        ) from None
+    return pyarrow, pyarrow.parquet
+
+
+def row_schema(zone: tzinfo) -> Any:
+    """The Arrow schema of exported rows: the wire fields in their order, timestamps in
+    ``zone``."""
+    pa, _ = require_pyarrow()
+    types = {"timestamp": pa.timestamp("us", tz=zone_name(zone)), "value": pa.float64()}
+    return pa.schema([pa.field(name, types.get(name, pa.string())) for name in EXPORT_FIELDS])
+
+
+class ParquetRows:
+    """One Parquet file written page by page; each :meth:`write` is one row group."""
+
+    def __init__(self, sink: str | Path | BinaryIO | io.RawIOBase, zone: tzinfo) -> None:
+        self._pa, parquet = require_pyarrow()
+        self.schema = row_schema(zone)
+        self._writer = parquet.ParquetWriter(
+            sink if isinstance(sink, str | Path) else self._pa.PythonFile(sink, mode="w"),
+            self.schema,
+            compression="zstd",
+        )
+        self.rows = 0
+
+    def write(self, observations: Sequence[Observation]) -> None:
+        """One row group of ``observations`` (nothing for an empty page)."""
+        if not observations:
+            return
+        self._writer.write_table(self.table(observations))
+        self.rows += len(observations)
+
+    def table(self, observations: Sequence[Observation]) -> Any:
+        """``observations`` as an Arrow table of :attr:`schema`."""
+        pa = self._pa
+        series: dict[Hashable, int] = {}
+        templates: list[dict[str, Any]] = []
+        positions: list[int] = []
+        for observation in observations:
+            identity = (
+                observation.dataset,
+                observation.area,
+                observation.key,
+                observation.unit,
+                observation.curve_type,
+            )
+            position = series.get(identity)
+            if position is None:
+                position = series[identity] = len(templates)
+                templates.append(next(observation_rows((observation,))))
+            positions.append(position)
+        take = pa.array(positions, pa.int32())
+        columns = []
+        for field in self.schema:
+            if field.name == "timestamp":
+                columns.append(pa.array([o.timestamp for o in observations], field.type))
+            elif field.name == "value":
+                columns.append(pa.array([o.value for o in observations], field.type))
+            else:
+                values = [template.get(field.name) for template in templates]
+                columns.append(pa.array(values, field.type).take(take))
+        return pa.Table.from_arrays(columns, schema=self.schema)
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class ParquetStream:
+    """A Parquet file produced in pieces, for streaming: :meth:`write` a page, then
+    :meth:`take` the bytes written so far and send them."""
+
+    def __init__(self, zone: tzinfo) -> None:
+        self._buffer = _Pieces()
+        self._rows = ParquetRows(self._buffer, zone)
+
+    def write(self, observations: Sequence[Observation]) -> bytes:
+        """One row group; the bytes it completed."""
+        self._rows.write(observations)
+        return self._buffer.take()
+
+    def close(self) -> bytes:
+        """The file's footer: the last bytes."""
+        self._rows.close()
+        return self._buffer.take()
+
+
+class _Pieces(io.RawIOBase):
+    """A write-only file that keeps what was written until it is taken."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pieces: list[bytes] = []
+        self._position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        piece = bytes(data)
+        self._pieces.append(piece)
+        self._position += len(piece)
+        return len(piece)
+
+    def tell(self) -> int:
+        return self._position
+
+    def take(self) -> bytes:
+        taken = b"".join(self._pieces)
+        self._pieces.clear()
+        return taken

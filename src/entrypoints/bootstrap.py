@@ -38,7 +38,10 @@ from entsoe_core.ports import (
     SourceBreakerPort,
 )
 from entsoe_core.services.backfill import BackfillService
+from entsoe_core.services.chunk_lookup import ChunkLookup
+from entsoe_core.services.coverage_grid import CoverageGridService
 from entsoe_core.services.datasets import DatasetReports
+from entsoe_core.services.freshness import FreshnessService
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.importing import ImportService
 from entsoe_core.services.quality import QualityService
@@ -72,6 +75,9 @@ class Application:
     imports: ImportService
     quality: QualityService
     datasets: DatasetReports
+    coverage_grid: CoverageGridService
+    freshness: FreshnessService
+    chunks: ChunkLookup
 
 
 SourceFactory = Callable[[RateLimiterPort], MarketDataSourcePort]
@@ -136,6 +142,18 @@ def build_container(
     container.register(
         DatasetReports, factory=lambda: DatasetReports(uow), scope=punq.Scope.singleton
     )
+    # The dashboard's reads: the grid, freshness and chunk lookups.
+    container.register(
+        CoverageGridService,
+        factory=lambda: CoverageGridService(uow, clock, tuning.recheck),
+        scope=punq.Scope.singleton,
+    )
+    container.register(
+        FreshnessService,
+        factory=lambda: FreshnessService(uow, clock, tuning.recheck),
+        scope=punq.Scope.singleton,
+    )
+    container.register(ChunkLookup, factory=lambda: ChunkLookup(uow), scope=punq.Scope.singleton)
     container.register(
         GapFillService,
         factory=lambda: GapFillService(
@@ -196,4 +214,7 @@ async def application(
             imports=container.resolve(ImportService),
             quality=container.resolve(QualityService),
             datasets=container.resolve(DatasetReports),
+            coverage_grid=container.resolve(CoverageGridService),
+            freshness=container.resolve(FreshnessService),
+            chunks=container.resolve(ChunkLookup),
         )

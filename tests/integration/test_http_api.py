@@ -53,6 +53,11 @@ ROUTES = {
     ("get", "/quality"),
     ("get", "/health"),
     ("get", "/datasets"),
+    ("get", "/coverage/grid"),
+    ("get", "/freshness"),
+    ("get", "/chunks"),
+    ("get", "/backfills/{job_id}/chunks"),
+    ("get", "/budget"),
 }
 
 

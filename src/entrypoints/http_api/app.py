@@ -28,7 +28,7 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.enums import OpenAPIType
 
 from entrypoints.bootstrap import application
-from entrypoints.http_api import backfills, data, datasets, health, quality
+from entrypoints.http_api import backfills, dashboard, data, datasets, health, overview, quality
 from entrypoints.http_api.auth import SECURITY_SCHEME, BearerAuth
 from entrypoints.http_api.json_body import MAX_BODY_BYTES
 from entrypoints.http_api.problems import handle
@@ -76,6 +76,8 @@ def create_app(settings: Settings) -> Litestar:
             *datasets.ROUTES,
             *quality.ROUTES,
             *health.ROUTES,
+            *overview.ROUTES,
+            *dashboard.ROUTES,
         ],
         dependencies={"runtime": Provide(runtime, sync_to_thread=False)},
         exception_handlers={Exception: handle},

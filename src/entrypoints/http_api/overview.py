@@ -35,9 +35,9 @@ __all__ = ["ROUTES"]
 GRID_MAX_YEARS = 10
 """A grid is one cell per area and month: ten years of every area is already some 8,000."""
 
-Areas = Annotated[
-    list[Name],
-    QueryParameter(description="Area(s); repeat or comma-separate; all, all-borders."),
+OptionalAreas = Annotated[
+    list[Name] | None,
+    QueryParameter(description="Area(s); repeat or comma-separate; all, all-borders (default)."),
 ]
 
 
@@ -55,7 +55,7 @@ Areas = Annotated[
 async def coverage_grid(
     runtime: NamedDependency[Runtime],
     dataset: Annotated[list[Name], QueryParameter(description="Dataset key(s).")],
-    area: Areas | None = None,
+    area: OptionalAreas = None,
     start: OptionalInstant = None,
     end: OptionalInstant = None,
 ) -> CoverageGridBody:
@@ -85,7 +85,7 @@ async def coverage_grid(
 async def freshness(
     runtime: NamedDependency[Runtime],
     dataset: Annotated[list[Name], QueryParameter(description="Dataset key(s).")],
-    area: Areas | None = None,
+    area: OptionalAreas = None,
 ) -> list[FreshnessBody]:
     app = runtime.application
     request = app.reads.request(split_names(area) if area else ["all"], split_names(dataset))

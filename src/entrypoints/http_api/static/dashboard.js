@@ -47,7 +47,8 @@
   }
 
   function instant(text) {
-    return text ? text.replace("T", " ").replace(/:00Z$/, "Z").replace(/:00(\+00:00)?$/, "") : "—";
+    // Instants come as UTC ISO 8601; minutes are precise enough to read.
+    return text ? `${text.slice(0, 10)} ${text.slice(11, 16)}Z` : "—";
   }
 
   function day(text) {
@@ -239,9 +240,16 @@
     samples.set(job.id, seen);
     const first = seen[0];
     const span = now - first.at;
-    if (job.running && span >= 3000) return ((job.requests - first.requests) * 60000) / span;
-    if (job.elapsed_seconds) return (job.requests * 60) / job.elapsed_seconds;
-    return 0;
+    const of = budget ? ` of the budget of ${budget.rate_limit_per_minute}` : "";
+    if (job.running && span >= 3000) {
+      const perMinute = ((job.requests - first.requests) * 60000) / span;
+      return `${perMinute.toFixed(0)} per minute${of}`;
+    }
+    // A short run's average says more about the burst allowance than about the rate.
+    if (job.elapsed_seconds >= 60) {
+      return `${((job.requests * 60) / job.elapsed_seconds).toFixed(0)} per minute on average${of}`;
+    }
+    return `budget ${budget ? budget.rate_limit_per_minute : "?"} per minute`;
   }
 
   function card(job) {
@@ -296,11 +304,9 @@
       `${job.points_written} points written${kept} · ${c.in_flight} in flight, ${c.pending} pending, ` +
       `${c.failed} failed, ${c.cancelled} cancelled` + (c.split ? `, ${c.split} split` : "") +
       (job.holes ? ` · ${job.holes} holes` : "");
-    const perMinute = rate(job);
-    const of = budget ? ` of the budget of ${budget.rate_limit_per_minute}` : "";
     p.timing.textContent =
       `Elapsed ${duration(job.elapsed_seconds)} · ETA ${duration(job.eta_seconds)} · ` +
-      `${job.requests} requests, ${perMinute.toFixed(0)} per minute${of}`;
+      `${job.requests} requests, ${rate(job)}`;
     p.error.textContent = job.last_error ? `Last error: ${job.last_error}` : "";
     p.error.hidden = !job.last_error;
     p.outage.textContent = job.source_outage

@@ -1,0 +1,248 @@
+"""The dashboard in a real headless Chromium, served by a real ``entsoe serve`` on the emulator.
+
+Each test drives the page as a user does: types in the form, clicks the buttons, reads what
+the page shows. They share one server and one SQLite file, each on its own areas and months.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+
+from tests.browser.conftest import HTTP_TOKEN, REPOSITORY, Dashboard, save_page
+from tests.browser.page import DashboardPage
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NL = "10YNL----------L"
+README_SCREENSHOT = "ENTSOE_TEST_README_SCREENSHOT"
+"""Set to a path (docs/img/dashboard.png) to write the README's screenshot there."""
+
+
+@pytest.fixture
+def page(browser: WebDriver, dashboard: Dashboard) -> DashboardPage:
+    opened = DashboardPage(browser, dashboard.url)
+    browser.get(f"{dashboard.url}/")
+    browser.execute_script("sessionStorage.clear()")
+    return opened.open()
+
+
+def test_a_backfill_started_from_the_form_shows_its_plan_then_reaches_100_percent(
+    page: DashboardPage,
+) -> None:
+    page.use_token(HTTP_TOKEN)
+    page.fill_backfill("NL", ["actual_total_load"], "2024-03-01", "2024-05-01", span="month")
+
+    summary = page.preview()
+
+    assert summary.startswith("2 chunk(s), 2 request(s) for 1 dataset \u00d7 area pair(s)")
+    assert [cell.text for cell in page.find_all("#plan-groups tbody td")][:3] == [
+        "actual_total_load",
+        "NL",
+        "2",
+    ]
+    job_id = page.start_backfill()
+    page.wait("the job to complete", lambda: page.job_status(job_id) == "completed")
+    value, maximum, percent = page.progress(job_id)
+    assert (value, maximum) == (2, 2)
+    assert percent == "100% · 2 of 2 chunks done"
+    card = page.job(job_id).text
+    assert f"{31 * 96 + 30 * 96} points written" in card
+    assert "Elapsed" in card
+    assert "ETA —" in card
+    assert "2 requests, budget 350 per minute" in card
+    assert not page.button(job_id, "Cancel").is_displayed()
+
+
+def test_a_changed_form_needs_a_new_preview_before_it_starts(page: DashboardPage) -> None:
+    page.use_token(HTTP_TOKEN)
+    page.fill_backfill("NL", ["actual_total_load"], "2024-03-01", "2024-04-01")
+    page.preview()
+
+    page.type("end-date", "2024-05-01")
+
+    assert not page.find("#plan").is_displayed()
+    assert not page.find("#start-backfill").is_displayed()
+
+
+def test_the_coverage_grid_changes_colour_as_a_backfill_fills_a_month(
+    page: DashboardPage,
+) -> None:
+    page.show_grid("day_ahead_prices", "BE", "2024-01", "2024-03", every=True)
+    page.wait("February to show missing", lambda: page.cell_state("BE", "2024-02") == "missing")
+    before = page.cell("BE", "2024-02").value_of_css_property("background-color")
+    assert page.cell("BE", "2024-02").text == "M"
+
+    page.use_token(HTTP_TOKEN)
+    page.fill_backfill("BE", ["day_ahead_prices"], "2024-02-01", "2024-03-01")
+    page.preview()
+    job_id = page.start_backfill()
+
+    page.wait("February to turn covered", lambda: page.cell_state("BE", "2024-02") == "covered")
+    cell = page.cell("BE", "2024-02")
+    assert cell.text == "C"
+    assert cell.value_of_css_property("background-color") != before
+    assert page.cell_state("BE", "2024-01") == "missing"
+    # The cell links to its chunks and its quality report.
+    cell.find_element(By.TAG_NAME, "a").click()
+    page.wait("the cell's chunks", lambda: job_id in page.text("cell-chunks"))
+    assert "done" in page.text("cell-chunks")
+    page.wait("the cell's quality", lambda: "PT60M" in page.text("cell-quality"))
+    links = [a.get_attribute("href") or "" for a in page.find_all("#cell-links a")]
+    assert [link.split("?")[0].removeprefix(page.url) for link in links] == ["/chunks", "/quality"]
+    freshness = page.text("freshness-table")
+    assert "BE" in freshness
+    assert "behind" in freshness
+
+
+def test_a_running_job_is_cancelled_with_its_button(
+    page: DashboardPage, dashboard: Dashboard
+) -> None:
+    # A year of days for three areas: some thousand chunks, minutes of the request budget.
+    body = {
+        "areas": ["NL", "BE", "FR"],
+        "datasets": ["day_ahead_prices"],
+        "start": "2023-01-01",
+        "end": "2024-01-01",
+        "span": "day",
+    }
+    with dashboard.api() as api:
+        job_id = api.post("/backfills", json=body).json()["id"]
+    page.use_token(HTTP_TOKEN)
+    page.wait("the job to run", lambda: page.button(job_id, "Cancel").is_displayed())
+    # Running, it shows its requests per minute against the budget, and when it may end.
+    timing = page.wait(
+        "the request rate", lambda: page.job_text(job_id, "per minute of the budget of 350")
+    )
+    assert re.search(r"ETA \d", timing), timing
+
+    page.button(job_id, "Cancel").click()
+
+    page.wait("the job to be cancelled", lambda: page.job_status(job_id) == "cancelled")
+    assert page.message_reading(f"Cancelled job {job_id}.")
+    value, maximum, _ = page.progress(job_id)
+    assert value < maximum
+    assert not page.button(job_id, "Resume").is_displayed()
+    assert not page.button(job_id, "Cancel").is_displayed()
+    with dashboard.api() as api:
+        assert api.get(f"/backfills/{job_id}").json()["status"] == "cancelled"
+
+
+def test_a_failed_job_shows_its_failed_chunks_and_is_resumed_with_its_button(
+    page: DashboardPage, dashboard: Dashboard
+) -> None:
+    answers = dashboard.emulator_control("/_emulator/answers")
+    unexpected = b'<?xml version="1.0" encoding="UTF-8"?><Surprise_MarketDocument xmlns="urn:x"/>'
+    match = {
+        "documentType": "A65",
+        "processType": "A16",
+        "outBiddingZone_Domain": NL,
+        "periodStart": "202406020000",
+        "times": "5",
+    }
+    httpx.post(answers, params=match, content=unexpected, timeout=30).raise_for_status()
+    body = {
+        "areas": ["NL"],
+        "datasets": ["actual_total_load"],
+        "start": "2024-06-01",
+        "end": "2024-06-04",
+        "span": "day",
+    }
+    try:
+        with dashboard.api() as api:
+            job_id = api.post("/backfills", json=body).json()["id"]
+        page.wait("the job to fail", lambda: page.job_status(job_id) == "failed")
+        failed = page.job(job_id).find_element(By.CSS_SELECTOR, "details.failed")
+        page.wait("its failed chunks", lambda: "1 failed chunk(s)" in failed.text)
+        failed.find_element(By.TAG_NAME, "summary").click()
+        listed = failed.find_element(By.CSS_SELECTOR, "li").text
+        assert listed.startswith("actual_total_load NL 2024-06-02 \u2013 2024-06-03")
+        assert "Surprise_MarketDocument" in listed
+        assert "Last error:" in page.job(job_id).text
+    finally:
+        httpx.delete(answers, timeout=30).raise_for_status()
+
+    page.use_token(HTTP_TOKEN)
+    page.button(job_id, "Resume").click()
+
+    page.wait("the job to complete", lambda: page.job_status(job_id) == "completed")
+    assert page.progress(job_id)[2] == "100% · 3 of 3 chunks done"
+    assert not page.job(job_id).find_element(By.CSS_SELECTOR, "details.failed").is_displayed()
+
+
+def test_without_the_token_the_buttons_are_refused_with_a_clear_message(
+    page: DashboardPage, dashboard: Dashboard
+) -> None:
+    no_run = dashboard.cli(
+        "backfill",
+        "--area",
+        "NL",
+        "--dataset",
+        "actual_total_load",
+        "--start",
+        "2024-08-01",
+        "--end",
+        "2024-08-03",
+        "--no-run",
+    )
+    job_id = no_run.ok().job_id()
+    assert "read-only" in page.text("token-state")
+
+    page.button(job_id, "Cancel").click()
+    refused: str = page.wait("the refusal", lambda: page.message_reading("Refused"))
+    assert "needs the API's bearer token (ENTSOE_HTTP_TOKEN)" in refused
+    assert "no token was entered under Access" in refused
+    page.button(job_id, "Resume").click()
+    page.wait("the resume to be refused", lambda: page.message_reading("Refused"))
+    page.fill_backfill("NL", ["actual_total_load"], "2024-09-01", "2024-09-02")
+    page.find("#preview").click()
+    page.wait("the preview to be refused", lambda: page.message_reading("Refused"))
+    assert not page.find("#plan").is_displayed()
+
+    page.use_token("not-the-token")
+    page.button(job_id, "Cancel").click()
+    page.wait(
+        "the wrong token to be refused",
+        lambda: page.message_reading("is not the one this server was given"),
+    )
+
+    with dashboard.api() as api:
+        job = api.get(f"/backfills/{job_id}").json()
+    assert (job["status"], job["chunks"]["done"]) == ("in_progress", 0)
+    assert page.find("#message").get_attribute("role") == "alert"
+    # Read-only, the page still shows the jobs and the grid.
+    assert page.job(job_id).is_displayed()
+    assert page.find_all("#grid table")
+
+
+def test_the_dashboard_at_a_glance(page: DashboardPage, dashboard: Dashboard) -> None:
+    """Several areas and months, for a look at the whole page (and the README's picture)."""
+    body = {
+        "areas": ["NL", "BE", "DE_LU", "FR"],
+        "datasets": ["actual_total_load"],
+        "start": "2024-01-01",
+        "end": "2024-04-01",
+    }
+    with dashboard.api() as api:
+        job_id = api.post("/backfills", json=body).json()["id"]
+    page.show_grid("actual_total_load", "NL,BE,DE_LU,FR,AT", "2023-10", "2024-06", every=False)
+    page.wait("the job to complete", lambda: page.job_status(job_id) == "completed")
+    page.wait("the grid to show it", lambda: page.cell_state("DE_LU", "2024-02") == "covered")
+    rows = page.find_all("#grid tbody tr")
+    assert sorted(row.find_element(By.TAG_NAME, "th").text for row in rows) == [
+        "BE",
+        "DE_LU",
+        "FR",
+        "NL",
+    ]
+    assert "AT" not in page.text("freshness-table")
+    target = os.environ.get(README_SCREENSHOT)
+    if target:
+        page.browser.execute_script("window.scrollTo(0, 0)")
+        save_page(page.browser, REPOSITORY / Path(target))

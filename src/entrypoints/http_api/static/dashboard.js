@@ -22,6 +22,7 @@
   const $ = (id) => document.getElementById(id);
   let budget = null;
   let gridKey = "";
+  let gridDrawn = "";
   let gridProgress = "";
   let gridShownAt = 0;
   let previewed = null;
@@ -145,7 +146,7 @@
       : "No token: the page is read-only; starting, resuming and cancelling will be refused.";
   }
 
-  // -- health and the budget ---------------------------------------------------------------
+  // -- health ------------------------------------------------------------------------------
 
   async function refreshHealth() {
     try {
@@ -158,7 +159,7 @@
       ];
       $("health").textContent = parts.join(" · ") + (health.source_detail ? ` — ${health.source_detail}` : "");
     } catch (error) {
-      $("health").textContent = `The server does not answer: ${error.message}`;
+      $("health").textContent = `Not healthy: ${error.message}`;
     }
   }
 
@@ -401,10 +402,15 @@
         api("GET", `/coverage/grid?${key}`),
         api("GET", `/freshness?${query({ dataset: params.dataset, area: params.area })}`),
       ]);
-      const stored = new Set(fresh.filter((row) => row.state !== "empty").map((row) => row.area));
-      const shown = (area, fetched) => !onlyFetched || fetched || stored.has(area);
-      showGrid(grid, (row) => shown(row.area, row.fetched));
-      showFreshness(fresh.filter((row) => shown(row.area, row.state !== "empty")));
+      // Redrawn only when something changed, so that a focused cell keeps its focus.
+      const drawn = JSON.stringify([grid, fresh.map((row) => [row.area, row.newest, row.state]), onlyFetched]);
+      if (drawn !== gridDrawn) {
+        gridDrawn = drawn;
+        const stored = new Set(fresh.filter((row) => row.state !== "empty").map((row) => row.area));
+        const shown = (area, fetched) => !onlyFetched || fetched || stored.has(area);
+        showGrid(grid, (row) => shown(row.area, row.fetched));
+        showFreshness(fresh.filter((row) => shown(row.area, row.state !== "empty")));
+      }
       gridKey = key;
       gridShownAt = Date.now();
     } catch (error) {
@@ -505,10 +511,13 @@
   async function loop() {
     let busy = false;
     try {
+      // What start-up could not read (the server was down, say) is read once it answers.
+      if (!budget) budget = await api("GET", "/budget");
+      if (!$("datasets").options.length) await loadDatasets();
       busy = await refreshJobs();
       if (Date.now() - gridShownAt > GRID_POLL_MS || query(gridQuery()) !== gridKey) await refreshGrid();
     } catch (error) {
-      say(`The server does not answer: ${error.message}`);
+      say(`Could not read the jobs and the coverage: ${error.message}`);
     }
     setTimeout(loop, busy ? JOB_POLL_BUSY_MS : JOB_POLL_IDLE_MS);
   }
@@ -541,11 +550,6 @@
     $("grid-fetched").addEventListener("change", refreshGrid);
     refreshHealth();
     setInterval(refreshHealth, GRID_POLL_MS);
-    try {
-      [budget] = await Promise.all([api("GET", "/budget"), loadDatasets()]);
-    } catch (error) {
-      say(`The server does not answer: ${error.message}`);
-    }
     loop();
   }
 

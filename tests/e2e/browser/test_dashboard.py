@@ -14,13 +14,16 @@ import httpx
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
-from tests.browser.conftest import HTTP_TOKEN, REPOSITORY, Dashboard, save_page
-from tests.browser.page import DashboardPage
+from tests.e2e.browser.chromium import save_page
+from tests.e2e.browser.page import DashboardPage
+from tests.e2e.browser.server import HTTP_TOKEN, Dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NL = "10YNL----------L"
+REPOSITORY = Path(__file__).resolve().parents[3]
 README_SCREENSHOT = "ENTSOE_TEST_README_SCREENSHOT"
 """Set to a path (docs/img/dashboard.png) to write the README's screenshot there."""
 
@@ -90,7 +93,7 @@ def test_the_coverage_grid_changes_colour_as_a_backfill_fills_a_month(
     assert cell.value_of_css_property("background-color") != before
     assert page.cell_state("BE", "2024-01") == "missing"
     # The cell links to its chunks and its quality report.
-    cell.find_element(By.TAG_NAME, "a").click()
+    page.open_cell("BE", "2024-02")
     page.wait("the cell's chunks", lambda: job_id in page.text("cell-chunks"))
     assert "done" in page.text("cell-chunks")
     page.wait("the cell's quality", lambda: "PT60M" in page.text("cell-quality"))
@@ -219,6 +222,36 @@ def test_without_the_token_the_buttons_are_refused_with_a_clear_message(
     # Read-only, the page still shows the jobs and the grid.
     assert page.job(job_id).is_displayed()
     assert page.find_all("#grid table")
+
+
+def test_the_page_works_by_keyboard_and_labels_every_control(
+    page: DashboardPage, dashboard: Dashboard
+) -> None:
+    unlabelled = page.browser.execute_script(
+        "return [...document.querySelectorAll('input, select')]"
+        ".filter(control => control.labels.length === 0).map(control => control.id)"
+    )
+    assert unlabelled == []
+    page.find("#token").send_keys(HTTP_TOKEN, Keys.ENTER)
+    page.wait("the token to be kept", lambda: "A token is set" in page.text("token-state"))
+    body = {
+        "areas": ["NL"],
+        "datasets": ["actual_total_load"],
+        "start": "2024-10-01",
+        "end": "2024-11-01",
+    }
+    with dashboard.api() as api:
+        job_id = api.post("/backfills", json=body).json()["id"]
+    page.wait("the job to complete", lambda: page.job_status(job_id) == "completed")
+    page.show_grid("actual_total_load", "NL", "2024-10", "2024-10", every=True)
+    page.wait("October covered", lambda: page.cell_state("NL", "2024-10") == "covered")
+
+    page.cell("NL", "2024-10").find_element(By.TAG_NAME, "a").send_keys(Keys.ENTER)
+
+    page.wait("the cell's details", lambda: job_id in page.text("cell-chunks"))
+    focused = page.browser.execute_script("return document.activeElement.id")
+    assert focused == "cell-title"
+    assert page.text("cell-title") == "NL \u00b7 actual_total_load \u00b7 2024-10"
 
 
 def test_the_dashboard_at_a_glance(page: DashboardPage, dashboard: Dashboard) -> None:

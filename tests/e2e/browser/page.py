@@ -155,5 +155,14 @@ class DashboardPage:
             lambda: self.find_all(f"td.cell[data-area='{area}'][data-month='{month}']")[0],
         )
 
+    def open_cell(self, area: str, month: str) -> None:
+        """Follow the link of a grid cell (again, should a poll redraw it meanwhile)."""
+
+        def follow() -> bool:
+            self.cell(area, month).find_element(By.TAG_NAME, "a").click()
+            return True
+
+        self.wait(f"the link of {area} {month} to follow", follow)
+
     def cell_state(self, area: str, month: str) -> str:
         return self.cell(area, month).get_attribute("data-state") or ""

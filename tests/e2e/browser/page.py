@@ -9,6 +9,7 @@ import attrs
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -155,14 +156,31 @@ class DashboardPage:
             lambda: self.find_all(f"td.cell[data-area='{area}'][data-month='{month}']")[0],
         )
 
-    def open_cell(self, area: str, month: str) -> None:
-        """Follow the link of a grid cell (again, should a poll redraw it meanwhile)."""
+    def open_cell(self, area: str, month: str, *, by_keyboard: bool = False) -> None:
+        """Follow the link of a grid cell, by a click or by Enter (again, should a poll redraw
+        it meanwhile)."""
 
         def follow() -> bool:
-            self.cell(area, month).find_element(By.TAG_NAME, "a").click()
+            link = self.cell(area, month).find_element(By.TAG_NAME, "a")
+            if by_keyboard:
+                link.send_keys(Keys.ENTER)
+            else:
+                link.click()
             return True
 
         self.wait(f"the link of {area} {month} to follow", follow)
 
     def cell_state(self, area: str, month: str) -> str:
-        return self.cell(area, month).get_attribute("data-state") or ""
+        return self.wait(
+            f"the state of {area} {month}",
+            lambda: self.cell(area, month).get_attribute("data-state"),
+        )
+
+    def cell_colour(self, area: str, month: str) -> str:
+        return self.wait(
+            f"the colour of {area} {month}",
+            lambda: self.cell(area, month).value_of_css_property("background-color"),
+        )
+
+    def cell_text(self, area: str, month: str) -> str:
+        return self.wait(f"the text of {area} {month}", lambda: self.cell(area, month).text)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,7 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from entsoe_core.timeline import add_months
 from tests.e2e.browser.chromium import save_page
 from tests.e2e.browser.page import DashboardPage
 from tests.e2e.browser.server import HTTP_TOKEN, Dashboard
@@ -79,8 +82,8 @@ def test_the_coverage_grid_changes_colour_as_a_backfill_fills_a_month(
 ) -> None:
     page.show_grid("day_ahead_prices", "BE", "2024-01", "2024-03", every=True)
     page.wait("February to show missing", lambda: page.cell_state("BE", "2024-02") == "missing")
-    before = page.cell("BE", "2024-02").value_of_css_property("background-color")
-    assert page.cell("BE", "2024-02").text == "M"
+    before = page.cell_colour("BE", "2024-02")
+    assert page.cell_text("BE", "2024-02") == "M"
 
     page.use_token(HTTP_TOKEN)
     page.fill_backfill("BE", ["day_ahead_prices"], "2024-02-01", "2024-03-01")
@@ -88,9 +91,8 @@ def test_the_coverage_grid_changes_colour_as_a_backfill_fills_a_month(
     job_id = page.start_backfill()
 
     page.wait("February to turn covered", lambda: page.cell_state("BE", "2024-02") == "covered")
-    cell = page.cell("BE", "2024-02")
-    assert cell.text == "C"
-    assert cell.value_of_css_property("background-color") != before
+    assert page.cell_text("BE", "2024-02") == "C"
+    assert page.cell_colour("BE", "2024-02") != before
     assert page.cell_state("BE", "2024-01") == "missing"
     # The cell links to its chunks and its quality report.
     page.open_cell("BE", "2024-02")
@@ -246,7 +248,7 @@ def test_the_page_works_by_keyboard_and_labels_every_control(
     page.show_grid("actual_total_load", "NL", "2024-10", "2024-10", every=True)
     page.wait("October covered", lambda: page.cell_state("NL", "2024-10") == "covered")
 
-    page.cell("NL", "2024-10").find_element(By.TAG_NAME, "a").send_keys(Keys.ENTER)
+    page.open_cell("NL", "2024-10", by_keyboard=True)
 
     page.wait("the cell's details", lambda: job_id in page.text("cell-chunks"))
     focused = page.browser.execute_script("return document.activeElement.id")
@@ -254,27 +256,56 @@ def test_the_page_works_by_keyboard_and_labels_every_control(
     assert page.text("cell-title") == "NL \u00b7 actual_total_load \u00b7 2024-10"
 
 
+def month(offset: int) -> str:
+    """The UTC calendar month ``offset`` months from this one, as ``YYYY-MM``."""
+    this_month = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return f"{add_months(this_month, offset):%Y-%m}"
+
+
 def test_the_dashboard_at_a_glance(page: DashboardPage, dashboard: Dashboard) -> None:
-    """Several areas and months, for a look at the whole page (and the README's picture)."""
-    body = {
-        "areas": ["NL", "BE", "DE_LU", "FR"],
-        "datasets": ["actual_total_load"],
-        "start": "2024-01-01",
-        "end": "2024-04-01",
-    }
-    with dashboard.api() as api:
-        job_id = api.post("/backfills", json=body).json()["id"]
-    page.show_grid("actual_total_load", "NL,BE,DE_LU,FR,AT", "2023-10", "2024-06", every=False)
-    page.wait("the job to complete", lambda: page.job_status(job_id) == "completed")
-    page.wait("the grid to show it", lambda: page.cell_state("DE_LU", "2024-02") == "covered")
-    rows = page.find_all("#grid tbody tr")
-    assert sorted(row.find_element(By.TAG_NAME, "th").text for row in rows) == [
-        "BE",
-        "DE_LU",
-        "FR",
-        "NL",
+    """Areas and months in every state a backfill leaves, for a look at the whole page (and
+    the README's picture): covered, holes (the emulator cuts the answers short), provisional
+    (fetched before its answers settled) and missing."""
+    areas = ["NL", "BE", "DE_LU", "FR"]
+    tomorrow = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d}"
+    jobs = [
+        {"areas": areas, "start": f"{month(-4)}-01", "end": f"{month(-1)}-01"},
+        {"areas": ["BE", "FR"], "start": f"{month(0)}-01", "end": tomorrow},
     ]
-    assert "AT" not in page.text("freshness-table")
+    holes = {"areas": ["NL"], "start": f"{month(-1)}-01", "end": f"{month(0)}-01"}
+    cut = dashboard.emulator_control("/_emulator/cut")
+    with dashboard.api() as api:
+
+        def run(body: Mapping[str, object]) -> None:
+            answer = api.post("/backfills", json={"datasets": ["actual_total_load"], **body})
+            job_id = answer.json()["id"]
+            page.wait(f"job {job_id} to complete", lambda: page.job_status(job_id) == "completed")
+
+        for body in jobs:
+            run(body)
+        httpx.post(cut, params={"points": "500"}, timeout=30).raise_for_status()
+        try:
+            run(holes)
+        finally:
+            httpx.delete(cut, timeout=30).raise_for_status()
+    page.show_grid("actual_total_load", "NL,BE,DE_LU,FR,AT", month(-5), month(0), every=False)
+
+    page.wait("the grid to show them", lambda: page.cell_state("NL", month(-1)) == "holes")
+    states = {area: [page.cell_state(area, month(m)) for m in range(-5, 1)] for area in areas}
+    covered = ["covered"] * 3
+    assert states == {
+        "NL": ["missing", *covered, "holes", "missing"],
+        "BE": ["missing", *covered, "missing", "provisional"],
+        "DE_LU": ["missing", *covered, "missing", "missing"],
+        "FR": ["missing", *covered, "missing", "provisional"],
+    }
+    assert page.cell_text("NL", month(-1)) == "H"
+    assert page.cell_text("BE", month(0)) == "P"
+    rows = page.find_all("#grid tbody tr")
+    assert sorted(row.find_element(By.TAG_NAME, "th").text for row in rows) == sorted(areas)
+    freshness = page.text("freshness-table")
+    assert "AT" not in freshness
+    assert "fresh" in freshness
     target = os.environ.get(README_SCREENSHOT)
     if target:
         page.browser.execute_script("window.scrollTo(0, 0)")

@@ -304,7 +304,7 @@
     p.stats.textContent =
       `${job.points_written} points written${kept} · ${c.in_flight} in flight, ${c.pending} pending, ` +
       `${c.failed} failed, ${c.cancelled} cancelled` + (c.split ? `, ${c.split} split` : "") +
-      (job.holes ? ` · ${job.holes} holes` : "");
+      (job.holes ? ` · ${job.holes} hole(s)` : "");
     p.timing.textContent =
       `Elapsed ${duration(job.elapsed_seconds)} · ETA ${duration(job.eta_seconds)} · ` +
       `${job.requests} requests, ${rate(job)}`;

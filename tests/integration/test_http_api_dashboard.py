@@ -120,6 +120,25 @@ def test_the_grid_refuses_bad_input_naming_it(server: httpx.Client) -> None:
     assert_problem(too_long, 422, detail="10")
 
 
+def test_without_areas_the_grid_and_freshness_take_every_area_or_border(
+    server: httpx.Client,
+) -> None:
+    params = {"start": "2024-01-01", "end": "2024-02-01"}
+    areas = server.get("/coverage/grid", params={"dataset": "actual_total_load", **params})
+    borders = server.get(
+        "/coverage/grid", params={"dataset": "cross_border_physical_flows", **params}
+    )
+    assert areas.status_code == borders.status_code == 200, (areas.text, borders.text)
+    assert "NL" in [row["area_label"] for row in areas.json()["rows"]]
+    assert "NL>BE" in [row["area_label"] for row in borders.json()["rows"]]
+    flows = server.get("/freshness", params={"dataset": "cross_border_physical_flows"})
+    assert all(">" in row["area_label"] for row in flows.json())
+    mixed = server.get(
+        "/freshness", params={"dataset": ["actual_total_load", "cross_border_physical_flows"]}
+    )
+    assert_problem(mixed, 422, detail="all-borders")
+
+
 def test_freshness_gives_the_newest_stored_instant_and_the_horizon(server: httpx.Client) -> None:
     answer = server.get("/freshness", params={"dataset": "actual_total_load", "area": "NL,BE"})
     assert answer.status_code == 200, answer.text

@@ -24,8 +24,10 @@ from entrypoints.http_api.overview_bodies import (
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
 from entrypoints.inputs import parse_instant, split_names
+from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.progress import ChunkStatus
+from entsoe_core.scopes import ALL_AREAS, ALL_BORDERS
 from entsoe_core.services.coverage_grid import months_of
 from entsoe_core.services.reads import READ_MAX_YEARS
 from entsoe_core.services.requests import BackfillRequest
@@ -37,8 +39,19 @@ GRID_MAX_YEARS = 10
 
 OptionalAreas = Annotated[
     list[Name] | None,
-    QueryParameter(description="Area(s); repeat or comma-separate; all, all-borders (default)."),
+    QueryParameter(
+        description="Area(s); repeat or comma-separate; all, all-borders. Default: all, or "
+        "all-borders for border datasets."
+    ),
 ]
+
+
+def _areas(area: list[str] | None, datasets: list[str]) -> list[str]:
+    """The areas named, or every area (every border, for border datasets) when none is."""
+    if area:
+        return split_names(area)
+    borders = all(DATASETS.get(key).is_border for key in datasets)
+    return [ALL_BORDERS if borders else ALL_AREAS]
 
 
 @get(
@@ -47,8 +60,8 @@ OptionalAreas = Annotated[
     description="For each dataset x area, one cell per UTC calendar month, in the state that "
     "most needs attention among those present (missing, holes, provisional, no_data, covered; "
     "outside where the area did not exist or nothing can be published yet), with the share of "
-    "each state. By default every area of the dataset over the last twelve months, the current "
-    f"one included; at most {GRID_MAX_YEARS} years.",
+    "each state. By default every area (or border) of the dataset over the last twelve months, "
+    f"the current one included; at most {GRID_MAX_YEARS} years.",
     responses=problem_responses(422, 503),
     tags=["dashboard"],
 )
@@ -61,9 +74,10 @@ async def coverage_grid(
 ) -> CoverageGridBody:
     grid = runtime.application.coverage_grid
     default = grid.default_period()
+    datasets = split_names(dataset)
     request = BackfillRequest.parse(
-        split_names(area) if area else ["all"],
-        split_names(dataset),
+        _areas(area, datasets),
+        datasets,
         parse_instant(start, "start") if start else default.start,
         parse_instant(end, "end") if end else default.end,
         max_years=GRID_MAX_YEARS,
@@ -88,7 +102,8 @@ async def freshness(
     area: OptionalAreas = None,
 ) -> list[FreshnessBody]:
     app = runtime.application
-    request = app.reads.request(split_names(area) if area else ["all"], split_names(dataset))
+    datasets = split_names(dataset)
+    request = app.reads.request(_areas(area, datasets), datasets)
     return [FreshnessBody.of(found) for found in await app.freshness.freshness(request)]
 
 

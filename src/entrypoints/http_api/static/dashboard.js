@@ -381,7 +381,7 @@
     const end = $("grid-end").value.trim();
     return {
       dataset: $("grid-dataset").value,
-      area: $("grid-areas").value.trim() || "all",
+      area: $("grid-areas").value.trim(),
       start: start ? `${start}-01` : "",
       end: end ? `${nextMonth(end)}-01` : "",
     };

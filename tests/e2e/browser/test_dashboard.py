@@ -66,6 +66,25 @@ def test_a_backfill_started_from_the_form_shows_its_plan_then_reaches_100_percen
     assert not page.button(job_id, "Cancel").is_displayed()
 
 
+def test_all_areas_are_planned_per_dataset_and_the_token_stays_in_the_session_only(
+    page: DashboardPage,
+) -> None:
+    page.use_token(HTTP_TOKEN)
+    page.fill_backfill("", ["day_ahead_prices"], "2024-01-01", "2024-01-02")
+    page.find("#all-areas").click()
+    assert not page.find("#areas").is_enabled()
+
+    summary = page.preview()
+
+    pairs = int(re.search(r"for (\d+) dataset", summary).group(1))  # type: ignore[union-attr]
+    assert pairs > 30, summary
+    kept = page.browser.execute_script(
+        "return [sessionStorage.getItem('entsoe-http-token'), localStorage.length, document.cookie,"
+        " document.getElementById('token').value]"
+    )
+    assert kept == [HTTP_TOKEN, 0, "", ""]
+
+
 def test_a_changed_form_needs_a_new_preview_before_it_starts(page: DashboardPage) -> None:
     page.use_token(HTTP_TOKEN)
     page.fill_backfill("NL", ["actual_total_load"], "2024-03-01", "2024-04-01")

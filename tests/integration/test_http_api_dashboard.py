@@ -67,6 +67,8 @@ def test_the_page_its_script_and_style_are_served_under_a_strict_policy(
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "no-referrer"
     assert "default-src 'none'" in CONTENT_SECURITY_POLICY
     assert '<script src="/static/dashboard.js"' in page.text
     script = server.get("/static/dashboard.js")

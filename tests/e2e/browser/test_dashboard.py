@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -266,6 +267,20 @@ def test_the_page_works_by_keyboard_and_labels_every_control(
     page.wait("the job to complete", lambda: page.job_status(job_id) == "completed")
     page.show_grid("actual_total_load", "NL", "2024-10", "2024-10", every=True)
     page.wait("October covered", lambda: page.cell_state("NL", "2024-10") == "covered")
+    # A focused cell keeps its focus while the page polls: another job moving on redraws
+    # nothing that did not change.
+    page.browser.execute_script(
+        "document.querySelector(\"td.cell[data-area='NL'][data-month='2024-10'] a\").focus()"
+    )
+    elsewhere = {**body, "datasets": ["day_ahead_prices"]}
+    with dashboard.api() as api:
+        other = api.post("/backfills", json=elsewhere).json()["id"]
+    page.wait("the other job to complete", lambda: page.job_status(other) == "completed")
+    time.sleep(2)
+    focused_cell = page.browser.execute_script(
+        "const cell = document.activeElement.closest('td'); return cell && cell.dataset.month"
+    )
+    assert focused_cell == "2024-10"
 
     page.open_cell("NL", "2024-10", by_keyboard=True)
 

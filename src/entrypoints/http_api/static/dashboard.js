@@ -21,7 +21,8 @@
 
   const $ = (id) => document.getElementById(id);
   let budget = null;
-  let gridKey = "";
+  let gridAsked = null;
+  let gridTicket = 0;
   let gridDrawn = "";
   let gridProgress = "";
   let gridShownAt = 0;
@@ -370,6 +371,7 @@
     if (progress !== gridProgress) {
       gridProgress = progress;
       gridShownAt = 0;
+      refreshHealth();
     }
     return jobs.some((job) => UNFINISHED.has(job.status));
   }
@@ -392,16 +394,23 @@
       el("li", {}, el("span", { class: `swatch state-${state}`, text: letter, "aria-hidden": "true" }), ` ${label}`)));
   }
 
+  // The grid follows what the form asked for when it was last sent (Show, or a changed dataset
+  // or box), not what is half typed; an answer overtaken by a newer request is dropped.
+  function applyGridForm() {
+    gridAsked = { params: gridQuery(), onlyFetched: $("grid-fetched").checked };
+    return refreshGrid();
+  }
+
   async function refreshGrid() {
-    const params = gridQuery();
-    if (!params.dataset) return;
-    const key = query(params);
-    const onlyFetched = $("grid-fetched").checked;
+    if (!gridAsked || !gridAsked.params.dataset) return;
+    const { params, onlyFetched } = gridAsked;
+    const ticket = ++gridTicket;
     try {
       const [grid, fresh] = await Promise.all([
-        api("GET", `/coverage/grid?${key}`),
+        api("GET", `/coverage/grid?${query(params)}`),
         api("GET", `/freshness?${query({ dataset: params.dataset, area: params.area })}`),
       ]);
+      if (ticket !== gridTicket) return;
       // Redrawn only when something changed, so that a focused cell keeps its focus.
       const drawn = JSON.stringify([grid, fresh.map((row) => [row.area, row.newest, row.state]), onlyFetched]);
       if (drawn !== gridDrawn) {
@@ -411,9 +420,9 @@
         showGrid(grid, (row) => shown(row.area, row.fetched));
         showFreshness(fresh.filter((row) => shown(row.area, row.state !== "empty")));
       }
-      gridKey = key;
       gridShownAt = Date.now();
     } catch (error) {
+      if (ticket !== gridTicket) return;
       say(error.message);
       gridShownAt = Date.now();
     }
@@ -513,9 +522,12 @@
     try {
       // What start-up could not read (the server was down, say) is read once it answers.
       if (!budget) budget = await api("GET", "/budget");
-      if (!$("datasets").options.length) await loadDatasets();
+      if (!$("datasets").options.length) {
+        await loadDatasets();
+        await applyGridForm();
+      }
       busy = await refreshJobs();
-      if (Date.now() - gridShownAt > GRID_POLL_MS || query(gridQuery()) !== gridKey) await refreshGrid();
+      if (Date.now() - gridShownAt > GRID_POLL_MS) await refreshGrid();
     } catch (error) {
       say(`Could not read the jobs and the coverage: ${error.message}`);
     }
@@ -544,10 +556,10 @@
     $("start-backfill").addEventListener("click", start);
     $("grid-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      refreshGrid();
+      applyGridForm();
     });
-    $("grid-dataset").addEventListener("change", refreshGrid);
-    $("grid-fetched").addEventListener("change", refreshGrid);
+    $("grid-dataset").addEventListener("change", applyGridForm);
+    $("grid-fetched").addEventListener("change", applyGridForm);
     refreshHealth();
     setInterval(refreshHealth, GRID_POLL_MS);
     loop();

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Runs every test: installs the locked versions into .venv (see scripts/venv.sh), starts a
-# throwaway PostgreSQL cluster, runs the whole suite and stops the cluster. Extra arguments go
-# to pytest (for example: -k contract -x).
+# Runs every test: installs the locked versions into .venv (see scripts/venv.sh) and Debian's
+# Chromium for the browser tests when absent, starts a throwaway PostgreSQL cluster, runs the
+# whole suite and stops the cluster. Extra arguments go to pytest (for example: -k contract -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # shellcheck source=scripts/venv.sh
 source scripts/venv.sh
 venv_ensure
+
+# shellcheck source=scripts/chromium.sh
+source scripts/chromium.sh
+chromium_ensure
 
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh

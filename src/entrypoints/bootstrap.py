@@ -43,8 +43,11 @@ from entsoe_core.ports import (
 )
 from entsoe_core.scheduling import schedules_for
 from entsoe_core.services.backfill import BackfillService
+from entsoe_core.services.chunk_lookup import ChunkLookup
+from entsoe_core.services.coverage_grid import CoverageGridService
 from entsoe_core.services.datasets import DatasetReports
 from entsoe_core.services.freshness import FreshnessReports
+from entsoe_core.services.freshness_view import FreshnessService
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.importing import ImportService
 from entsoe_core.services.quality import QualityService
@@ -83,6 +86,9 @@ class Application:
     metrics: PrometheusObserver
     freshness: FreshnessReports
     scheduler: Scheduler
+    coverage_grid: CoverageGridService
+    freshness_view: FreshnessService
+    chunks: ChunkLookup
 
 
 SourceFactory = Callable[[RateLimiterPort], MarketDataSourcePort]
@@ -152,6 +158,18 @@ def build_container(
     container.register(
         DatasetReports, factory=lambda: DatasetReports(uow), scope=punq.Scope.singleton
     )
+    # The dashboard's reads: the grid, freshness and chunk lookups.
+    container.register(
+        CoverageGridService,
+        factory=lambda: CoverageGridService(uow, clock, tuning.recheck),
+        scope=punq.Scope.singleton,
+    )
+    container.register(
+        FreshnessService,
+        factory=lambda: FreshnessService(uow, clock, tuning.recheck),
+        scope=punq.Scope.singleton,
+    )
+    container.register(ChunkLookup, factory=lambda: ChunkLookup(uow), scope=punq.Scope.singleton)
     container.register(
         GapFillService,
         factory=lambda: GapFillService(
@@ -236,4 +254,7 @@ async def application(
             metrics=container.resolve(PrometheusObserver),
             freshness=container.resolve(FreshnessReports),
             scheduler=container.resolve(Scheduler),
+            coverage_grid=container.resolve(CoverageGridService),
+            freshness_view=container.resolve(FreshnessService),
+            chunks=container.resolve(ChunkLookup),
         )

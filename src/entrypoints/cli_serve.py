@@ -33,7 +33,8 @@ from entsoe_core.errors import ConfigurationError, InvalidRequest
     show_default=True,
 )
 def serve(host: str, port: int, log_level: str) -> None:
-    """Serve the HTTP API: start and watch backfills, read coverage and observations.
+    """Serve the HTTP API and the dashboard at /: start and watch backfills, read coverage and
+    observations.
 
     Routes that change something need `Authorization: Bearer $ENTSOE_HTTP_TOKEN`. Without an
     ENTSOE_API_TOKEN the server still starts, but cannot start or resume backfills. Ctrl-C or
@@ -66,7 +67,11 @@ def serve(host: str, port: int, log_level: str) -> None:
             "server can start and cancel backfills",
             err=True,
         )
-    click.echo(f"entsoe serve: HTTP API on {server.url} (OpenAPI at {server.url}/schema)", err=True)
+    click.echo(
+        f"entsoe serve: HTTP API on {server.url} (dashboard at {server.url}/, OpenAPI at "
+        f"{server.url}/schema)",
+        err=True,
+    )
     try:
         if not server.run():
             fail("the HTTP API failed to start; the lines above say why", 1)

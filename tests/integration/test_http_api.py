@@ -58,6 +58,11 @@ ROUTES = {
     ("get", "/datasets"),
     ("get", "/areas"),
     ("get", "/metrics"),
+    ("get", "/coverage/grid"),
+    ("get", "/freshness"),
+    ("get", "/chunks"),
+    ("get", "/backfills/{job_id}/chunks"),
+    ("get", "/budget"),
 }
 
 

@@ -32,11 +32,13 @@ from entrypoints.bootstrap import application
 from entrypoints.http_api import (
     areas,
     backfills,
+    dashboard,
     data,
     datasets,
     export,
     health,
     metrics,
+    overview,
     quality,
 )
 from entrypoints.http_api.auth import SECURITY_SCHEME, BearerAuth
@@ -98,6 +100,8 @@ def create_app(settings: Settings) -> Litestar:
             *quality.ROUTES,
             *health.ROUTES,
             *metrics.ROUTES,
+            *overview.ROUTES,
+            *dashboard.ROUTES,
         ],
         dependencies={"runtime": Provide(runtime, sync_to_thread=False)},
         exception_handlers={Exception: handle},

@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -227,3 +228,15 @@ def test_areas_are_listed_as_entsoe_areas_lists_them(client: httpx.Client) -> No
     assert by_alias["DE_AT_LU"]["valid_until"] == "2018-10-01T00:00:00Z"
     assert "control area" in by_alias["DE_TENNET"]["kinds"]
     assert by_alias["DE"]["choose_instead"][:2] == ["DE_LU", "DE_AT_LU"]
+
+
+def test_the_servers_entsoe_tz_is_the_default_zone(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "tz.sqlite3", "http://127.0.0.1:9/api", tz="Europe/Berlin")
+    params = {**GENERATION, "start": "2024-03-02", "end": "2024-03-03"}
+
+    with client_for(settings) as server:
+        (berlin,) = server.get("/coverage", params=params).json()
+        (utc,) = server.get("/coverage", params={**params, "tz": "UTC"}).json()
+
+    assert berlin["start"] == "2024-03-01T23:00:00Z"
+    assert utc["start"] == "2024-03-02T00:00:00Z"

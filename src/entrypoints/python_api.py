@@ -101,7 +101,7 @@ class Store:
         """
         rule = ResolutionRule.parse(resolution)
         _check_zone(tz)
-        named = split_names([areas] if isinstance(areas, str) else list(areas))
+        named = _listed(areas)
         period = (
             None if start is None else _instant(start, tz, "start"),
             None if end is None else _instant(end, tz, "end"),
@@ -150,7 +150,7 @@ class Store:
             _listed(datasets),
             _instant(start, tz, "start"),
             _instant(end, tz, "end"),
-            span=ChunkSpan(span) if span else tuning.chunk_span,
+            span=_span(span) if span else tuning.chunk_span,
             max_years=tuning.history_years,
         )
 
@@ -166,6 +166,14 @@ class Store:
 
 def _listed(names: Names) -> list[str]:
     return split_names([names] if isinstance(names, str) else list(names))
+
+
+def _span(text: str) -> ChunkSpan:
+    try:
+        return ChunkSpan(text)
+    except ValueError:
+        spans = ", ".join(span.value for span in ChunkSpan)
+        raise InvalidRequest(f"unknown span {text!r}; one of {spans}") from None
 
 
 def _check_zone(tz: str | None) -> None:

@@ -123,6 +123,11 @@ async def test_it_works_inside_a_running_event_loop_as_in_a_notebook(store: Stor
     assert len(frame) == 2 * 96
 
 
+def test_a_backfill_with_a_bad_span_is_refused_with_the_spans(store: Store) -> None:
+    with pytest.raises(InvalidRequest, match="unknown span 'weekly'; one of day, month"):
+        store.backfill("BE", "actual_total_load", *DAYS, span="weekly", wait=False)
+
+
 def test_a_backfill_left_to_workers_needs_no_token(store: Store) -> None:
     job = store.backfill("BE", "actual_total_load", *DAYS, wait=False)
 

@@ -53,6 +53,7 @@ ROUTES = {
     ("get", "/quality"),
     ("get", "/health"),
     ("get", "/datasets"),
+    ("get", "/metrics"),
 }
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import click
@@ -37,23 +38,15 @@ def metrics_options(command: F) -> F:
     return metrics_host(metrics_port(command))
 
 
-class serve_metrics:
+@contextlib.asynccontextmanager
+async def serve_metrics(
+    app: Application, name: str, host: str, port: int | None
+) -> AsyncIterator[None]:
     """The metrics endpoint of a command, announced on stderr with the port it bound."""
-
-    def __init__(self, app: Application, name: str, host: str, port: int | None) -> None:
-        self._endpoint = metrics_endpoint(app, host, port)
-        self._name = name
-        self._host = host
-
-    async def __aenter__(self) -> None:
-        bound = await self._endpoint.__aenter__()
+    async with metrics_endpoint(app, host, port) as bound:
         if bound is not None:
-            click.echo(
-                f"entsoe {self._name}: metrics on http://{self._host}:{bound}/metrics", err=True
-            )
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._endpoint.__aexit__(None, None, None)
+            click.echo(f"entsoe {name}: metrics on http://{host}:{bound}/metrics", err=True)
+        yield
 
 
 @click.command("run")

@@ -74,6 +74,8 @@ async def metrics_endpoint(
             )
             await writer.drain()
         except Exception as error:
+            # A scrape that fails (the database out of reach, a client gone) must not stop
+            # the process it watches: the next scrape tries again.
             log.warning("metrics: could not answer a scrape: %s", error)
         finally:
             writer.close()

@@ -25,6 +25,7 @@ from entsoe_core.errors import ConfigurationError, InvalidRequest
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.scopes import AreaScope
 from entsoe_core.services.backfill import RunLimits
+from entsoe_core.services.gapfill import NOTHING_TO_KEEP_FRESH
 from entsoe_core.services.retry import RetryPolicy
 from entsoe_core.services.scheduler import SchedulerPolicy
 
@@ -344,7 +345,4 @@ def _variable_names(detail: str) -> str:
 def check_scope(settings: Settings) -> None:
     """Refuse to keep nothing fresh: the scheduler needs areas and datasets."""
     if not settings.backfill.areas or not settings.backfill.datasets:
-        raise InvalidRequest(
-            "nothing to keep fresh: set ENTSOE_AREAS and ENTSOE_DATASETS "
-            "(comma-separated, for example ENTSOE_AREAS=NL,DE_LU, or ENTSOE_AREAS=all)"
-        )
+        raise InvalidRequest(NOTHING_TO_KEEP_FRESH)

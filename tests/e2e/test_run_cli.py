@@ -252,3 +252,76 @@ def test_a_worker_serves_its_metrics(cli: Cli, tmp_path: Path) -> None:
     }
     assert samples(text, "entsoe_jobs")['{state="completed"}'] == 1.0
     assert DEFAULT_TOKEN not in text
+
+
+def test_bans_failures_and_echoed_tokens_show_in_metrics_and_logs_but_never_the_token(
+    cli: Cli, tmp_path: Path
+) -> None:
+    options = ("--now", "2026-03-01T00:00", "--rate-limit", "6", "--ban-seconds", "1")
+    with running_emulator(tmp_path, *options, "--fail-503", "0.3", seed=9) as api:
+        echo = f"<html><body>you sent securityToken={DEFAULT_TOKEN}</body></html>".encode()
+        httpx.post(
+            api.url.removesuffix("/api") + "/_emulator/answers",
+            params={"documentType": "A65", "times": "2"},
+            content=echo,
+            headers={"content-type": "text/html"},
+            timeout=10,
+        ).raise_for_status()
+        app = cli.with_env(
+            **api.env(),
+            ENTSOE_AREAS="NL",
+            ENTSOE_DATASETS="actual_total_load,day_ahead_prices",
+            ENTSOE_HISTORY_YEARS="1",
+            ENTSOE_RETRY_BASE_SECONDS="0.05",
+            ENTSOE_RETRY_MAX_SECONDS="0.2",
+            ENTSOE_RETRY_ATTEMPTS="8",
+            ENTSOE_SCHEDULE_JITTER_SECONDS="0",
+        )
+        running = app.start(
+            "-v", "--log-format", "json", "run", "--metrics-port", "0", name="hostile"
+        )
+        try:
+            port = wait_for(
+                "the metrics port",
+                lambda: (
+                    (m := re.search(r"metrics on http://127.0.0.1:(\d+)/metrics", running.stderr))
+                    and int(m.group(1))
+                ),
+            )
+            url = f"http://127.0.0.1:{port}/metrics"
+
+            def banned_and_failed() -> str | None:
+                text = httpx.get(url, timeout=30).text
+                outcomes = samples(text, "entsoe_requests_total")
+                seen = {label.split('outcome="')[1].rstrip('"}') for label in outcomes}
+                crafted = api.stats()["faults"].get("crafted", 0)
+                wanted = {"ok", "rate_limited", "transient"} <= seen and crafted == 2
+                return text if wanted else None
+
+            wait_for("bans and transient failures", banned_and_failed, timeout=240)
+            first = httpx.get(url, timeout=30).text
+            stats = api.stats()
+            served = stats["responses_by_status"]
+            final = httpx.get(url, timeout=30).text
+        finally:
+            running.popen.send_signal(signal.SIGTERM)
+            done = running.wait(timeout=60)
+    assert done.code == 0, done.explain()
+    assert stats["faults"]["crafted"] == 2  # the pages that echo the token were served
+
+    def total(text: str, name: str, outcome: str | None = None) -> float:
+        found = samples(text, name)
+        return sum(v for label, v in found.items() if outcome is None or f'"{outcome}"' in label)
+
+    # Each 429 the emulator answered is one ban and one rate-limited request here.
+    assert total(first, "entsoe_bans_total") <= served["429"] <= total(final, "entsoe_bans_total")
+    assert total(final, "entsoe_requests_total", "rate_limited") == total(
+        final, "entsoe_bans_total"
+    )
+    assert total(final, "entsoe_banned_seconds_total") > 0
+    assert total(final, "entsoe_retries_total") > 0
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    outcomes = {line.get("outcome") for line in lines}
+    assert {"rate_limited", "banned", "transient", "retrying", "done"} <= outcomes
+    for text in (done.stderr, first, final, app("jobs", "--json").stdout):
+        assert DEFAULT_TOKEN not in text

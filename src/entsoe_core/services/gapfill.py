@@ -23,7 +23,12 @@ from entsoe_core.services.backfill import BackfillService, ChunkListener
 from entsoe_core.services.requests import BackfillRequest, JobReport
 from entsoe_core.timeline import Interval, IntervalSet, add_months, floor_to_day
 
-__all__ = ["GapFillService"]
+__all__ = ["NOTHING_TO_KEEP_FRESH", "GapFillService"]
+
+NOTHING_TO_KEEP_FRESH = (
+    "nothing to keep fresh: set ENTSOE_AREAS and ENTSOE_DATASETS "
+    "(comma-separated, for example ENTSOE_AREAS=NL,DE_LU, or ENTSOE_AREAS=all)"
+)
 
 
 class GapFillService:
@@ -71,10 +76,7 @@ class GapFillService:
         configured areas of the kind it takes (``all`` and ``all-borders`` expanded to those that
         existed since the history start)."""
         if self._scope.empty or not self._datasets:
-            raise InvalidRequest(
-                "nothing to keep fresh: set ENTSOE_AREAS and ENTSOE_DATASETS "
-                "(comma-separated, for example ENTSOE_AREAS=NL,DE_LU, or ENTSOE_AREAS=all)"
-            )
+            raise InvalidRequest(NOTHING_TO_KEEP_FRESH)
         chosen = [d for d in self._datasets if datasets is None or d.key in datasets]
         return [
             (dataset, area)

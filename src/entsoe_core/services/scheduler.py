@@ -106,9 +106,10 @@ class Scheduler:
         self.policy = policy or SchedulerPolicy()
         self.owner = owner or default_owner()
         self._rng = rng or random.Random()
-        # The latest round of each dataset this process has claimed or seen claimed: it is
-        # not asked for again.
-        self._settled: dict[str, datetime] = {}
+        # The latest round of each dataset this process ran: it is not asked for again. A
+        # round claimed by another is asked for at each wake, so that it is taken over once
+        # its claimant's lease expires (the claimant died).
+        self._ran: dict[str, datetime] = {}
 
     def due(self, schedule: Schedule, now: datetime) -> ScheduledRound:
         """The schedule's latest round at or before ``now``."""
@@ -123,13 +124,10 @@ class Scheduler:
         ran: list[RoundRecord] = []
         for schedule in self.schedules:
             scheduled = self.due(schedule, self._clock.now())
-            if self._settled.get(schedule.dataset) == scheduled.due_at:
+            if self._ran.get(schedule.dataset) == scheduled.due_at:
                 continue
-            claimed = await self._store.claim(
-                scheduled, self.owner, self._clock.now(), self.policy.lease
-            )
-            self._settled[schedule.dataset] = scheduled.due_at
-            if claimed:
+            if await self._store.claim(scheduled, self.owner, self._clock.now(), self.policy.lease):
+                self._ran[schedule.dataset] = scheduled.due_at
                 ran.append(await self._run(scheduled))
         return ran
 

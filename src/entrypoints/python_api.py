@@ -41,7 +41,7 @@ from entrypoints.inputs import split_names
 from entrypoints.settings import Settings, load_settings
 from entrypoints.wire import JobBody
 from entsoe_core.areas import AREAS
-from entsoe_core.errors import InvalidRequest
+from entsoe_core.errors import InvalidRequest, NothingToFetch
 from entsoe_core.observations import Observation
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.resolution_rules import ResolutionRule
@@ -135,9 +135,11 @@ class Store:
         tz: str | None = None,
         span: str | None = None,
         wait: bool = True,
-    ) -> JobBody:
+    ) -> JobBody | None:
         """Plan and start a backfill of ``areas`` x ``datasets`` over [start, end), as
-        ``entsoe backfill`` does, and return its job (the body ``GET /backfills/{id}`` gives).
+        ``entsoe backfill`` does, and return its job (the body ``GET /backfills/{id}`` gives),
+        or None when every (dataset, area) is already covered over the period: then nothing is
+        left to fetch and no job is made.
 
         With ``wait`` (the default) it runs here until every chunk is done or failed; this
         needs the token (``ENTSOE_API_TOKEN``) and the source (``ENTSOE_API_URL``) of the
@@ -154,9 +156,12 @@ class Store:
             max_years=tuning.history_years,
         )
 
-        async def main() -> JobBody:
+        async def main() -> JobBody | None:
             async with application(fetching=wait, settings=self._settings) as app:
-                job = await app.backfill.create(request)
+                try:
+                    job = await app.backfill.create(request)
+                except NothingToFetch:
+                    return None
                 if wait:
                     return JobBody.of(await app.backfill.run(job.id))
                 return JobBody.of(await app.backfill.activate(job.id))

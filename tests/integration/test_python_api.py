@@ -4,6 +4,7 @@ extra."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -33,8 +34,12 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
         patch.setenv("ENTSOE_API_URL", url)
         patch.setenv("ENTSOE_API_TOKEN", DEFAULT_TOKEN)
         store = open_store(f"sqlite+aiosqlite:///{database}")
-        assert store.backfill("NL,FR", "actual_total_load", *DAYS).status == "completed"
-        assert store.backfill(["NL"], ["day_ahead_prices"], *SWITCH).status == "completed"
+        for job in (
+            store.backfill("NL,FR", "actual_total_load", *DAYS),
+            store.backfill(["NL"], ["day_ahead_prices"], *SWITCH),
+        ):
+            assert job is not None
+            assert job.status == "completed"
     return store
 
 
@@ -128,9 +133,25 @@ def test_a_backfill_with_a_bad_span_is_refused_with_the_spans(store: Store) -> N
         store.backfill("BE", "actual_total_load", *DAYS, span="weekly", wait=False)
 
 
+def jobs_in(store: Store) -> int:
+    path = str(store._settings.database_url).removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(path) as db:
+        (count,) = db.execute("SELECT count(*) FROM backfill_jobs").fetchone()
+    return int(count)
+
+
+def test_a_backfill_of_what_is_covered_makes_no_job(store: Store) -> None:
+    before = jobs_in(store)
+
+    assert store.backfill("NL", "actual_total_load", *DAYS, wait=False) is None
+
+    assert jobs_in(store) == before > 0
+
+
 def test_a_backfill_left_to_workers_needs_no_token(store: Store) -> None:
     job = store.backfill("BE", "actual_total_load", *DAYS, wait=False)
 
+    assert job is not None
     assert job.status == "in_progress"
     assert job.chunks.pending == job.chunks_total > 0
 

@@ -51,6 +51,8 @@ def store(emulator: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         store = open_store()
         job = store.backfill(["NL", "DE_LU"], DATASETS, START, END)
         flows = store.backfill(BORDER, "cross_border_physical_flows", START, END)
+        assert job is not None
+        assert flows is not None
         assert job.status == flows.status == "completed", (job, flows)
         assert job.points_written > 0
         yield store

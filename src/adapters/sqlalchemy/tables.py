@@ -33,10 +33,10 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 OPEN_CHUNK = sa.text("status IN ('pending', 'in_flight')")
 """The chunks still to run: those ``ix_backfill_chunks_open`` holds."""
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def to_micros(instant: datetime) -> int:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import storage_errors
 from adapters.sqlalchemy.store import AnyRow, ConnectionSource
-from adapters.sqlalchemy.tables import OPEN_CHUNK, chunks, jobs
+from adapters.sqlalchemy.tables import ERRED_CHUNK, OPEN_CHUNK, chunks, jobs
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import InvalidRequest, LeaseLost, UnknownJob
 from entsoe_core.plan import Chunk, ChunkSpan
@@ -150,7 +150,8 @@ class SqlBackfillProgress:
             # A split chunk's reason is a refusal its children answer, not an error of the job.
             .where(
                 c.job_id == job_id,
-                c.last_error.is_not(None),
+                # The index's own predicate, as for OPEN_CHUNK in claims.
+                ERRED_CHUNK,
                 c.status != ChunkStatus.SPLIT.value,
             )
             .order_by(

@@ -165,6 +165,28 @@ class SqlBackfillProgress:
             found: str | None = await self._connection().scalar(query)
         return found
 
+    async def cancel_waiting(self, job_id: str, now: datetime) -> int:
+        c = chunks.c
+        # One statement for a job of any size; a chunk claimed meanwhile is no longer waiting
+        # when PostgreSQL looks again after its lock, and is left to finish.
+        update = (
+            chunks.update()
+            .where(
+                c.job_id == job_id,
+                c.status.in_([ChunkStatus.PENDING.value, ChunkStatus.FAILED.value]),
+            )
+            .values(
+                status=ChunkStatus.CANCELLED.value,
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=now,
+                version=c.version + 1,
+            )
+        )
+        with storage_errors(f"cancel the waiting chunks of job {job_id}"):
+            result = await self._connection().execute(update)
+        return int(result.rowcount)
+
     async def has_open(self, job_id: str) -> bool:
         # One probe of the index of open chunks, however many chunks the job has. Ordered by
         # position so that the planner takes the index: with LIMIT 1 alone it may scan the

@@ -177,9 +177,7 @@ class BackfillService:
         async with self._uow() as uow:
             job = await uow.progress.get_job(job_id)
             cancelled = job.to(JobStatus.CANCELLED, now)
-            waiting = (ChunkStatus.PENDING, ChunkStatus.FAILED)
-            for chunk in await uow.progress.get_chunks(job_id, waiting):
-                await uow.progress.save_chunk(chunk.cancel(now))
+            await uow.progress.cancel_waiting(job_id, now)
             await uow.progress.save_job(cancelled)
             await uow.commit()
         return await self.status(job_id)

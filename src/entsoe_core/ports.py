@@ -238,6 +238,11 @@ class BackfillProgressPort(Protocol):
         flight is left to finish."""
         ...
 
+    async def retry_failed(self, job_id: str, now: datetime) -> int:
+        """Put every failed chunk of the job back to pending at ``now``, in one statement (each
+        as :meth:`ChunkProgress.retry` would, its version moved on); how many."""
+        ...
+
     async def has_open(self, job_id: str) -> bool:
         """Whether any chunk of the job is still to run (pending or in flight); as quick
         with a million chunks as with a few, unlike :meth:`counts`."""

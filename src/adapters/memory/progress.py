@@ -69,6 +69,12 @@ class MemoryBackfillProgress:
             await self.save_chunk(chunk.cancel(now))
         return len(waiting)
 
+    async def retry_failed(self, job_id: str, now: datetime) -> int:
+        failed = await self.get_chunks(job_id, (ChunkStatus.FAILED,))
+        for chunk in failed:
+            await self.save_chunk(chunk.retry(now))
+        return len(failed)
+
     async def has_open(self, job_id: str) -> bool:
         return any(c.status in _OPEN for c in await self.get_chunks(job_id))
 

@@ -187,6 +187,17 @@ class SqlBackfillProgress:
             result = await self._connection().execute(update)
         return int(result.rowcount)
 
+    async def retry_failed(self, job_id: str, now: datetime) -> int:
+        c = chunks.c
+        update = (
+            chunks.update()
+            .where(c.job_id == job_id, c.status == ChunkStatus.FAILED.value)
+            .values(status=ChunkStatus.PENDING.value, updated_at=now, version=c.version + 1)
+        )
+        with storage_errors(f"put the failed chunks of job {job_id} back to pending"):
+            result = await self._connection().execute(update)
+        return int(result.rowcount)
+
     async def has_open(self, job_id: str) -> bool:
         # One probe of the index of open chunks, however many chunks the job has. Ordered by
         # position so that the planner takes the index: with LIMIT 1 alone it may scan the

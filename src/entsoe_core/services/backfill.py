@@ -22,7 +22,7 @@ from entsoe_core.ports import (
     SourceBreakerPort,
     UnitOfWorkFactory,
 )
-from entsoe_core.progress import BackfillJob, ChunkProgress, ChunkStatus, JobKind, JobStatus, new_id
+from entsoe_core.progress import BackfillJob, ChunkProgress, JobKind, JobStatus, new_id
 from entsoe_core.services.chunk_runner import ChunkListener, ChunkRunner, RunLimits
 from entsoe_core.services.plan_summary import PlanSummary
 from entsoe_core.services.reads import ReadService
@@ -161,8 +161,7 @@ class BackfillService:
             job = await uow.progress.get_job(job_id)
             if not job.check_resumable():
                 return
-            for failed in await uow.progress.get_chunks(job_id, (ChunkStatus.FAILED,)):
-                await uow.progress.save_chunk(failed.retry(now))
+            await uow.progress.retry_failed(job_id, now)
             if job.status is not JobStatus.IN_PROGRESS:
                 job = await uow.progress.save_job(job.to(JobStatus.IN_PROGRESS, now))
             await self._runner.settle(uow, job)

@@ -315,6 +315,33 @@ async def test_cancel_waiting_cancels_pending_and_failed_chunks_and_leaves_the_r
         await save(uow_factory, planned[4].claim("late", NOW, LEASE))
 
 
+async def test_retry_failed_puts_the_failed_chunks_back_to_pending_and_no_other(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await add(uow_factory, "job-a")
+    done = await claim(uow_factory, "w", job_id="job-a")
+    failed = await claim(uow_factory, "w", job_id="job-a")
+    assert done
+    assert failed
+    done = await save(uow_factory, done.complete(1, 1, 1, NOW))
+    failed = await save(uow_factory, failed.fail("HTTP 503", 3, 3, NOW))
+    later = NOW + timedelta(minutes=5)
+    async with uow_factory() as uow:
+        before = await uow.progress.get_chunks("job-a")
+
+    async with uow_factory() as uow:
+        retried = await uow.progress.retry_failed("job-a", later)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        after = await uow.progress.get_chunks("job-a")
+    assert retried == 1
+    assert after == [
+        attrs.evolve(c.retry(later), version=c.version + 1) if c.id == failed.id else c
+        for c in before
+    ]
+
+
 async def test_a_claim_skips_the_chunks_already_finished_ahead_of_it(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

@@ -278,9 +278,9 @@ async def bench(args: argparse.Namespace) -> None:
         sys.exit("give --database-url or set ENTSOE_TEST_POSTGRES_URL (scripts/postgres.sh)")
     name = f"bench_scale_{os.getpid()}"
     url = await fresh_database(server_url, name)
-    folder = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     try:
-        await run(args, url, folder)
+        with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
+            await run(args, url, Path(folder))
     finally:
         await drop_database(server_url, name)
 
@@ -369,7 +369,8 @@ async def with_workers(
             record = (await http.get(f"{base}/_emulator/arrivals")).json()
         for worker in workers:
             if worker.poll() is not None:
-                raise SystemExit(f"a worker ended early with {worker.returncode}; see {folder}")
+                log = (folder / f"worker-{workers.index(worker)}.log").read_text()[-2000:]
+                raise SystemExit(f"a worker ended early with {worker.returncode}:\n{log}")
     assert claims is not None
     return {
         "claims": claims,

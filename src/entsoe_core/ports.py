@@ -232,6 +232,17 @@ class BackfillProgressPort(Protocol):
         """The error of the most recently failed chunk, if any."""
         ...
 
+    async def cancel_waiting(self, job_id: str, now: datetime) -> int:
+        """Cancel every pending and failed chunk of the job at ``now``, in one statement (each
+        as :meth:`ChunkProgress.cancel` would, its version moved on); how many. A chunk in
+        flight is left to finish."""
+        ...
+
+    async def retry_failed(self, job_id: str, now: datetime) -> int:
+        """Put every failed chunk of the job back to pending at ``now``, in one statement (each
+        as :meth:`ChunkProgress.retry` would, its version moved on); how many."""
+        ...
+
     async def has_open(self, job_id: str) -> bool:
         """Whether any chunk of the job is still to run (pending or in flight); as quick
         with a million chunks as with a few, unlike :meth:`counts`."""

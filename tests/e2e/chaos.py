@@ -114,6 +114,8 @@ class SoakSettings:
 
 @attrs.frozen
 class Finding:
+    """One check of the soak: what it promises, whether it held, and what was seen."""
+
     name: str
     ok: bool
     detail: str

@@ -1,9 +1,10 @@
-"""The claim and the "still to run?" probe walk the index of open chunks, on both databases.
+"""Claims, the "still to run?" probe and the latest error read indexes, on both databases.
 
 A job of a few thousand chunks, the first half done: the statements that ``claim_next`` and
 ``has_open`` send are captured as sent and explained by the database itself. Neither may read
 the done chunks (a scan of the table), nor may the claim sort the open ones to find the first:
-on a job of a million chunks either would cost a million rows.
+on a job of a million chunks either would cost a million rows. A job's latest error is found
+among the chunks with one (``ix_backfill_chunks_errors``), not by reading every chunk.
 """
 
 from __future__ import annotations
@@ -107,3 +108,25 @@ async def test_claim_and_has_open_walk_the_index_of_open_chunks(engine: AsyncEng
         assert "TEMP B-TREE" not in plan, plan
         if engine.dialect.name == "sqlite":
             assert plan.startswith("SEARCH"), plan
+
+
+async def test_the_latest_error_is_found_among_the_chunks_with_one(engine: AsyncEngine) -> None:
+    factory = SqlUnitOfWorkFactory(engine)
+    await _mostly_done_job(factory)
+    async with factory.engine.begin() as conn:
+        await conn.execute(
+            sa.text(
+                "UPDATE backfill_chunks SET last_error = 'HTTP 400', status = 'failed' "
+                "WHERE position IN (3, 700)"
+            )
+        )
+        await conn.execute(sa.text("ANALYZE"))
+
+    async def read() -> None:
+        async with factory() as uow:
+            assert await uow.progress.last_error("big") == "HTTP 400"
+
+    [(statement, parameters)] = await _statements_of(engine, read)
+    plan = await _plan(engine, statement, parameters)
+    assert "ix_backfill_chunks_errors" in plan, plan
+    assert "Seq Scan" not in plan, plan

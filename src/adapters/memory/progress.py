@@ -63,6 +63,18 @@ class MemoryBackfillProgress:
     async def counts(self, job_id: str, now: datetime) -> ChunkCounts:
         return ChunkCounts.of(await self.get_chunks(job_id), now)
 
+    async def cancel_waiting(self, job_id: str, now: datetime) -> int:
+        waiting = await self.get_chunks(job_id, (ChunkStatus.PENDING, ChunkStatus.FAILED))
+        for chunk in waiting:
+            await self.save_chunk(chunk.cancel(now))
+        return len(waiting)
+
+    async def retry_failed(self, job_id: str, now: datetime) -> int:
+        failed = await self.get_chunks(job_id, (ChunkStatus.FAILED,))
+        for chunk in failed:
+            await self.save_chunk(chunk.retry(now))
+        return len(failed)
+
     async def has_open(self, job_id: str) -> bool:
         return any(c.status in _OPEN for c in await self.get_chunks(job_id))
 

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import storage_errors
 from adapters.sqlalchemy.store import AnyRow, ConnectionSource
-from adapters.sqlalchemy.tables import OPEN_CHUNK, chunks, jobs
+from adapters.sqlalchemy.tables import ERRED_CHUNK, OPEN_CHUNK, chunks, jobs
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import InvalidRequest, LeaseLost, UnknownJob
 from entsoe_core.plan import Chunk, ChunkSpan
@@ -150,7 +150,8 @@ class SqlBackfillProgress:
             # A split chunk's reason is a refusal its children answer, not an error of the job.
             .where(
                 c.job_id == job_id,
-                c.last_error.is_not(None),
+                # The index's own predicate, as for OPEN_CHUNK in claims.
+                ERRED_CHUNK,
                 c.status != ChunkStatus.SPLIT.value,
             )
             .order_by(
@@ -163,6 +164,39 @@ class SqlBackfillProgress:
         with storage_errors(f"read the last error of job {job_id}"):
             found: str | None = await self._connection().scalar(query)
         return found
+
+    async def cancel_waiting(self, job_id: str, now: datetime) -> int:
+        c = chunks.c
+        # One statement for a job of any size; a chunk claimed meanwhile is no longer waiting
+        # when PostgreSQL looks again after its lock, and is left to finish.
+        update = (
+            chunks.update()
+            .where(
+                c.job_id == job_id,
+                c.status.in_([ChunkStatus.PENDING.value, ChunkStatus.FAILED.value]),
+            )
+            .values(
+                status=ChunkStatus.CANCELLED.value,
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=now,
+                version=c.version + 1,
+            )
+        )
+        with storage_errors(f"cancel the waiting chunks of job {job_id}"):
+            result = await self._connection().execute(update)
+        return int(result.rowcount)
+
+    async def retry_failed(self, job_id: str, now: datetime) -> int:
+        c = chunks.c
+        update = (
+            chunks.update()
+            .where(c.job_id == job_id, c.status == ChunkStatus.FAILED.value)
+            .values(status=ChunkStatus.PENDING.value, updated_at=now, version=c.version + 1)
+        )
+        with storage_errors(f"put the failed chunks of job {job_id} back to pending"):
+            result = await self._connection().execute(update)
+        return int(result.rowcount)
 
     async def has_open(self, job_id: str) -> bool:
         # One probe of the index of open chunks, however many chunks the job has. Ordered by

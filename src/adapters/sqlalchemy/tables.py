@@ -16,6 +16,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
 __all__ = [
+    "ERRED_CHUNK",
     "OPEN_CHUNK",
     "SERIES_KEY_COLUMNS",
     "UtcDateTime",
@@ -34,10 +35,12 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 OPEN_CHUNK = sa.text("status IN ('pending', 'in_flight')")
 """The chunks still to run: those ``ix_backfill_chunks_open`` holds."""
-_MICROSECOND = timedelta(microseconds=1)
+ERRED_CHUNK = sa.text("last_error IS NOT NULL")
+"""The chunks with an error: those ``ix_backfill_chunks_errors`` holds."""
 
 
 def to_micros(instant: datetime) -> int:
@@ -208,6 +211,13 @@ chunks = sa.Table(
         "position",
         postgresql_where=OPEN_CHUNK,
         sqlite_where=OPEN_CHUNK,
+    ),
+    # The chunks with an error, where a report looks for the latest (migration 0005_scale).
+    sa.Index(
+        "ix_backfill_chunks_errors",
+        "job_id",
+        postgresql_where=ERRED_CHUNK,
+        sqlite_where=ERRED_CHUNK,
     ),
 )
 

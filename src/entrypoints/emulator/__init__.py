@@ -2,7 +2,9 @@
 
 It answers ``GET /api`` like the real API (documents, acknowledgements, 401, 429 bans, and 400
 refusals of intervals longer than each dataset allows) on loopback, counts requests overall and
-per dataset (``GET /_emulator/stats``), injects seeded faults and, on demand, crafted answers
+per dataset (``GET /_emulator/stats``), records every arrival and ban
+(``GET /_emulator/arrivals``), bans on demand (``POST /_emulator/ban?seconds=S``), injects
+seeded faults and, on demand, crafted answers
 (``POST /_emulator/answers?NAME=VALUE…`` with the bytes to answer the next matching request
 with; ``DELETE`` forgets them). While it runs, ``/_emulator/limits``, ``/_emulator/instances``,
 ``/_emulator/cut`` and ``/_emulator/outage`` change its limits, make it refuse too many

@@ -24,7 +24,7 @@ from entsoe_core.ports import (
     SourceBreakerPort,
     UnitOfWorkFactory,
 )
-from entsoe_core.progress import BackfillJob, ChunkProgress, ChunkStatus, JobKind, JobStatus, new_id
+from entsoe_core.progress import BackfillJob, ChunkProgress, JobKind, JobStatus, new_id
 from entsoe_core.services.chunk_runner import ChunkListener, ChunkRunner, RunLimits
 from entsoe_core.services.plan_summary import PlanSummary
 from entsoe_core.services.reads import ReadService
@@ -171,8 +171,7 @@ class BackfillService:
             job = await uow.progress.get_job(job_id)
             if not job.check_resumable():
                 return
-            for failed in await uow.progress.get_chunks(job_id, (ChunkStatus.FAILED,)):
-                await uow.progress.save_chunk(failed.retry(now))
+            await uow.progress.retry_failed(job_id, now)
             if job.status is not JobStatus.IN_PROGRESS:
                 job = await uow.progress.save_job(job.to(JobStatus.IN_PROGRESS, now))
             await self._runner.settle(uow, job)
@@ -187,9 +186,7 @@ class BackfillService:
         async with self._uow() as uow:
             job = await uow.progress.get_job(job_id)
             cancelled = job.to(JobStatus.CANCELLED, now)
-            waiting = (ChunkStatus.PENDING, ChunkStatus.FAILED)
-            for chunk in await uow.progress.get_chunks(job_id, waiting):
-                await uow.progress.save_chunk(chunk.cancel(now))
+            await uow.progress.cancel_waiting(job_id, now)
             await uow.progress.save_job(cancelled)
             await uow.commit()
         return await self.status(job_id)

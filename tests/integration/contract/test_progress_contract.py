@@ -280,6 +280,68 @@ async def test_has_open_says_whether_any_chunk_is_still_to_run(
     assert counts.open == 0
 
 
+async def test_cancel_waiting_cancels_pending_and_failed_chunks_and_leaves_the_rest(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    planned = await add(uow_factory, "job-a")
+    await add(uow_factory, "job-b", at=NOW + timedelta(seconds=1))
+    done = await claim(uow_factory, "w", job_id="job-a")
+    failed = await claim(uow_factory, "w", job_id="job-a")
+    flying = await claim(uow_factory, "w", job_id="job-a")
+    assert done
+    assert failed
+    assert flying
+    done = await save(uow_factory, done.complete(1, 1, 1, NOW))
+    failed = await save(uow_factory, failed.fail("HTTP 400", 1, 1, NOW))
+    later = NOW + timedelta(minutes=5)
+
+    async with uow_factory() as uow:
+        cancelled = await uow.progress.cancel_waiting("job-a", later)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        after = {c.id: c for c in await uow.progress.get_chunks("job-a")}
+        others = await uow.progress.get_chunks("job-b")
+    assert cancelled == len(planned) - 2
+    assert after[done.id] == done
+    assert after[flying.id] == flying
+    expected = [failed, *planned[3:]]
+    assert [after[c.id] for c in expected] == [
+        attrs.evolve(c.cancel(later), version=c.version + 1) for c in expected
+    ]
+    assert {c.status for c in others} == {ChunkStatus.PENDING}
+    # Fenced like any save: a worker holding a cancelled chunk's old version loses it.
+    with pytest.raises(LeaseLost):
+        await save(uow_factory, planned[4].claim("late", NOW, LEASE))
+
+
+async def test_retry_failed_puts_the_failed_chunks_back_to_pending_and_no_other(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await add(uow_factory, "job-a")
+    done = await claim(uow_factory, "w", job_id="job-a")
+    failed = await claim(uow_factory, "w", job_id="job-a")
+    assert done
+    assert failed
+    done = await save(uow_factory, done.complete(1, 1, 1, NOW))
+    failed = await save(uow_factory, failed.fail("HTTP 503", 3, 3, NOW))
+    later = NOW + timedelta(minutes=5)
+    async with uow_factory() as uow:
+        before = await uow.progress.get_chunks("job-a")
+
+    async with uow_factory() as uow:
+        retried = await uow.progress.retry_failed("job-a", later)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        after = await uow.progress.get_chunks("job-a")
+    assert retried == 1
+    assert after == [
+        attrs.evolve(c.retry(later), version=c.version + 1) if c.id == failed.id else c
+        for c in before
+    ]
+
+
 async def test_a_claim_skips_the_chunks_already_finished_ahead_of_it(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

@@ -1,4 +1,4 @@
-"""An index of the chunks still to run, in plan order.
+"""An index of the chunks still to run, in plan order, and one of the chunks with an error.
 
 Revision ID: 0005_scale
 Revises: 0004
@@ -8,6 +8,9 @@ Create Date: 2026-11-27
 position. A claim walks it from the front and stops at the first chunk it may take, and
 "is any chunk of this job still to run?" is one probe of it: both stay as quick with a
 million chunks, most of them done, as with a hundred.
+
+``ix_backfill_chunks_errors`` holds only the chunks with a last error, by job: a job's report
+finds its latest error among those, not by reading every chunk of the job.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 _OPEN = sa.text("status IN ('pending', 'in_flight')")
+_ERRED = sa.text("last_error IS NOT NULL")
 
 
 def upgrade() -> None:
@@ -31,7 +35,15 @@ def upgrade() -> None:
         postgresql_where=_OPEN,
         sqlite_where=_OPEN,
     )
+    op.create_index(
+        "ix_backfill_chunks_errors",
+        "backfill_chunks",
+        ["job_id"],
+        postgresql_where=_ERRED,
+        sqlite_where=_ERRED,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_backfill_chunks_errors", table_name="backfill_chunks")
     op.drop_index("ix_backfill_chunks_open", table_name="backfill_chunks")

@@ -1,17 +1,19 @@
 """The SQLite bulk upsert: one ``executemany`` on the sqlite3 connection.
 
 It runs inside the transaction the unit of work already holds; rows are generated as sqlite3
-consumes them, in aiosqlite's thread, so nothing is built up.
+consumes them, in aiosqlite's thread, so nothing is built up. A row stored already with the
+same content is not rewritten, only counted (:func:`~.version_rule.replaces_changing`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import count
 from typing import Any
 
 from adapters.sqlalchemy.tables import to_micros
-from adapters.sqlalchemy.version_rule import replaces
+from adapters.sqlalchemy.version_rule import replaces_changing
 from entsoe_core.observations import Series, SeriesKey
 
 __all__ = ["upsert_sqlite"]
@@ -24,7 +26,7 @@ ON CONFLICT (series_id, ts) DO UPDATE SET
     value = excluded.value, unit = excluded.unit, curve_type = excluded.curve_type,
     revision = excluded.revision, created_at = excluded.created_at,
     ingested_at = excluded.ingested_at
-""" + replaces("observations")
+""" + replaces_changing("observations")
 
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -34,12 +36,18 @@ async def upsert_sqlite(
     ids: dict[SeriesKey, int],
     series_list: Sequence[Series],
     ingested_at: datetime,
-) -> int:
+) -> tuple[int, int]:
+    """Rows written, and rows left alone because they are stored already as they are."""
+    # entsoe_unchanged() answers 0, 1, 2 ... (see replaces_changing): a counter in C, since it
+    # runs once for every unchanged row. Registered again for each upsert: the count belongs
+    # to this one.
+    tally = count()
+    await driver.create_function("entsoe_unchanged", 0, tally.__next__, deterministic=False)
     cursor = await driver.executemany(
         _SQLITE_UPSERT, _sqlite_rows(ids, series_list, to_micros(ingested_at))
     )
     try:
-        return int(cursor.rowcount)
+        return int(cursor.rowcount), next(tally)
     finally:
         await cursor.close()
 

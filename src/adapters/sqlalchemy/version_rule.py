@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["replaces"]
+__all__ = ["replaces", "replaces_changing"]
 
 
 def replaces(stored: str) -> str:
@@ -15,4 +15,24 @@ def replaces(stored: str) -> str:
 WHERE excluded.revision > {stored}.revision
     OR (excluded.revision = {stored}.revision
         AND ({stored}.created_at IS NULL OR excluded.created_at >= {stored}.created_at))
+"""
+
+
+def replaces_changing(stored: str) -> str:
+    """:func:`replaces`, narrowed to rows that change something (SQLite's upsert).
+
+    A row the version rule would replace with the very same content (value, unit, curve type,
+    revision, creation time) is left alone; ``entsoe_unchanged()``, which the upsert
+    registers, counts it (it answers 0, 1, 2 ..., never below 0). SQLite evaluates ``OR``
+    from left to right and stops at the first true operand, so the function runs for exactly
+    those rows.
+    """
+    rule = replaces(stored).removeprefix("WHERE ")
+    return f"""\
+WHERE ({rule})
+    AND ((excluded.value, excluded.unit, excluded.curve_type, excluded.revision,
+          excluded.created_at)
+         IS NOT ({stored}.value, {stored}.unit, {stored}.curve_type, {stored}.revision,
+                 {stored}.created_at)
+         OR entsoe_unchanged() < 0)
 """

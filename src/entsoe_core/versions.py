@@ -47,8 +47,11 @@ class UpsertResult:
     ``written``: inserted, or replaced a stored value. ``kept_newer``: not written, because the
     stored value comes from a newer version (see :class:`Version`). ``unchanged``: not
     written, because the stored row already holds the same value, unit and curve type from
-    the same version (a re-fetch or a second import of the same document). Together they
-    are every point handed over.
+    the same revision (a re-fetch or a second import of the same document). Its creation
+    time does not count here: the API stamps every answer with the time it was made, so a
+    re-fetch of data that did not change would otherwise rewrite every row; the stored row
+    keeps the creation time of the copy that first brought its value. Together they are
+    every point handed over.
     """
 
     written: int = 0

@@ -3,9 +3,10 @@
 (series id, instant, value) are copied into a temporary table, then one
 ``INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE`` applies the version rule; when an index
 probe shows that none of the rows is stored yet, the same INSERT runs without ON CONFLICT,
-which is much faster. When some are stored, the staged rows stored already as they are (same
-value, unit, curve type and version: a re-fetch of an unchanged answer) are first deleted from
-the stage and counted; rewriting them would cost far more than the join that finds them.
+which is much faster. When some are stored, the staged rows whose stored row has the same
+value, unit, curve type and revision (a re-fetch of an unchanged answer, whatever its creation
+time) are first deleted from the stage and counted; rewriting them would cost far more than
+the join that finds them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import asyncpg
 import attrs
 
-from adapters.sqlalchemy.version_rule import replaces
+from adapters.sqlalchemy.version_rule import replaces, replaces_between
 from entsoe_core.observations import Series, SeriesKey
 
 __all__ = ["upsert_postgres"]
@@ -47,15 +48,19 @@ ON CONFLICT (series_id, ts) DO UPDATE SET
     + replaces("o")
 )
 
-_PG_DROP_UNCHANGED = """
+# Rows the version rule would replace with the same value, unit, curve type and revision.
+_PG_DROP_UNCHANGED = (
+    """
 DELETE FROM entsoe_observation_stage AS s
 USING observations AS o,
     unnest($1::integer[], $2::text[], $3::text[], $4::integer[], $5::timestamptz[])
     AS m (series_id, unit, curve_type, revision, created_at)
 WHERE o.series_id = s.series_id AND o.ts = s.ts AND m.series_id = s.series_id
     AND o.value = s.value AND o.unit = m.unit AND o.curve_type = m.curve_type
-    AND o.revision = m.revision AND o.created_at IS NOT DISTINCT FROM m.created_at
-"""
+    AND o.revision = m.revision AND ("""
+    + replaces_between("m", "o")
+    + ")"
+)
 
 _PG_ANY_STORED = """
 SELECT EXISTS (

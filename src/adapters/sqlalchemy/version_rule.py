@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["replaces", "replaces_changing"]
+__all__ = ["replaces", "replaces_between", "replaces_changing"]
 
 
 def replaces(stored: str) -> str:
@@ -11,18 +11,24 @@ def replaces(stored: str) -> str:
     An undated incoming row (``excluded.created_at`` NULL) against a dated stored one makes
     the last comparison NULL, which ``WHERE`` treats as false: the stored value is kept.
     """
+    return f"WHERE {replaces_between('excluded', stored)}"
+
+
+def replaces_between(incoming: str, stored: str) -> str:
+    """The condition of :func:`replaces`, for rows of ``incoming`` against rows of ``stored``."""
     return f"""\
-WHERE excluded.revision > {stored}.revision
-    OR (excluded.revision = {stored}.revision
-        AND ({stored}.created_at IS NULL OR excluded.created_at >= {stored}.created_at))
+{incoming}.revision > {stored}.revision
+    OR ({incoming}.revision = {stored}.revision
+        AND ({stored}.created_at IS NULL OR {incoming}.created_at >= {stored}.created_at))
 """
 
 
 def replaces_changing(stored: str) -> str:
     """:func:`replaces`, narrowed to rows that change something (SQLite's upsert).
 
-    A row the version rule would replace with the very same content (value, unit, curve type,
-    revision, creation time) is left alone; ``entsoe_unchanged()``, which the upsert
+    A row the version rule would replace with the same value, unit and curve type from the
+    same revision is left alone, whatever its creation time (see
+    :class:`~entsoe_core.versions.UpsertResult`); ``entsoe_unchanged()``, which the upsert
     registers, counts it (it answers 0, 1, 2 ..., never below 0). SQLite evaluates ``OR``
     from left to right and stops at the first true operand, so the function runs for exactly
     those rows.
@@ -30,9 +36,7 @@ def replaces_changing(stored: str) -> str:
     rule = replaces(stored).removeprefix("WHERE ")
     return f"""\
 WHERE ({rule})
-    AND ((excluded.value, excluded.unit, excluded.curve_type, excluded.revision,
-          excluded.created_at)
-         IS NOT ({stored}.value, {stored}.unit, {stored}.curve_type, {stored}.revision,
-                 {stored}.created_at)
+    AND ((excluded.value, excluded.unit, excluded.curve_type, excluded.revision)
+         IS NOT ({stored}.value, {stored}.unit, {stored}.curve_type, {stored}.revision)
          OR entsoe_unchanged() < 0)
 """

@@ -120,19 +120,23 @@ async def test_only_what_changed_is_written_again(uow_factory: UnitOfWorkFactory
     # One value corrected in a copy of the same version: that one is written.
     corrected = series(key, DAY.start, [1, 20, 3], created_at=STALE)
     assert await upsert(uow_factory, PRICES, NL, [corrected]) == UpsertResult(1, 0, 2)
-    # The same values in a later version: every row takes the new version.
+    # The same values created later in the same revision (a re-fetch: the API stamps each
+    # answer): unchanged, and the stored rows keep their creation time.
     later = series(key, DAY.start, [1, 20, 3], created_at=STALE + timedelta(hours=1))
-    assert await upsert(uow_factory, PRICES, NL, [later]) == UpsertResult(3, 0, 0)
-    # The same values in an older version: kept because stored ones are newer, not unchanged.
-    assert await upsert(uow_factory, PRICES, NL, [corrected]) == UpsertResult(0, 3, 0)
-    # Another unit is a change too.
-    other_unit = attrs.evolve(later, unit="EUR/kWh")
+    assert await upsert(uow_factory, PRICES, NL, [later]) == UpsertResult(0, 0, 3)
+    # An older copy is kept because the stored ones are newer, whatever its values.
+    older = series(key, DAY.start, [1, 20, 3], created_at=STALE - timedelta(hours=1))
+    assert await upsert(uow_factory, PRICES, NL, [older]) == UpsertResult(0, 3, 0)
+    # The same values in a higher revision, or in another unit: written.
+    revised = series(key, DAY.start, [1, 20, 3], revision=2, created_at=STALE)
+    assert await upsert(uow_factory, PRICES, NL, [revised]) == UpsertResult(3, 0, 0)
+    other_unit = attrs.evolve(revised, unit="EUR/kWh")
     assert await upsert(uow_factory, PRICES, NL, [other_unit]) == UpsertResult(3, 0, 0)
     assert await upsert(uow_factory, PRICES, NL, [other_unit]) == UpsertResult(0, 0, 3)
 
     stored = await read_all(uow_factory)
-    assert [(o.value, o.unit, o.created_at) for o in stored] == [
-        (v, "EUR/kWh", STALE + timedelta(hours=1)) for v in (1, 20, 3)
+    assert [(o.value, o.unit, o.revision, o.created_at) for o in stored] == [
+        (v, "EUR/kWh", 2, STALE) for v in (1, 20, 3)
     ]
 
 

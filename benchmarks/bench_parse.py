@@ -10,6 +10,9 @@ Three things are measured, each the best of ``--repeat`` runs:
   nothing is read out. No parser can be faster than this.
 * parser: ``parse_document`` on the same file, building every ``Series`` with its points (A03
   positions filled in), as the HTTP adapter does for a chunk.
+* entsoe-py: ``entsoe.parsers.parse_generation`` (the parser of the entsoe-py client, installed
+  with the development dependencies) on the same file's text, as that client parses an A75
+  answer into a pandas DataFrame; the best of ``--entsoe-py-repeat`` runs (it is slow).
 * peak memory, each in a fresh process: the floor, ``parse_document`` (all points kept, which
   is what the chunk's upsert needs), and ``iter_parsed`` with each series dropped once counted
   (what the parse itself needs).
@@ -96,6 +99,14 @@ def parse_all(path: Path) -> int:
     return sum(len(s.points) for s in parsed)
 
 
+def entsoe_py_walk(path: Path) -> int:
+    """entsoe-py's parse of the document's text; how many values its DataFrame holds."""
+    from entsoe.parsers import parse_generation
+
+    parsed = parse_generation(path.read_text(encoding="utf-8"))
+    return int(parsed.notna().to_numpy().sum())
+
+
 def parse_streaming(path: Path) -> int:
     return sum(len(s.points) for s in iter_parsed(path) if not isinstance(s, Acknowledgement))
 
@@ -159,6 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--entsoe-py-repeat", type=int, default=1)
     parser.add_argument(
         "--memory", nargs=3, metavar=("MODE", "FILE", "PROBE"), help=argparse.SUPPRESS
     )
@@ -173,6 +185,7 @@ def main() -> None:
         size = path.stat().st_size / 2**20
         floor_s, counted = best_time(floor_walk, path, args.repeat)
         parse_s, points = best_time(parse_all, path, args.repeat)
+        entsoe_s, entsoe_values = best_time(entsoe_py_walk, path, args.entsoe_py_repeat)
         assert counted == elements, (counted, elements)
         assert points == filled, (points, filled)
         memory = {
@@ -199,7 +212,14 @@ def main() -> None:
         f"| parse_document (Series built, A03 filled) | {parse_s:.2f} | "
         f"{elements / parse_s:,.0f} | {points / parse_s:,.0f} |"
     )
-    print(f"\nparser / floor time: {parse_s / floor_s:.2f}x")
+    print(
+        f"| entsoe-py parse_generation (DataFrame, {entsoe_values:,} values) | {entsoe_s:.2f} | "
+        f"{elements / entsoe_s:,.0f} | {entsoe_values / entsoe_s:,.0f} |"
+    )
+    print(
+        f"\nparser / floor time: {parse_s / floor_s:.2f}x (floor / parser: {floor_s / parse_s:.2f})"
+    )
+    print(f"entsoe-py / parser time: {entsoe_s / parse_s:.1f}x")
     print()
     print("| peak memory (fresh process) | RSS growth MiB | traced Python peak MiB |")
     print("|---|---:|---:|")

@@ -40,8 +40,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from itertools import islice, pairwise, repeat
-from operator import itemgetter, lt
+from itertools import pairwise
 from pathlib import Path
 from typing import Final
 
@@ -128,12 +127,6 @@ _VALUE_NAMES: Final = frozenset({"quantity", "price.amount", "imbalance_Price.am
 _CATEGORY_NAME: Final = "imbalance_Price.category"
 _CURVES: Final = frozenset({"A01", "A03", ""})
 _isfinite = math.isfinite
-_new_tuple = tuple.__new__
-_first = itemgetter(0)
-_lt = lt
-_DROP_EVERY: Final = 256
-"""Points cleared one by one but removed from the tree this many at a time: removing each
-one as it is read costs a quarter of the parse."""
 
 
 @attrs.frozen
@@ -315,35 +308,14 @@ class _DocumentReader:
         closes."""
         names = self._names
         given = self._given
-        value_tags = self._value_tags
-        unlinked = 0
         for _, element in events:
             tag = element.tag
-            # Points are nearly every event: handle them here, on the shortest path. A plain
-            # one (a position, then a value, within the Period) is read inline; any other
-            # goes the careful way, which also learns the tags of a plain one.
+            # Points are nearly every event: handle them here, on the shortest path.
             if (names.get(tag) or self._name(tag)) == "Point":
-                plain = False
-                if len(element) == 2:
-                    first, second = element
-                    if first.tag == self._position_tag and second.tag in value_tags:
-                        try:
-                            position, value = int(first.text or ""), float(second.text or "")
-                        except ValueError:
-                            pass  # the careful path says what is wrong
-                        else:
-                            plain = 0 < position <= self._limit and _isfinite(value)
-                if plain:
-                    given.append((position, value))
-                else:
-                    point = self._point_carefully(element)
-                    if point is not None:
-                        given.append(point)
-                element.clear()
-                unlinked += 1
-                if unlinked == _DROP_EVERY:
-                    _unlink_read(element)
-                    unlinked = 0
+                point = self._point(element)
+                if point is not None:
+                    given.append(point)
+                _drop(element)
                 continue
             yield from self._on_end(element)
 
@@ -390,6 +362,21 @@ class _DocumentReader:
                 f"the {MAX_PERIOD_STEPS:,} (a leap year of one-minute steps) a Period may hold; "
                 "an A03 curve would repeat its last value over all of them"
             )
+
+    def _point(self, element: etree._Element) -> tuple[int, float] | None:
+        """A Point's position and value; None for a Point with a price category, which is
+        kept with its category's points."""
+        if len(element) == 2:
+            first, second = element[0], element[1]
+            if first.tag == self._position_tag and second.tag in self._value_tags:
+                try:
+                    position, value = int(first.text or ""), float(second.text or "")
+                except ValueError:
+                    pass  # the careful path below says what is wrong
+                else:
+                    if 0 < position <= self._limit and _isfinite(value):
+                        return position, value
+        return self._point_carefully(element)
 
     def _point_carefully(self, element: etree._Element) -> tuple[int, float] | None:
         position: int | None = None
@@ -564,8 +551,7 @@ class _DocumentReader:
         )
 
     def _ordered(self, given: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        positions = list(map(_first, given))
-        if not all(map(_lt, positions, islice(positions, 1, None))):
+        if any(before[0] >= after[0] for before, after in pairwise(given)):
             given = sorted(given)
             for before, after in pairwise(given):
                 if before[0] == after[0]:
@@ -598,7 +584,7 @@ def _as_given(
     ordered: list[tuple[int, float]], start: datetime, resolution: Resolution
 ) -> tuple[Point, ...]:
     stamps = [resolution.instant(start, position - 1) for position, _ in ordered]
-    return _points(stamps, [value for _, value in ordered])
+    return tuple(map(Point, stamps, [value for _, value in ordered]))
 
 
 def _repeat_omitted(
@@ -610,13 +596,7 @@ def _repeat_omitted(
     # A value holds until the next given position, the last one until the period ends.
     for (position, value), (until, _) in pairwise([*ordered, (stop, 0.0)]):
         values[position - first : until - first] = [value] * (until - position)
-    return _points(resolution.instants(start, first - 1, stop - 1), values)
-
-
-def _points(stamps: list[datetime], values: list[float]) -> tuple[Point, ...]:
-    # tuple.__new__ builds each Point in C; Point(...) would run NamedTuple's Python __new__
-    # once per point, a third of the cost of building them.
-    return tuple(map(_new_tuple, repeat(Point), zip(stamps, values, strict=True)))
+    return tuple(map(Point, resolution.instants(start, first - 1, stop - 1), values))
 
 
 def _unit(fields: dict[str, str]) -> str:
@@ -646,13 +626,6 @@ def _instant(text: str) -> datetime:
 
 def _iso(instant: datetime) -> str:
     return instant.isoformat().replace("+00:00", "Z")
-
-
-def _unlink_read(element: etree._Element) -> None:
-    """Remove a read element from the tree, with every sibling before it (all read)."""
-    parent = element.getparent()
-    if parent is not None:
-        del parent[: parent.index(element) + 1]
 
 
 def _drop(element: etree._Element) -> None:

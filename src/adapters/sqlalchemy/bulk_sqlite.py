@@ -14,7 +14,7 @@ from typing import Any
 
 from adapters.sqlalchemy.tables import to_micros
 from adapters.sqlalchemy.version_rule import replaces_changing
-from entsoe_core.observations import Series, SeriesKey
+from entsoe_core.observations import Series, SeriesKey, count_points
 
 __all__ = ["upsert_sqlite"]
 
@@ -38,18 +38,18 @@ async def upsert_sqlite(
     ingested_at: datetime,
 ) -> tuple[int, int]:
     """Rows written, and rows left alone because they are stored already as they are."""
-    # entsoe_unchanged() answers 0, 1, 2 ... (see replaces_changing): a counter in C, since it
-    # runs once for every unchanged row. Registered again for each upsert: the count belongs
-    # to this one.
-    tally = count()
-    await driver.create_function("entsoe_unchanged", 0, tally.__next__, deterministic=False)
+    # entsoe_kept() answers 0, 1, 2 ... (see replaces_changing): a counter in C, as it runs
+    # once for every row kept. Registered again for each upsert: the count belongs to this one.
+    kept = count()
+    await driver.create_function("entsoe_kept", 0, kept.__next__, deterministic=False)
     cursor = await driver.executemany(
         _SQLITE_UPSERT, _sqlite_rows(ids, series_list, to_micros(ingested_at))
     )
     try:
-        return int(cursor.rowcount), next(tally)
+        written = int(cursor.rowcount)
     finally:
         await cursor.close()
+    return written, count_points(series_list) - written - next(kept)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

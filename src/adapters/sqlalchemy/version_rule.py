@@ -28,15 +28,17 @@ def replaces_changing(stored: str) -> str:
 
     A row the version rule would replace with the same value, unit and curve type from the
     same revision is left alone, whatever its creation time (see
-    :class:`~entsoe_core.versions.UpsertResult`); ``entsoe_unchanged()``, which the upsert
-    registers, counts it (it answers 0, 1, 2 ..., never below 0). SQLite evaluates ``OR``
-    from left to right and stops at the first true operand, so the function runs for exactly
-    those rows.
+    :class:`~entsoe_core.versions.UpsertResult`). A row the rule keeps calls
+    ``entsoe_kept()``, which the upsert registers to count those rows (it answers 0, 1, 2 ...,
+    never below 0): the rows left alone are then the rest of those not written. Kept rows are
+    counted rather than unchanged ones because a re-fetch of unchanged data is the common
+    case, and the function call the costly part. SQLite evaluates ``OR`` and ``AND`` from
+    left to right and stops as soon as the outcome is known, so the function runs for exactly
+    the rows kept.
     """
     rule = replaces(stored).removeprefix("WHERE ")
     return f"""\
-WHERE ({rule})
-    AND ((excluded.value, excluded.unit, excluded.curve_type, excluded.revision)
-         IS NOT ({stored}.value, {stored}.unit, {stored}.curve_type, {stored}.revision)
-         OR entsoe_unchanged() < 0)
+WHERE ({rule} OR entsoe_kept() < 0)
+    AND (excluded.value, excluded.unit, excluded.curve_type, excluded.revision)
+        IS NOT ({stored}.value, {stored}.unit, {stored}.curve_type, {stored}.revision)
 """

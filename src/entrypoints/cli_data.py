@@ -61,7 +61,8 @@ def import_(files: tuple[Path, ...]) -> None:
     stored = report.stored
     click.echo(
         f"imported {report.files} file(s): {stored.points} points read, {stored.written} "
-        f"written, {stored.kept_newer} kept (stored values are newer)"
+        f"written, {stored.kept_newer} kept (stored values are newer), {stored.unchanged} "
+        "unchanged"
     )
 
 

@@ -162,6 +162,8 @@ def describe(report: JobReport) -> str:
     parts.append(f"{report.counts.points_written} points")
     if report.counts.points_kept:
         parts.append(f"{report.counts.points_kept} kept (stored values are newer)")
+    if report.counts.points_unchanged:
+        parts.append(f"{report.counts.points_unchanged} unchanged")
     if report.holes:
         parts.append(f"{report.holes} holes (see `entsoe quality`)")
     parts.append(f"{report.counts.requests} requests")
@@ -261,6 +263,8 @@ class ChunkProgressView:
         points = f"{chunk.points_written} points"
         if chunk.points_kept:
             points += f", {chunk.points_kept} kept"
+        if chunk.points_unchanged:
+            points += f", {chunk.points_unchanged} unchanged"
         if chunk.holes:
             points += f", {chunk.holes} holes"
         line = (

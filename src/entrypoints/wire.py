@@ -390,6 +390,8 @@ class JobBody(msgspec.Struct, frozen=True):
     chunks_total: int
     points_written: int
     points_kept: int
+    points_unchanged: int
+    """Points a re-fetch found stored already as they are, and did not write again."""
     holes: int
     requests: int
     elapsed_seconds: float | None
@@ -425,6 +427,7 @@ class JobBody(msgspec.Struct, frozen=True):
             chunks_total=counts.total,
             points_written=counts.points_written,
             points_kept=counts.points_kept,
+            points_unchanged=counts.points_unchanged,
             holes=report.holes,
             requests=counts.requests,
             elapsed_seconds=_seconds(report.elapsed),

@@ -107,6 +107,8 @@ class ChunkProgress:
     updated_at: datetime | None = None
     parent_id: str | None = None
     """The chunk this one was split from, if a refusal split one."""
+    points_unchanged: int = 0
+    """Points not written because the stored row already holds them as they are."""
 
     def _to(self, target: ChunkStatus, **changes: object) -> ChunkProgress:
         if target not in CHUNK_TRANSITIONS[self.status]:
@@ -142,13 +144,16 @@ class ChunkProgress:
         *,
         kept: int = 0,
         holes: int = 0,
+        unchanged: int = 0,
     ) -> ChunkProgress:
         """Done: ``points`` written, ``kept`` not written because the stored ones are newer,
-        ``holes`` found in the answer."""
+        ``unchanged`` not written because they are stored as they are, ``holes`` found in
+        the answer."""
         return self._to(
             ChunkStatus.DONE,
             points_written=self.points_written + points,
             points_kept=self.points_kept + kept,
+            points_unchanged=self.points_unchanged + unchanged,
             holes=holes,
             requests=self.requests + requests,
             attempts=self.attempts + attempts,
@@ -254,11 +259,12 @@ class ChunkCounts:
     points_kept: int = 0
     holes: int = 0
     """Holes found in the answers of the job's chunks."""
+    points_unchanged: int = 0
 
     @classmethod
     def of(cls, chunks: Iterable[ChunkProgress], now: datetime) -> ChunkCounts:
         by_status = dict.fromkeys(ChunkStatus, 0)
-        points = requests = live = kept = holes = 0
+        points = requests = live = kept = holes = unchanged = 0
         for chunk in chunks:
             by_status[chunk.status] += 1
             points += chunk.points_written
@@ -266,7 +272,8 @@ class ChunkCounts:
             live += chunk.lease_live(now)
             kept += chunk.points_kept
             holes += chunk.holes
-        return cls(by_status, points, requests, live, kept, holes)
+            unchanged += chunk.points_unchanged
+        return cls(by_status, points, requests, live, kept, holes, unchanged)
 
     def __getitem__(self, status: ChunkStatus) -> int:
         return self.by_status.get(status, 0)

@@ -45,16 +45,26 @@ class UpsertResult:
     """What an upsert did with the points it was given.
 
     ``written``: inserted, or replaced a stored value. ``kept_newer``: not written, because the
-    stored value comes from a newer version (see :class:`Version`). Together they are every
-    point handed over.
+    stored value comes from a newer version (see :class:`Version`). ``unchanged``: not
+    written, because the stored row already holds the same value, unit and curve type from
+    the same revision (a re-fetch or a second import of the same document). Its creation
+    time does not count here: the API stamps every answer with the time it was made, so a
+    re-fetch of data that did not change would otherwise rewrite every row; the stored row
+    keeps the creation time of the copy that first brought its value. Together they are
+    every point handed over.
     """
 
     written: int = 0
     kept_newer: int = 0
+    unchanged: int = 0
 
     def __add__(self, other: UpsertResult) -> UpsertResult:
-        return UpsertResult(self.written + other.written, self.kept_newer + other.kept_newer)
+        return UpsertResult(
+            self.written + other.written,
+            self.kept_newer + other.kept_newer,
+            self.unchanged + other.unchanged,
+        )
 
     @property
     def points(self) -> int:
-        return self.written + self.kept_newer
+        return self.written + self.kept_newer + self.unchanged

@@ -52,11 +52,22 @@ def test_fill_gaps_fetches_the_configured_history_then_only_recent_data(
             assert exported(app, name, "NL", *look) == expected[name]
         assert report["points_written"] == sum(len(rows) for rows in expected.values())
         [(stored,)] = query(cli.env["ENTSOE_DATABASE_URL"], "SELECT count(*) FROM observations")
+        written_at = query(
+            cli.env["ENTSOE_DATABASE_URL"], "SELECT max(ingested_at) FROM observations"
+        )
 
         second = app("fill-gaps").ok()
 
         again = app("status", second.job_id(), "--json").json()
         assert again["status"] == "completed"
+        # The recheck found what is stored, as it is: nothing is written again.
+        assert again["points_written"] == 0
+        assert again["points_unchanged"] > 0
+        assert f"0 points, {again['points_unchanged']} unchanged" in second.stdout
+        assert (
+            query(cli.env["ENTSOE_DATABASE_URL"], "SELECT max(ingested_at) FROM observations")
+            == written_at
+        )
         # Only the recent month(s) may still change; the year before is final.
         assert datetime.fromisoformat(again["start"]) >= floor_to_day(before) - timedelta(days=33)
         assert again["chunks_total"] <= 4

@@ -57,7 +57,9 @@ def test_importing_the_recorded_documents_twice_stores_each_point_once(cli: Cli)
 
     second = cli("import", *map(str, documents)).ok()
 
-    assert f"{points} points read" in second.stdout
+    assert second.stdout.strip().endswith(
+        f"{points} points read, 0 written, 0 kept (stored values are newer), {points} unchanged"
+    )
     assert _observations(url) == stored
     assert query(url, "SELECT count(*) FROM backfill_jobs") == [(0,)]
     for name, (dataset, area) in FILED.items():

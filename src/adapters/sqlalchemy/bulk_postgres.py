@@ -3,7 +3,10 @@
 (series id, instant, value) are copied into a temporary table, then one
 ``INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE`` applies the version rule; when an index
 probe shows that none of the rows is stored yet, the same INSERT runs without ON CONFLICT,
-which is much faster.
+which is much faster. When some are stored, the staged rows whose stored row has the same
+value, unit, curve type and revision (a re-fetch of an unchanged answer, whatever its creation
+time) are first deleted from the stage and counted; rewriting them would cost far more than
+the join that finds them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 import asyncpg
 import attrs
 
-from adapters.sqlalchemy.version_rule import replaces
+from adapters.sqlalchemy.version_rule import replaces, replaces_between
 from entsoe_core.observations import Series, SeriesKey
 
 __all__ = ["upsert_postgres"]
@@ -45,6 +48,20 @@ ON CONFLICT (series_id, ts) DO UPDATE SET
     + replaces("o")
 )
 
+# Rows the version rule would replace with the same value, unit, curve type and revision.
+_PG_DROP_UNCHANGED = (
+    """
+DELETE FROM entsoe_observation_stage AS s
+USING observations AS o,
+    unnest($1::integer[], $2::text[], $3::text[], $4::integer[], $5::timestamptz[])
+    AS m (series_id, unit, curve_type, revision, created_at)
+WHERE o.series_id = s.series_id AND o.ts = s.ts AND m.series_id = s.series_id
+    AND o.value = s.value AND o.unit = m.unit AND o.curve_type = m.curve_type
+    AND o.revision = m.revision AND ("""
+    + replaces_between("m", "o")
+    + ")"
+)
+
 _PG_ANY_STORED = """
 SELECT EXISTS (
     SELECT 1
@@ -59,13 +76,14 @@ async def upsert_postgres(
     ids: dict[SeriesKey, int],
     series_list: Sequence[Series],
     ingested_at: datetime,
-) -> int:
+) -> tuple[int, int]:
+    """Rows written, and rows left alone because they are stored already as they are."""
     await driver.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE}")
     await driver.execute(
         f"CREATE TEMPORARY TABLE {_STAGE} "
         "(series_id integer, ts timestamptz, value double precision) ON COMMIT DROP"
     )
-    written = 0
+    written = unchanged = 0
     for index, batch in enumerate(_conflict_free_batches(series_list)):
         if index:
             await driver.execute(f"TRUNCATE {_STAGE}")
@@ -91,9 +109,15 @@ async def upsert_postgres(
         ):
             status = await _insert_fresh(driver, metadata)
         if status is None:
+            unchanged += _rows(await driver.execute(_PG_DROP_UNCHANGED, *metadata[:5]))
             status = await driver.execute(_PG_APPLY_STAGE, *metadata)
-        written += int(status.rsplit(" ", 1)[-1])
-    return written
+        written += _rows(status)
+    return written, unchanged
+
+
+def _rows(status: str) -> int:
+    """The row count of a command's status (``INSERT 0 42``, ``DELETE 42``)."""
+    return int(status.rsplit(" ", 1)[-1])
 
 
 async def _insert_fresh(driver: Any, metadata: tuple[Any, ...]) -> str | None:

@@ -8,22 +8,34 @@ begins. The sqlite3 driver defers BEGIN until the first write, so two workers co
 ``BEGIN IMMEDIATE`` ourselves, which takes the write lock up front. A transaction that only
 reads (execution option ``READING``) begins deferred: under WAL it reads a snapshot beside the
 writer and never waits for its lock.
+
+A connection SQLAlchemy gives up on is rolled back before it is closed. A task cancelled in
+the middle of a statement (SIGTERM, Ctrl-C) makes SQLAlchemy invalidate its connection and
+close it, transaction and all. sqlite3 closes a connection whose statement a cursor still
+holds (the cancellation's traceback holds it) only once that cursor goes: until then its
+transaction, and the write lock, stay. Every writer in between, the shutdown's own hand-back
+of its chunks included, waited out the busy timeout and failed with "database is locked".
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import re
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from entsoe_core.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DATABASE_URL_VARIABLE",
@@ -170,6 +182,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def _on_invalidate(
+        dbapi_connection: Any, _record: ConnectionPoolEntry, _error: BaseException | None
+    ) -> None:
+        # Queued behind whatever aiosqlite's thread still runs on this connection, and ahead
+        # of the close SQLAlchemy queues next; shielded so that a second cancellation cannot
+        # drop it. A rollback ends the transaction even with a statement unfinished.
+        try:
+            dbapi_connection.run_async(lambda driver: asyncio.shield(driver.rollback()))
+        except (SQLAlchemyError, sqlite3.Error, ValueError) as error:
+            # Already closed (ValueError from aiosqlite), or collected outside the event loop:
+            # no transaction can be left behind then.
+            log.debug("no rollback before closing an invalidated connection: %s", error)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:

@@ -122,6 +122,7 @@ class SqlBackfillProgress:
                 sa.func.count().label("n"),
                 sa.func.coalesce(sa.func.sum(c.points_written), 0).label("points"),
                 sa.func.coalesce(sa.func.sum(c.points_kept), 0).label("kept"),
+                sa.func.coalesce(sa.func.sum(c.points_unchanged), 0).label("unchanged"),
                 sa.func.coalesce(sa.func.sum(c.holes), 0).label("holes"),
                 sa.func.coalesce(sa.func.sum(c.requests), 0).label("requests"),
                 sa.func.coalesce(sa.func.sum(live), 0).label("live"),
@@ -141,6 +142,7 @@ class SqlBackfillProgress:
             sum(int(row.live) for row in rows),
             sum(int(row.kept) for row in rows),
             sum(int(row.holes) for row in rows),
+            sum(int(row.unchanged) for row in rows),
         )
 
     async def last_error(self, job_id: str) -> str | None:
@@ -388,6 +390,7 @@ def _chunk_values(chunk: ChunkProgress) -> dict[str, Any]:
         "requests": chunk.requests,
         "points_written": chunk.points_written,
         "points_kept": chunk.points_kept,
+        "points_unchanged": chunk.points_unchanged,
         "holes": chunk.holes,
         "last_error": chunk.last_error,
         "lease_owner": chunk.lease_owner,
@@ -411,6 +414,7 @@ def _chunk_from_row(row: AnyRow) -> ChunkProgress:
         requests=row.requests,
         points_written=row.points_written,
         points_kept=row.points_kept,
+        points_unchanged=row.points_unchanged,
         holes=row.holes,
         last_error=row.last_error,
         lease_owner=row.lease_owner,

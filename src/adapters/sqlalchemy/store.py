@@ -8,8 +8,9 @@ the recheck policy in the gaps query (:mod:`.gaps`).
 
 The version rule (:class:`~entsoe_core.versions.Version`: revision, then the document's
 creation time; an undated document never replaces a dated one of the same revision) is decided
-by the database row by row. A point is either written or kept because the stored value is
-newer: the points kept are the points handed over minus the rows the statement reports.
+by the database row by row. A point is written, left alone because the stored row already
+holds it as it is (counted by the bulk path), or kept because the stored value is newer: the
+points kept are the points handed over minus the other two.
 
 The version rule (:mod:`.version_rule`) is the ``WHERE`` of the conflict update on both.
 Coverage answers and gaps are computed by the database; nothing loads every row into Python.
@@ -60,9 +61,11 @@ AnyRow = sa.Row[*tuple[Any, ...]]
 ConnectionSource = Callable[[], AsyncConnection]
 """Gives the connection of the open unit of work (raises if there is none)."""
 
-BulkUpsert = Callable[[Any, dict[SeriesKey, int], Sequence[Series], datetime], Awaitable[int]]
+BulkUpsert = Callable[
+    [Any, dict[SeriesKey, int], Sequence[Series], datetime], Awaitable[tuple[int, int]]
+]
 """Writes the points of series (with their ids) on the driver's connection under the version
-rule; returns the rows written."""
+rule; returns the rows written and the rows left alone because they are stored as they are."""
 
 
 @attrs.frozen
@@ -106,8 +109,8 @@ class SqlEnergyStore:
             ids = await _series_ids(conn, self._dialect.insert, dataset, area, keys)
             # The bulk paths talk to the driver itself, inside the transaction SQLAlchemy holds.
             driver = (await conn.get_raw_connection()).driver_connection
-            written = await self._dialect.upsert(driver, ids, series, datetime.now(UTC))
-        return UpsertResult(written, count_points(series) - written)
+            written, unchanged = await self._dialect.upsert(driver, ids, series, datetime.now(UTC))
+        return UpsertResult(written, count_points(series) - written - unchanged, unchanged)
 
     async def read(
         self,

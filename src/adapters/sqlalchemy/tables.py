@@ -195,6 +195,7 @@ chunks = sa.Table(
     sa.Column("requests", sa.Integer(), nullable=False),
     sa.Column("points_written", sa.BigInteger(), nullable=False),
     sa.Column("points_kept", sa.BigInteger(), nullable=False, server_default="0"),
+    sa.Column("points_unchanged", sa.BigInteger(), nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text()),
     sa.Column("lease_owner", sa.Text()),
     sa.Column("lease_expires_at", UtcDateTime()),

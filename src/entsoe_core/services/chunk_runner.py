@@ -467,6 +467,7 @@ class ChunkRunner:
                     attempts,
                     now,
                     kept=stored.kept_newer,
+                    unchanged=stored.unchanged,
                     holes=len(entry.holes),
                 )
             )

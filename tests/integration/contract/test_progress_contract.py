@@ -214,7 +214,9 @@ async def _play_a_run(factory: UnitOfWorkFactory) -> tuple[ChunkCounts, str | No
     assert first
     assert second
     assert third
-    await save(factory, first.complete(96, 1, 1, NOW + timedelta(minutes=1), kept=4, holes=2))
+    await save(
+        factory, first.complete(96, 1, 1, NOW + timedelta(minutes=1), kept=4, holes=2, unchanged=7)
+    )
     await save(factory, second.fail("HTTP 400", 1, 1, NOW + timedelta(minutes=2)))
     failed_again = await claim(factory, "w4", job_id="job-a")
     assert failed_again
@@ -239,6 +241,7 @@ async def test_counts_and_last_error_agree_with_the_reference(
     assert counts.live_leases == 1
     assert counts.points_written == 96
     assert counts.points_kept == 4
+    assert counts.points_unchanged == 7
     assert counts.holes == 2
     assert counts.requests == 5
 

@@ -61,8 +61,8 @@ async def test_upsert_is_idempotent(uow_factory: UnitOfWorkFactory) -> None:
 
     assert await upsert(uow_factory, PRICES, NL, data) == UpsertResult(3, 0)
     first = await read_all(uow_factory)
-    # same version: rewritten
-    assert await upsert(uow_factory, PRICES, NL, data) == UpsertResult(3, 0)
+    # same version, same values: nothing to write
+    assert await upsert(uow_factory, PRICES, NL, data) == UpsertResult(0, 0, 3)
     again = await read_all(uow_factory)
 
     assert again == first
@@ -111,6 +111,33 @@ async def test_an_older_revision_never_replaces_a_newer_one(
     assert result == UpsertResult(written=1, kept_newer=2)
     stored = await read_all(uow_factory)
     assert [(o.value, o.revision) for o in stored] == [(1.0, 2), (2.0, 2), (300.0, 1)]
+
+
+async def test_only_what_changed_is_written_again(uow_factory: UnitOfWorkFactory) -> None:
+    key = price_key()
+    await upsert(uow_factory, PRICES, NL, [series(key, DAY.start, [1, 2, 3], created_at=STALE)])
+
+    # One value corrected in a copy of the same version: that one is written.
+    corrected = series(key, DAY.start, [1, 20, 3], created_at=STALE)
+    assert await upsert(uow_factory, PRICES, NL, [corrected]) == UpsertResult(1, 0, 2)
+    # The same values created later in the same revision (a re-fetch: the API stamps each
+    # answer): unchanged, and the stored rows keep their creation time.
+    later = series(key, DAY.start, [1, 20, 3], created_at=STALE + timedelta(hours=1))
+    assert await upsert(uow_factory, PRICES, NL, [later]) == UpsertResult(0, 0, 3)
+    # An older copy is kept because the stored ones are newer, whatever its values.
+    older = series(key, DAY.start, [1, 20, 3], created_at=STALE - timedelta(hours=1))
+    assert await upsert(uow_factory, PRICES, NL, [older]) == UpsertResult(0, 3, 0)
+    # The same values in a higher revision, or in another unit: written.
+    revised = series(key, DAY.start, [1, 20, 3], revision=2, created_at=STALE)
+    assert await upsert(uow_factory, PRICES, NL, [revised]) == UpsertResult(3, 0, 0)
+    other_unit = attrs.evolve(revised, unit="EUR/kWh")
+    assert await upsert(uow_factory, PRICES, NL, [other_unit]) == UpsertResult(3, 0, 0)
+    assert await upsert(uow_factory, PRICES, NL, [other_unit]) == UpsertResult(0, 0, 3)
+
+    stored = await read_all(uow_factory)
+    assert [(o.value, o.unit, o.revision, o.created_at) for o in stored] == [
+        (v, "EUR/kWh", 2, STALE) for v in (1, 20, 3)
+    ]
 
 
 async def test_the_same_or_a_newer_revision_replaces(uow_factory: UnitOfWorkFactory) -> None:

@@ -205,7 +205,7 @@ chunks = sa.Table(
     sa.Column("holes", sa.Integer(), nullable=False, server_default="0"),
     sa.UniqueConstraint("job_id", "position", name="uq_backfill_chunks_position"),
     sa.Index("ix_backfill_chunks_status", "status", "job_id"),
-    # The chunks still to run, in plan order: what a claim walks (migration 0005_scale).
+    # The chunks still to run, in plan order: what a claim walks (migration 0006_scale).
     sa.Index(
         "ix_backfill_chunks_open",
         "job_id",
@@ -213,7 +213,7 @@ chunks = sa.Table(
         postgresql_where=OPEN_CHUNK,
         sqlite_where=OPEN_CHUNK,
     ),
-    # The chunks with an error, where a report looks for the latest (migration 0005_scale).
+    # The chunks with an error, where a report looks for the latest (migration 0006_scale).
     sa.Index(
         "ix_backfill_chunks_errors",
         "job_id",

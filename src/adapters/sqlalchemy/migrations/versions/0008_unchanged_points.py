@@ -1,7 +1,7 @@
 """Chunks count the points left alone because the stored row already held them as they are.
 
-Revision ID: 0005_unchanged_points
-Revises: 0004
+Revision ID: 0008_unchanged_points
+Revises: 0007_schedule
 Create Date: 2026-11-27
 
 A re-fetch whose answer changed nothing writes nothing; what is new is the count a chunk
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_unchanged_points"
-down_revision = "0004"
+revision = "0008_unchanged_points"
+down_revision = "0007_schedule"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The scheduler's rounds.
 
-Revision ID: 0005_schedule
-Revises: 0004
+Revision ID: 0007_schedule
+Revises: 0006_scale
 Create Date: 2026-11-27
 
 - ``schedule_rounds``: one row per round of a dataset's schedule that a scheduler claimed,
@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_schedule"
-down_revision = "0005_scale"
+revision = "0007_schedule"
+down_revision = "0006_scale"
 branch_labels = None
 depends_on = None
 

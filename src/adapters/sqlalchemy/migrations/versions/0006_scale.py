@@ -1,7 +1,7 @@
 """An index of the chunks still to run, in plan order, and one of the chunks with an error.
 
-Revision ID: 0005_scale
-Revises: 0004
+Revision ID: 0006_scale
+Revises: 0005_bids
 Create Date: 2026-11-27
 
 ``ix_backfill_chunks_open`` holds only the pending and in-flight chunks of each job, by
@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_scale"
+revision = "0006_scale"
 down_revision = "0005_bids"
 branch_labels = None
 depends_on = None

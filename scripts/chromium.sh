@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian's Chromium and its driver, for the browser tests (tests/browser/), which drive them
+# Debian's Chromium and its driver, for the browser tests (tests/e2e/browser/), which drive them
 # with Selenium and never let Selenium Manager download a browser.
 # Source this file, then: chromium_ensure.
 

@@ -22,7 +22,8 @@ export ENTSOE_TEST_REQUIRE_POSTGRES=1
 export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 
 status=0
-python -m pytest "$@" || status=$?
+# The slowest tests are listed at the end, to keep the whole run short.
+python -m pytest --durations=15 "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests: that is a failure" >&2
     exit 1

@@ -145,13 +145,7 @@ def export(
 
     async def main() -> int:
         async with application() as app:
-            # A long export makes millions of short-lived objects (a row a point, as the
-            # driver hands them over) and no reference cycles. Collecting every 700 of them,
-            # each time walking what the imports made, took a third of its time: what exists
-            # now lives as long as the command and is frozen out of the collections, and they
-            # run less often.
-            gc.freeze()
-            gc.set_threshold(50_000, 20, 10)
+            collect_for_long_exports()
             request = app.reads.request(split_option(areas), split_option(datasets), start, end)
             if wide or resolution != NATIVE:
                 return await _reshaped(app, request, output, export_format, zone, resolution, wide)
@@ -204,6 +198,19 @@ async def _reshaped(
         with replaced_on_success(output) as text:
             row_writer(text, export_format, fields)(rows)
     return len(rows)
+
+
+def collect_for_long_exports() -> None:
+    """Set the garbage collector for the rest of the process for an export of millions of
+    points.
+
+    A long export makes millions of short-lived objects (a row a point, as the driver hands
+    them over) and no reference cycles. Collecting after every 700 of them, each time walking
+    all that the imports made, took a third of its time: what exists now lives as long as the
+    command and is frozen out of the collections, and they run less often.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
 
 
 def _folder(output: Path | None, partition: bool, targets: int) -> Path:

@@ -201,7 +201,10 @@ def _select(dialect: str, shape: str, after: bool, limited: bool) -> sa.Select[A
     query = query.order_by(ts, ranked.c.rank)
     if after:
         after_ts = sa.bindparam("after", type_=instant_type)
-        query = query.where(sa.or_(ts > after_ts, sa.and_(ts == after_ts, ranked.c.later)))
+        # The plain bound lets the database seek each series to the cursor's instant.
+        query = query.where(
+            ts >= after_ts, sa.or_(ts > after_ts, sa.and_(ts == after_ts, ranked.c.later))
+        )
     if limited:
         query = query.limit(sa.bindparam("limit", type_=sa.Integer())).offset(
             sa.bindparam("offset", type_=sa.Integer())

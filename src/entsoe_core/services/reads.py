@@ -207,7 +207,7 @@ class ReadService:
                 if len(found) <= wanted:
                     break
                 after = reads.cursor(found, wanted - 1)
-            slices.found(found_in_window)
+            slices.found(found_in_window, page_size - held_count)
         if held_count or not sent:
             yield reads.joined(held)
 
@@ -298,15 +298,20 @@ class _ColumnReads:
 
 
 class _Slices:
-    """Consecutive slices of a period, each sized to hold about ``rows`` observations at the
-    density found in the one before: one day to begin with, growing at most fourfold from one
-    slice to the next (a density that jumps is met by the read's page limit), between
-    :data:`SLICE_MIN` and :data:`SLICE_MAX`."""
+    """Consecutive slices of a period, each sized at the density found in the one before to
+    hold about what the page being filled has room for (``rows`` for a page of its own): one
+    day to begin with, a full page's span growing at most fourfold from one slice to the next
+    (a density that jumps is met by the read's page limit), between :data:`SLICE_MIN` and
+    :data:`SLICE_MAX`.
+
+    A slice that ends with its page is read once: a slice that held more than its page's room
+    would be read twice, its first part for the page before (the database ordering the whole
+    slice to find it) and the rest after a cursor."""
 
     def __init__(self, period: Interval, rows: int) -> None:
         self._period = period
         self._rows = rows
-        self._span = timedelta(days=1)
+        self._full = self._span = timedelta(days=1)
         self._last: Interval | None = None
 
     def __iter__(self) -> Iterator[Interval]:
@@ -316,10 +321,12 @@ class _Slices:
             yield self._last
             start = self._last.end
 
-    def found(self, count: int) -> None:
-        """How many observations the last slice held: the next one is sized from it."""
+    def found(self, count: int, room: int) -> None:
+        """How many observations the last slice held, and how many the page being filled
+        has room for: the next slice is sized from them."""
         if self._last is None:
             return
         length = self._last.end - self._last.start
         wanted = length * self._rows / max(count, 1)
-        self._span = max(SLICE_MIN, min(wanted, self._span * 4, SLICE_MAX))
+        self._full = max(SLICE_MIN, min(wanted, self._full * 4, SLICE_MAX))
+        self._span = max(SLICE_MIN, self._full * room / self._rows)

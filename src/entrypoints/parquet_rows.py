@@ -97,8 +97,19 @@ class ParquetRows:
                 columns.append(pa.array(page.values, field.type))
             else:
                 values = [template.get(field.name) for template in templates]
-                columns.append(pa.array(values, field.type).take(take))
+                columns.append(self._text_column(values, field.type, take))
         return pa.Table.from_arrays(columns, schema=self.schema)
+
+    def _text_column(self, values: list[Any], kind: Any, take: Any) -> Any:
+        """A text column from each series' value and each point's series: most are the same
+        for every series of a page (or null for all), and are made without a lookup."""
+        pa = self._pa
+        first = values[0]
+        if any(value != first for value in values):
+            return pa.array(values, kind).take(take)
+        if first is None:
+            return pa.nulls(len(take), kind)
+        return pa.repeat(pa.scalar(first, kind), len(take))
 
     def close(self) -> None:
         self._writer.close()

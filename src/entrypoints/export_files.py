@@ -3,8 +3,8 @@ or Parquet partitioned by dataset, area and year.
 
 Each file is written beside its final name and renamed into place once every row is in it:
 a failed export leaves an existing file as it was, and never a half-written one under the
-final name. Each writer takes pages of observations as the read service hands them over, so
-memory holds one page however long the period.
+final name. Each writer takes pages as the read service hands them over (observations for
+CSV and JSONL, columns for Parquet), so memory holds one page however long the period.
 """
 
 from __future__ import annotations

@@ -29,6 +29,11 @@ __all__ = ["ObservationPage", "ReadService"]
 SLICE_MIN = timedelta(hours=1)
 SLICE_MAX = timedelta(days=366)
 
+ROOM_AIM = 0.95
+"""The share of a page's room a slice is sized to hold. A little under: a slice that holds
+more than is asked of it is read with a limit (which the database orders at more cost than all
+it holds), one that holds less leaves a small slice to follow."""
+
 READ_MAX_YEARS = 100
 """Reads are not limited by ENTSOE_HISTORY_YEARS, only by the range of dates accepted."""
 
@@ -306,7 +311,8 @@ class _Slices:
 
     A slice that ends with its page is read once: a slice that held more than its page's room
     would be read twice, its first part for the page before (the database ordering the whole
-    slice to find it) and the rest after a cursor."""
+    slice to find it) and the rest after a cursor. It is aimed a little under the room
+    (:data:`ROOM_AIM`)."""
 
     def __init__(self, period: Interval, rows: int) -> None:
         self._period = period
@@ -329,4 +335,4 @@ class _Slices:
         length = self._last.end - self._last.start
         wanted = length * self._rows / max(count, 1)
         self._full = max(SLICE_MIN, min(wanted, self._full * 4, SLICE_MAX))
-        self._span = max(SLICE_MIN, self._full * room / self._rows)
+        self._span = max(SLICE_MIN, self._full * room * ROOM_AIM / self._rows)

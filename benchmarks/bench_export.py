@@ -8,8 +8,8 @@ ends:
 
 - ``entsoe export --format parquet`` of one month and of the three years, exactly as a user
   runs it (the console script, the same database, ``-o FILE``);
-- the store read alone: every page of the three years through ``ReadService.pages``, nothing
-  written, to show what the read costs;
+- the store read alone: every page of the three years through ``ReadService.column_pages``
+  (the columnar read the Parquet export makes), nothing written, to show what the read costs;
 - the floor: the same rows as Python lists (timestamps, values, the key columns), built page
   by page outside the timing, turned into Arrow arrays and written with
   ``pyarrow.parquet.ParquetWriter`` in row groups of the export's page size. Only the Arrow
@@ -22,6 +22,7 @@ Run it from the repository root (the store is built once and kept with ``--keep`
 
     python benchmarks/bench_export.py                      # 10 million points
     python benchmarks/bench_export.py --points 1000000     # a quick look
+    python benchmarks/bench_export.py --postgres postgresql+asyncpg://…/db   # and PostgreSQL
 """
 
 from __future__ import annotations
@@ -130,6 +131,38 @@ def ensure_store(path: Path, points: int) -> int:
     return written
 
 
+async def postgres_points(url: str) -> int:
+    """The points the PostgreSQL database at ``url`` holds, its schema made if need be."""
+    import sqlalchemy as sa
+
+    from adapters.sqlalchemy import create_engine, upgrade
+
+    await upgrade(url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(sa.text("SELECT count(*) FROM observations")))
+    finally:
+        await engine.dispose()
+
+
+def ensure_postgres(url: str, points: int) -> int:
+    """The same store in the PostgreSQL database at ``url``, filled unless it already holds
+    the points asked for (it must be empty otherwise)."""
+    count = series_count(points)
+    expected = count * ((END - START) // STEP)
+    held = asyncio.run(postgres_points(url))
+    if held == expected:
+        return expected
+    if held:
+        sys.exit(f"{url} holds {held:,} points, not {expected:,}: give an empty database")
+    print(f"filling PostgreSQL: {count} series, {expected:,} points ...", file=sys.stderr)
+    started = time.perf_counter()
+    written = asyncio.run(fill(url, count))
+    print(f"  filled in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return written
+
+
 # -- what each child process does -----------------------------------------------------------
 
 
@@ -185,13 +218,15 @@ def child_floor(points: int, out: Path) -> dict[str, Any]:
 
 def child_read(url: str, months: int) -> dict[str, Any]:
     from entrypoints.bootstrap import application
+    from entrypoints.cli_data import collect_for_long_exports
 
     async def main() -> int:
         environ = {"ENTSOE_DATABASE_URL": url}
         count = 0
         async with application(environ=environ) as app:
+            collect_for_long_exports()
             request = app.reads.request([AREA], [DATASET], START, add_months(START, months))
-            async for page in app.reads.pages(request, page_size=PAGE):
+            async for page in app.reads.column_pages(request, page_size=PAGE):
                 count += len(page)
         return count
 
@@ -249,6 +284,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10_000_000)
     parser.add_argument("--store", type=Path, default=None, help="SQLite file (kept).")
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        help="Also export from this PostgreSQL database (postgresql+asyncpg://…), filled once.",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -277,6 +317,15 @@ def main() -> None:
         floor = run_child("floor", str(options.points), str(directory / "floor.parquet"))
         results = {"export 1 month": month, "export 3 years": years, "store read 3 years": read}
         results["floor: bare pyarrow write 3 years"] = floor
+        if options.postgres:
+            ensure_postgres(options.postgres, options.points)
+            for name, args in (
+                ("export 1 month", ("export", options.postgres, "1", "pg-month.parquet")),
+                ("export 3 years", ("export", options.postgres, "36", "pg-years.parquet")),
+            ):
+                *head, out = args
+                results[f"PostgreSQL: {name}"] = run_child(*head, str(directory / out))
+            results["PostgreSQL: store read 3 years"] = run_child("read", options.postgres, "36")
         print(f"store: {total:,} points in {store}")
         print("| run | points | seconds | points/s | CPU seconds | points/CPU s | peak RSS MiB |")
         print("|---|---:|---:|---:|---:|---:|---:|")
@@ -293,6 +342,12 @@ def main() -> None:
         )
         print(f"export / floor: {share:.2f} (points/s), {cpu_share:.2f} (points per CPU second)")
         print(f"peak RSS 3 years / 1 month: {years['rss_mib'] / month['rss_mib']:.2f}")
+        if options.postgres:
+            pg = results["PostgreSQL: export 3 years"]
+            print(
+                "PostgreSQL export / floor: "
+                f"{(pg['points'] / pg['seconds']) / (floor['points'] / floor['seconds']):.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -145,6 +146,7 @@ def export(
 
     async def main() -> int:
         async with application() as app:
+            collect_for_long_exports()
             request = app.reads.request(split_option(areas), split_option(datasets), start, end)
             if wide or resolution != NATIVE:
                 return await _reshaped(app, request, output, export_format, zone, resolution, wide)
@@ -199,6 +201,19 @@ async def _reshaped(
     return len(rows)
 
 
+def collect_for_long_exports() -> None:
+    """Set the garbage collector for the rest of the process for an export of millions of
+    points.
+
+    A long export makes millions of short-lived objects (a row a point, as the driver hands
+    them over) and no reference cycles. Collecting after every 700 of them, each time walking
+    all that the imports made, took a third of its time: what exists now lives as long as the
+    command and is frozen out of the collections, and they run less often.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
 def _folder(output: Path | None, partition: bool, targets: int) -> Path:
     why = "--partition" if partition else f"{targets} (dataset, area) pairs"
     if output is None:
@@ -221,12 +236,12 @@ async def _to_file(
             if sys.stdout.isatty():
                 raise InvalidRequest("Parquet is binary: give -o FILE, or redirect stdout")
             rows = ParquetRows(sys.stdout.buffer, zone)
-            count = await app.reads.export(request, rows.write, page_size=PAGE)
+            count = await app.reads.export_columns(request, rows.write, page_size=PAGE)
             rows.close()
             return count
         with bytes_replaced_on_success(output) as binary:
             rows = ParquetRows(binary, zone)
-            count = await app.reads.export(request, rows.write, page_size=PAGE)
+            count = await app.reads.export_columns(request, rows.write, page_size=PAGE)
             rows.close()
             return count
     if output is None:
@@ -250,6 +265,6 @@ async def _to_folder(
     ((dataset, area),) = request.targets()
     if partition:
         with YearPartitions(folder, dataset, area, zone) as partitions:
-            return await app.reads.export(request, partitions.write, page_size=PAGE)
+            return await app.reads.export_columns(request, partitions.write, page_size=PAGE)
     path = folder / f"{target_stem(dataset, area)}.{export_format}"
     return await _to_file(app, request, path, export_format, zone)

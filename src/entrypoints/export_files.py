@@ -3,33 +3,34 @@ or Parquet partitioned by dataset, area and year.
 
 Each file is written beside its final name and renamed into place once every row is in it:
 a failed export leaves an existing file as it was, and never a half-written one under the
-final name. Each writer takes pages of observations as the read service hands them over, so
-memory holds one page however long the period.
+final name. Each writer takes pages as the read service hands them over (observations for
+CSV and JSONL, columns for Parquet), so memory holds one page however long the period.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import stat
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Final, Literal, Protocol, TextIO
+from typing import BinaryIO, Final, Literal, TextIO
 
 from entrypoints.parquet_rows import ParquetRows
 from entrypoints.wire import EXPORT_FIELDS, ROW_FORMATS, observation_rows, row_writer
 from entrypoints.zones import TZ_FIELD, zoned_rows
 from entsoe_core.areas import AREAS, AreaKey
+from entsoe_core.columns import ObservationColumns, micros_of
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.observations import Observation
 
 __all__ = [
     "EXPORT_FORMATS",
     "ExportFormat",
-    "PageWriter",
     "TextPages",
     "YearPartitions",
     "area_part",
@@ -42,12 +43,6 @@ __all__ = [
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = (*ROW_FORMATS, "parquet")
 SUFFIXES: Final[dict[str, ExportFormat]] = {".csv": "csv", ".parquet": "parquet"}
-
-
-class PageWriter(Protocol):
-    """Takes the pages of one (dataset, area), in order."""
-
-    def write(self, observations: Sequence[Observation]) -> object: ...
 
 
 def export_format_for(output: Path | None) -> ExportFormat:
@@ -95,21 +90,26 @@ class YearPartitions:
         self._rows: ParquetRows | None = None
         self.files: list[Path] = []
 
-    def write(self, observations: Sequence[Observation]) -> None:
+    def write(self, page: ObservationColumns) -> None:
+        if not len(page):
+            return
+        first = page.timestamp(0).astimezone(self._zone).year
+        last = page.timestamp(len(page) - 1).astimezone(self._zone).year
         start = 0
-        for index, observation in enumerate(observations):
-            year = observation.timestamp.astimezone(self._zone).year
-            if year != self._year:
-                self._flush(observations[start:index])
-                self._open(year)
-                start = index
-        self._flush(observations[start:])
+        for year in range(first, last + 1):
+            # Points are in time order: a year's are those before the next year's first instant.
+            new_year = micros_of(datetime(year + 1, 1, 1, tzinfo=self._zone))
+            stop = bisect.bisect_left(page.micros, new_year, lo=start)
+            if stop > start:
+                rows = (
+                    self._rows
+                    if year == self._year and self._rows is not None
+                    else self._open(year)
+                )
+                rows.write(page.part(start, stop))
+            start = stop
 
-    def _flush(self, observations: Sequence[Observation]) -> None:
-        if self._rows is not None:
-            self._rows.write(observations)
-
-    def _open(self, year: int) -> None:
+    def _open(self, year: int) -> ParquetRows:
         self.close()
         path = self._folder / f"year={year}" / "part-0.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,6 +118,7 @@ class YearPartitions:
         self._stack.callback(self._rows.close)
         self._year = year
         self.files.append(path)
+        return self._rows
 
     def close(self) -> None:
         """Finish the open year's file and rename it into place."""

@@ -5,9 +5,11 @@ file, the CSV and the JSONL of an export hold the same fields. ``timestamp`` is 
 ``timestamp[us, tz]`` in the zone asked for, ``value`` a double, every other column text; a
 sparse key field a series does not have is null.
 
-Pages are written as they are read, so memory holds one page whatever the period. Within a
-page the key fields are the same for every point of a series: each series is turned into a
-row once, and its points take their key columns from it.
+Pages are written as they are read, so memory holds one page whatever the period. A page
+comes as columns (:class:`~entsoe_core.columns.ObservationColumns`): each of its series is
+turned into an exported row once (:func:`~entrypoints.wire.export_row`), and its points take
+their text columns from that row with Arrow's ``take``; instants and values go into Arrow
+arrays straight from the page's numbers. No object is made per point.
 
 pyarrow is an optional dependency (the ``pandas`` extra); without it, Parquet output is
 refused with the command that installs it.
@@ -16,14 +18,14 @@ refused with the command that installs it.
 from __future__ import annotations
 
 import io
-from collections.abc import Hashable, Sequence
 from datetime import tzinfo
 from pathlib import Path
 from types import ModuleType
 from typing import Any, BinaryIO, Final
 
-from entrypoints.wire import EXPORT_FIELDS, observation_rows
+from entrypoints.wire import EXPORT_FIELDS, export_row
 from entrypoints.zones import zone_name
+from entsoe_core.columns import EPOCH, ObservationColumns
 from entsoe_core.errors import ConfigurationError
 from entsoe_core.observations import Observation
 
@@ -69,43 +71,45 @@ class ParquetRows:
         )
         self.rows = 0
 
-    def write(self, observations: Sequence[Observation]) -> None:
-        """One row group of ``observations`` (nothing for an empty page)."""
-        if not observations:
+    def write(self, page: ObservationColumns) -> None:
+        """One row group of ``page`` (nothing for an empty page)."""
+        if not len(page):
             return
-        self._writer.write_table(self.table(observations))
-        self.rows += len(observations)
+        self._writer.write_table(self.table(page))
+        self.rows += len(page)
 
-    def table(self, observations: Sequence[Observation]) -> Any:
-        """``observations`` as an Arrow table of :attr:`schema`."""
+    def table(self, page: ObservationColumns) -> Any:
+        """``page`` as an Arrow table of :attr:`schema`."""
         pa = self._pa
-        series: dict[Hashable, int] = {}
-        templates: list[dict[str, Any]] = []
-        positions: list[int] = []
-        for observation in observations:
-            identity = (
-                observation.dataset,
-                observation.area,
-                observation.key,
-                observation.unit,
-                observation.curve_type,
+        templates = [
+            export_row(
+                Observation(page.dataset, page.area, one.key, EPOCH, 0.0, one.unit, one.curve_type)
             )
-            position = series.get(identity)
-            if position is None:
-                position = series[identity] = len(templates)
-                templates.append(next(observation_rows((observation,))))
-            positions.append(position)
-        take = pa.array(positions, pa.int32())
+            for one in page.series
+        ]
+        take = pa.array(page.series_index, pa.int32())
         columns = []
         for field in self.schema:
             if field.name == "timestamp":
-                columns.append(pa.array([o.timestamp for o in observations], field.type))
+                # Epoch microseconds are what an Arrow timestamp holds, whatever its zone.
+                columns.append(pa.array(page.micros, field.type))
             elif field.name == "value":
-                columns.append(pa.array([o.value for o in observations], field.type))
+                columns.append(pa.array(page.values, field.type))
             else:
                 values = [template.get(field.name) for template in templates]
-                columns.append(pa.array(values, field.type).take(take))
+                columns.append(self._text_column(values, field.type, take))
         return pa.Table.from_arrays(columns, schema=self.schema)
+
+    def _text_column(self, values: list[Any], kind: Any, take: Any) -> Any:
+        """A text column from each series' value and each point's series: most are the same
+        for every series of a page (or null for all), and are made without a lookup."""
+        pa = self._pa
+        first = values[0]
+        if any(value != first for value in values):
+            return pa.array(values, kind).take(take)
+        if first is None:
+            return pa.nulls(len(take), kind)
+        return pa.repeat(pa.scalar(first, kind), len(take))
 
     def close(self) -> None:
         self._writer.close()
@@ -119,9 +123,9 @@ class ParquetStream:
         self._buffer = _Pieces()
         self._rows = ParquetRows(self._buffer, zone)
 
-    def write(self, observations: Sequence[Observation]) -> bytes:
+    def write(self, page: ObservationColumns) -> bytes:
         """One row group; the bytes it completed."""
-        self._rows.write(observations)
+        self._rows.write(page)
         return self._buffer.take()
 
     def close(self) -> bytes:

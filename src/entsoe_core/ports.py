@@ -16,6 +16,7 @@ import attrs
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.breaker import SourceChange, SourceState
+from entsoe_core.columns import ObservationColumns
 from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
 from entsoe_core.errors import StorageError
 from entsoe_core.limits import LearnedLimit
@@ -172,6 +173,21 @@ class EnergyStorePort(Protocol):
         limit: int | None = None,
     ) -> list[Observation]:
         """Observations in ``interval``, ordered by timestamp then series key."""
+        ...
+
+    async def read_columns(
+        self,
+        dataset: str,
+        area: AreaKey,
+        interval: Interval,
+        *,
+        after: ObservationCursor | None = None,
+        limit: int | None = None,
+    ) -> ObservationColumns:
+        """What :meth:`read` returns for the same arguments (the same points in the same
+        order), as columns: each series of the points once (key, unit, curve type, ordered),
+        and per point only its series' position, its instant in epoch microseconds and its
+        value. For reads of many points: no object is made per point."""
         ...
 
     async def record_coverage(self, dataset: str, area: AreaKey, entry: CoverageEntry) -> None:

@@ -18,6 +18,7 @@ from entrypoints.parquet_rows import PARQUET_EXTRA, ParquetRows, ParquetStream, 
 from entrypoints.wire import EXPORT_FIELDS
 from entrypoints.zones import parse_zone, zoned_rows
 from entsoe_core.areas import AREAS
+from entsoe_core.columns import ObservationColumns
 from entsoe_core.errors import ConfigurationError, InvalidRequest
 from entsoe_core.observations import Observation, SeriesKey
 
@@ -34,13 +35,17 @@ def hourly(start: datetime, hours: int, key: SeriesKey = PRICES) -> list[Observa
     ]
 
 
+def page(observations: list[Observation]) -> ObservationColumns:
+    return ObservationColumns.of_observations("day_ahead_prices", NL, observations)
+
+
 def test_each_page_is_one_row_group_with_the_fixed_schema(tmp_path: Path) -> None:
     start = datetime(2024, 1, 1, tzinfo=UTC)
     rows = ParquetRows(tmp_path / "a.parquet", BERLIN)
 
-    rows.write(hourly(start, 5))
-    rows.write([])
-    rows.write(hourly(start + timedelta(hours=5), 3, IMBALANCE))
+    rows.write(page(hourly(start, 5)))
+    rows.write(page([]))
+    rows.write(page(hourly(start + timedelta(hours=5), 3, IMBALANCE)))
     rows.close()
 
     file = pq.ParquetFile(tmp_path / "a.parquet")
@@ -60,7 +65,7 @@ def test_a_stream_gives_back_a_whole_file_in_pieces() -> None:
     stream = ParquetStream(UTC)
     start = datetime(2024, 1, 1, tzinfo=UTC)
 
-    pieces = [stream.write(hourly(start, 4)), stream.write(hourly(start, 2, IMBALANCE))]
+    pieces = [stream.write(page(hourly(start, 4))), stream.write(page(hourly(start, 2, IMBALANCE)))]
     pieces.append(stream.close())
 
     assert all(pieces)
@@ -83,7 +88,7 @@ def test_partitions_split_pages_at_the_local_new_year(tmp_path: Path) -> None:
     # 22:00 UTC on 31 December is 23:00 in Berlin; 23:00 UTC is already the new year there.
     start = datetime(2024, 12, 31, 22, tzinfo=UTC)
     with YearPartitions(tmp_path, "day_ahead_prices", NL, BERLIN) as partitions:
-        partitions.write(hourly(start, 3))
+        partitions.write(page(hourly(start, 3)))
 
     folder = tmp_path / "dataset=day_ahead_prices" / "area=NL"
     assert pq.read_table(folder / "year=2024" / "part-0.parquet").num_rows == 1
@@ -101,7 +106,7 @@ def test_a_failed_partitioned_export_leaves_no_file_of_the_open_year(tmp_path: P
 
     def export_failing_in_the_new_year() -> None:
         with YearPartitions(tmp_path, "day_ahead_prices", NL, UTC) as partitions:
-            partitions.write(hourly(start, 3))
+            partitions.write(page(hourly(start, 3)))
             raise RuntimeError("the read failed")
 
     with pytest.raises(RuntimeError):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import Any
 
 import attrs
 import pytest
 
 from adapters.fakes import FakeClock
 from adapters.memory import MemoryUnitOfWorkFactory
+from adapters.memory.store import MemoryEnergyStore
 from entsoe_core.areas import AREAS
 from entsoe_core.observations import Observation, Point, Series, SeriesKey
 from entsoe_core.ports import Acknowledged
@@ -177,3 +179,44 @@ async def test_pages_of_nothing_are_one_empty_page() -> None:
     request = reads.request(["NL"], ["actual_total_load"], utc(2020, 1, 1), utc(2024, 1, 1))
 
     assert [page async for page in reads.pages(request, page_size=10)] == [()]
+
+
+async def test_a_slice_is_sized_to_the_room_of_its_page_so_it_is_read_about_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A slice that held more than its page had room for was read twice: once ordered whole to
+    # find the page's last rows, once more after a cursor. Each read makes the store consider
+    # the points of its slice from the cursor on: about every point once in all.
+    uow = MemoryUnitOfWorkFactory()
+    dense: list[Series | Acknowledged] = [
+        Series(
+            attrs.evolve(LOAD, psr_type=psr),
+            tuple(Point(utc(2023, 11, 1) + timedelta(hours=i), float(i)) for i in range(2000)),
+            "MAW",
+            "A01",
+            1,
+            NOW,
+        )
+        for psr in ("B01", "B02", "B03")
+    ]
+    await ImportService(uow, RecordingReader({"all.xml": dense})).import_files(["all.xml"])
+    considered: list[int] = []
+    read = MemoryEnergyStore.read
+
+    async def counting(store: MemoryEnergyStore, *args: Any, **options: Any) -> list[Observation]:
+        dataset, area, window = args
+        after = options.get("after")
+        start = window.start if after is None else after[0]
+        everything = await read(store, dataset, area, Interval(start, window.end))
+        considered.append(len(everything))
+        return await read(store, *args, **options)
+
+    monkeypatch.setattr(MemoryEnergyStore, "read", counting)
+    reads = ReadService(uow, FakeClock(NOW))
+    request = reads.request(["NL"], ["actual_total_load"], utc(2023, 11, 1), utc(2024, 2, 1))
+
+    pages = [page async for page in reads.column_pages(request, page_size=500)]
+
+    assert sum(map(len, pages)) == 6000
+    assert all(len(page) == 500 for page in pages)
+    assert sum(considered) < 1.1 * 6000

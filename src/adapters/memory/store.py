@@ -9,6 +9,7 @@ from itertools import pairwise
 
 from adapters.memory.database import CoverageRow, ObservationKey, OverlayTable, StoredValue
 from entsoe_core.areas import AreaKey
+from entsoe_core.columns import ObservationColumns
 from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
 from entsoe_core.observations import Observation, Series, SeriesKey, SeriesStats
 from entsoe_core.ports import ObservationCursor
@@ -70,6 +71,18 @@ class MemoryEnergyStore:
         return [
             Observation(dataset, area, key, timestamp, *value) for timestamp, key, value in rows
         ]
+
+    async def read_columns(
+        self,
+        dataset: str,
+        area: AreaKey,
+        interval: Interval,
+        *,
+        after: ObservationCursor | None = None,
+        limit: int | None = None,
+    ) -> ObservationColumns:
+        found = await self.read(dataset, area, interval, after=after, limit=limit)
+        return ObservationColumns.of_observations(dataset, area, found)
 
     async def record_coverage(self, dataset: str, area: AreaKey, entry: CoverageEntry) -> None:
         self._coverage[len(self._coverage)] = (dataset, area, entry)

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.bulk_postgres import upsert_postgres
 from adapters.sqlalchemy.bulk_sqlite import upsert_sqlite
+from adapters.sqlalchemy.columns_read import read_columns
 from adapters.sqlalchemy.errors import storage_errors
 from adapters.sqlalchemy.gaps import IsFinal, gaps_query, is_final_postgres, is_final_sqlite
 from adapters.sqlalchemy.series_stats import (
@@ -47,6 +48,7 @@ from adapters.sqlalchemy.tables import (
     series,
 )
 from entsoe_core.areas import AreaKey
+from entsoe_core.columns import ObservationColumns
 from entsoe_core.coverage import Coverage, CoverageEntry, Outcome, RecheckPolicy
 from entsoe_core.errors import StorageError
 from entsoe_core.observations import Observation, Series, SeriesKey, SeriesStats, count_points
@@ -161,6 +163,25 @@ class SqlEnergyStore:
         with storage_errors(f"read {dataset} {area} {interval}"):
             rows = (await self._connection().execute(query)).all()
         return [_observation_from_row(dataset, area, row) for row in rows]
+
+    async def read_columns(
+        self,
+        dataset: str,
+        area: AreaKey,
+        interval: Interval,
+        *,
+        after: ObservationCursor | None = None,
+        limit: int | None = None,
+    ) -> ObservationColumns:
+        with storage_errors(f"read {dataset} {area} {interval}"):
+            return await read_columns(
+                self._connection(),
+                dataset,
+                area,
+                interval,
+                after,
+                None if limit is None else max(limit, 0),
+            )
 
     # -- coverage -----------------------------------------------------------------------
 

@@ -20,8 +20,10 @@ from entrypoints.http_api.zone import TzParameter, request_zone
 from entrypoints.inputs import parse_instant, split_names
 from entrypoints.parquet_rows import ParquetStream, require_pyarrow
 from entrypoints.wire import CoverageBody, ObservationsPage
+from entsoe_core.columns import ObservationColumns
 from entsoe_core.observations import Observation
 from entsoe_core.resolution_rules import NATIVE, RESOLUTION_RULES, ResolutionRule
+from entsoe_core.services.requests import BackfillRequest
 
 __all__ = ["CSV_MEDIA_TYPE", "MAX_LIMIT", "NEXT_CURSOR_HEADER", "PAGE_MEDIA_TYPES", "ROUTES"]
 
@@ -173,17 +175,21 @@ async def observations(
     # Typed as the JSON page so that the document shows it; the others are added in
     # app._document.
     other: Response[Any] = Response(
-        _page_body(page.observations, output, zone or UTC),
+        _page_body(request, page.observations, output, zone or UTC),
         media_type=PAGE_MEDIA_TYPES[output],
         headers=headers,
     )
     return other
 
 
-def _page_body(observations: tuple[Observation, ...], output: str, zone: tzinfo) -> bytes:
+def _page_body(
+    request: BackfillRequest, observations: tuple[Observation, ...], output: str, zone: tzinfo
+) -> bytes:
     if output == "parquet":
+        ((dataset, area),) = request.targets()
         parquet = ParquetStream(zone)
-        return parquet.write(observations) + parquet.close()
+        page = ObservationColumns.of_observations(dataset, area, observations)
+        return parquet.write(page) + parquet.close()
     out = io.StringIO()
     TextPages(out, output, zone).write(observations)
     return out.getvalue().encode()

@@ -106,8 +106,8 @@ async def _body(
 ) -> AsyncIterator[bytes]:
     if output == "parquet":
         parquet = ParquetStream(zone)
-        async for page in reads.pages(request, page_size=PAGE):
-            yield parquet.write(page)
+        async for columns in reads.column_pages(request, page_size=PAGE):
+            yield parquet.write(columns)
         yield parquet.close()
         return
     text = io.StringIO()

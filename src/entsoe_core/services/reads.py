@@ -7,16 +7,19 @@ commit.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence, Sized
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 import attrs
 
 from entsoe_core.areas import AreaKey
+from entsoe_core.columns import ObservationColumns
 from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.observations import Observation
-from entsoe_core.ports import ClockPort, ObservationCursor, UnitOfWorkFactory
+from entsoe_core.ports import ClockPort, EnergyStorePort, ObservationCursor, UnitOfWorkFactory
 from entsoe_core.resolution_rules import NATIVE, ResolutionRule
 from entsoe_core.services.requests import BackfillRequest, CoverageReport
 from entsoe_core.timeline import Interval, add_months, floor_to_day
@@ -25,6 +28,11 @@ __all__ = ["ObservationPage", "ReadService"]
 
 SLICE_MIN = timedelta(hours=1)
 SLICE_MAX = timedelta(days=366)
+
+ROOM_AIM = 0.95
+"""The share of a page's room a slice is sized to hold. A little under: a slice that holds
+more than is asked of it is read with a limit (which the database orders at more cost than all
+it holds), one that holds less leaves a small slice to follow."""
 
 READ_MAX_YEARS = 100
 """Reads are not limited by ENTSOE_HISTORY_YEARS, only by the range of dates accepted."""
@@ -154,30 +162,59 @@ class ReadService:
         period (a cursor over the whole period would make each page sort what follows it).
         """
         dataset, area = self._one_target(request)
-        slices = _Slices(request.period, page_size)
-        held: list[Observation] = []
+        async for page in self._paged(request.period, page_size, _RowReads(dataset, area)):
+            yield page
+
+    async def column_pages(
+        self, request: BackfillRequest, *, page_size: int
+    ) -> AsyncIterator[ObservationColumns]:
+        """The pages of :meth:`pages` (the same observations, in the same order and the same
+        pages) as columns: for writers of columns, which need no object per observation."""
+        dataset, area = self._one_target(request)
+        async for page in self._paged(request.period, page_size, _ColumnReads(dataset, area)):
+            yield page
+
+    async def export_columns(
+        self,
+        request: BackfillRequest,
+        write: Callable[[ObservationColumns], object],
+        *,
+        page_size: int,
+    ) -> int:
+        """:meth:`export` with the pages as columns (:meth:`column_pages`)."""
+        count = 0
+        async for page in self.column_pages(request, page_size=page_size):
+            write(page)
+            count += len(page)
+        return count
+
+    async def _paged(
+        self, period: Interval, page_size: int, reads: _Reads[PageT]
+    ) -> AsyncIterator[PageT]:
+        slices = _Slices(period, page_size)
+        held: list[PageT] = []
+        held_count = 0
         sent = False
         for window in slices:
             after: ObservationCursor | None = None
             found_in_window = 0
             while True:
-                wanted = page_size - len(held)
+                wanted = page_size - held_count
                 async with self._uow(reading=True) as uow:
-                    found = await uow.store.read(
-                        dataset, area, window, after=after, limit=wanted + 1
-                    )
-                held += found[:wanted]
-                found_in_window += min(len(found), wanted)
-                if len(held) == page_size:
-                    yield tuple(held)
-                    held, sent = [], True
+                    found = await reads.read(uow.store, window, after, wanted + 1)
+                taken = reads.head(found, wanted)
+                held.append(taken)
+                held_count += len(taken)
+                found_in_window += len(taken)
+                if held_count == page_size:
+                    yield reads.joined(held)
+                    held, held_count, sent = [], 0, True
                 if len(found) <= wanted:
                     break
-                last = found[wanted - 1]
-                after = last.timestamp, last.key
-            slices.found(found_in_window)
-        if held or not sent:
-            yield tuple(held)
+                after = reads.cursor(found, wanted - 1)
+            slices.found(found_in_window, page_size - held_count)
+        if held_count or not sent:
+            yield reads.joined(held)
 
     @staticmethod
     def _one_target(request: BackfillRequest) -> tuple[str, AreaKey]:
@@ -204,16 +241,83 @@ class ReadService:
         ]
 
 
+PageT = TypeVar("PageT", bound=Sized)
+
+
+class _Reads(Protocol[PageT]):
+    """How :meth:`ReadService._paged` reads one kind of page of one (dataset, area)."""
+
+    async def read(
+        self, store: EnergyStorePort, window: Interval, after: ObservationCursor | None, limit: int
+    ) -> PageT: ...
+
+    def head(self, page: PageT, count: int) -> PageT: ...
+
+    def joined(self, parts: list[PageT]) -> PageT: ...
+
+    def cursor(self, page: PageT, position: int) -> ObservationCursor: ...
+
+
+@attrs.frozen
+class _RowReads:
+    """Pages of observations."""
+
+    dataset: str
+    area: AreaKey
+
+    async def read(
+        self, store: EnergyStorePort, window: Interval, after: ObservationCursor | None, limit: int
+    ) -> tuple[Observation, ...]:
+        return tuple(await store.read(self.dataset, self.area, window, after=after, limit=limit))
+
+    def head(self, page: tuple[Observation, ...], count: int) -> tuple[Observation, ...]:
+        return page[:count]
+
+    def joined(self, parts: list[tuple[Observation, ...]]) -> tuple[Observation, ...]:
+        return tuple(itertools.chain.from_iterable(parts))
+
+    def cursor(self, page: tuple[Observation, ...], position: int) -> ObservationCursor:
+        return page[position].timestamp, page[position].key
+
+
+@attrs.frozen
+class _ColumnReads:
+    """Pages of observations as columns."""
+
+    dataset: str
+    area: AreaKey
+
+    async def read(
+        self, store: EnergyStorePort, window: Interval, after: ObservationCursor | None, limit: int
+    ) -> ObservationColumns:
+        return await store.read_columns(self.dataset, self.area, window, after=after, limit=limit)
+
+    def head(self, page: ObservationColumns, count: int) -> ObservationColumns:
+        return page.part(0, count)
+
+    def joined(self, parts: list[ObservationColumns]) -> ObservationColumns:
+        return ObservationColumns.joined(self.dataset, self.area, parts)
+
+    def cursor(self, page: ObservationColumns, position: int) -> ObservationCursor:
+        return page.cursor(position)
+
+
 class _Slices:
-    """Consecutive slices of a period, each sized to hold about ``rows`` observations at the
-    density found in the one before: one day to begin with, growing at most fourfold from one
-    slice to the next (a density that jumps is met by the read's page limit), between
-    :data:`SLICE_MIN` and :data:`SLICE_MAX`."""
+    """Consecutive slices of a period, each sized at the density found in the one before to
+    hold about what the page being filled has room for (``rows`` for a page of its own): one
+    day to begin with, a full page's span growing at most fourfold from one slice to the next
+    (a density that jumps is met by the read's page limit), between :data:`SLICE_MIN` and
+    :data:`SLICE_MAX`.
+
+    A slice that ends with its page is read once: a slice that held more than its page's room
+    would be read twice, its first part for the page before (the database ordering the whole
+    slice to find it) and the rest after a cursor. It is aimed a little under the room
+    (:data:`ROOM_AIM`)."""
 
     def __init__(self, period: Interval, rows: int) -> None:
         self._period = period
         self._rows = rows
-        self._span = timedelta(days=1)
+        self._full = self._span = timedelta(days=1)
         self._last: Interval | None = None
 
     def __iter__(self) -> Iterator[Interval]:
@@ -223,10 +327,12 @@ class _Slices:
             yield self._last
             start = self._last.end
 
-    def found(self, count: int) -> None:
-        """How many observations the last slice held: the next one is sized from it."""
+    def found(self, count: int, room: int) -> None:
+        """How many observations the last slice held, and how many the page being filled
+        has room for: the next slice is sized from them."""
         if self._last is None:
             return
         length = self._last.end - self._last.start
         wanted = length * self._rows / max(count, 1)
-        self._span = max(SLICE_MIN, min(wanted, self._span * 4, SLICE_MAX))
+        self._full = max(SLICE_MIN, min(wanted, self._full * 4, SLICE_MAX))
+        self._span = max(SLICE_MIN, self._full * room * ROOM_AIM / self._rows)

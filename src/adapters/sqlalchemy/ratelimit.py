@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sqlalchemy.engine import READING
 from adapters.sqlalchemy.errors import storage_errors
 from adapters.sqlalchemy.tables import rate_limits
 from adapters.sqlalchemy.unit_of_work import SchemaGate
@@ -82,7 +83,10 @@ class SqlRateLimiter:
         query = sa.select(rate_limits.c.banned_until).where(rate_limits.c.name == self._name)
         with storage_errors("read the ban of the shared request budget"):
             async with self._engine.connect() as conn:
-                until = (await conn.execute(query)).scalar_one_or_none()
+                # A read: on SQLite it must not wait for the write lock a worker may hold.
+                await conn.execution_options(**{READING: True})
+                async with conn.begin():
+                    until = (await conn.execute(query)).scalar_one_or_none()
         return until if until is not None and until > self._clock.now() else None
 
     async def _take(self) -> tuple[datetime, float | None]:

@@ -44,6 +44,38 @@ OptionalInstant = Annotated[
     str | None, QueryParameter(description=_INSTANT_DESCRIPTION, max_length=64)
 ]
 Name = Annotated[str, QueryParameter(min_length=1, max_length=200)]
+OneArea = Annotated[
+    str,
+    QueryParameter(
+        description="EIC code or alias; FROM>TO for borders.",
+        min_length=1,
+        max_length=200,
+        examples=[Example(value="NL")],
+    ),
+]
+OneDataset = Annotated[
+    str,
+    QueryParameter(
+        description="Dataset key.",
+        min_length=1,
+        max_length=200,
+        examples=[Example(value="actual_total_load")],
+    ),
+]
+Start = Annotated[
+    str,
+    QueryParameter(
+        description=_INSTANT_DESCRIPTION, max_length=64, examples=[Example(value="2024-01-01")]
+    ),
+]
+End = Annotated[
+    str,
+    QueryParameter(
+        description=_INSTANT_DESCRIPTION + " Excluded.",
+        max_length=64,
+        examples=[Example(value="2024-01-03")],
+    ),
+]
 
 
 @get(
@@ -90,34 +122,10 @@ async def coverage(
 )
 async def observations(
     runtime: NamedDependency[Runtime],
-    area: Annotated[
-        str,
-        QueryParameter(
-            description="EIC code or alias; FROM>TO for borders.",
-            max_length=200,
-            examples=[Example(value="NL")],
-        ),
-    ],
-    dataset: Annotated[
-        str,
-        QueryParameter(
-            description="Dataset key.",
-            max_length=200,
-            examples=[Example(value="actual_total_load")],
-        ),
-    ],
-    start: Annotated[
-        str,
-        QueryParameter(
-            description=_INSTANT_DESCRIPTION, max_length=64, examples=[Example(value="2024-01-01")]
-        ),
-    ],
-    end: Annotated[
-        str,
-        QueryParameter(
-            description=_INSTANT_DESCRIPTION, max_length=64, examples=[Example(value="2024-01-03")]
-        ),
-    ],
+    area: OneArea,
+    dataset: OneDataset,
+    start: Start,
+    end: End,
     output: Annotated[
         Literal["json", "csv", "jsonl", "parquet"],
         QueryParameter(

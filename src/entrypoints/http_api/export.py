@@ -10,12 +10,11 @@ from typing import Annotated, Final, Literal
 
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from entrypoints.export_files import TextPages, target_stem
-from entrypoints.http_api.data import PAGE_MEDIA_TYPES, Name
+from entrypoints.http_api.data import PAGE_MEDIA_TYPES, End, OneArea, OneDataset, Start
 from entrypoints.http_api.problems import problem_responses
 from entrypoints.http_api.runtime import Runtime
 from entrypoints.http_api.zone import TzParameter, request_zone
@@ -47,33 +46,10 @@ StreamFormat = Literal["csv", "jsonl", "parquet"]
 )
 async def export(
     runtime: NamedDependency[Runtime],
-    area: Annotated[
-        Name,
-        QueryParameter(
-            description="EIC code or alias; FROM>TO for borders.",
-            examples=[Example(value="NL")],
-        ),
-    ],
-    dataset: Annotated[
-        Name,
-        QueryParameter(description="Dataset key.", examples=[Example(value="day_ahead_prices")]),
-    ],
-    start: Annotated[
-        str,
-        QueryParameter(
-            description="ISO 8601 date (midnight in tz, UTC by default) or date-time.",
-            max_length=64,
-            examples=[Example(value="2024-01-01")],
-        ),
-    ],
-    end: Annotated[
-        str,
-        QueryParameter(
-            description="ISO 8601 date or date-time; exclusive.",
-            max_length=64,
-            examples=[Example(value="2024-02-01")],
-        ),
-    ],
+    area: OneArea,
+    dataset: OneDataset,
+    start: Start,
+    end: End,
     output: Annotated[
         StreamFormat,
         QueryParameter(name="format", description="csv, jsonl or parquet."),

@@ -192,8 +192,8 @@ def export_row(observation: Observation) -> Row:
     return {field: found[field] for field in EXPORT_FIELDS if field in found}
 
 
-def observation_rows(observations: Iterable[Observation]) -> Iterator[Row]:
-    """Stored observations as exported rows, in the order given."""
+def observation_rows(observations: Iterable[Observation], zone: tzinfo = UTC) -> Iterator[Row]:
+    """Stored observations as exported rows, in the order given, timestamps in ``zone``."""
     # The names and the unit are looked up once per series, not once per point.
     templates: dict[tuple[str, AreaKey, SeriesKey, str], Row] = {}
     for one in observations:
@@ -201,7 +201,7 @@ def observation_rows(observations: Iterable[Observation]) -> Iterator[Row]:
         template = templates.get(identity)
         if template is None:
             template = templates[identity] = export_row(one)
-        yield {**template, "timestamp": _instant_text(one.timestamp), "value": one.value}
+        yield {**template, "timestamp": local_text(one.timestamp, zone), "value": one.value}
 
 
 def wide_rows(table: WideTable, unit: str) -> tuple[tuple[str, ...], list[WideRow]]:
@@ -292,12 +292,6 @@ class ObservationRow(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
     quantity_kind: str = ""
     registered_resource: str = ""
 
-    @classmethod
-    def of(cls, observation: Observation, zone: tzinfo = UTC) -> ObservationRow:
-        found = export_row(observation)
-        found["timestamp"] = local_text(observation.timestamp, zone)
-        return msgspec.convert(found, cls)
-
 
 class ObservationsPage(msgspec.Struct, frozen=True):
     """One page of observations; ``next_cursor`` is null on the last page."""
@@ -311,7 +305,9 @@ class ObservationsPage(msgspec.Struct, frozen=True):
     def of(
         cls, observations: Iterable[Observation], next_cursor: str | None, zone: tzinfo = UTC
     ) -> ObservationsPage:
-        return cls([ObservationRow.of(o, zone) for o in observations], next_cursor, zone_name(zone))
+        rows = observation_rows(observations, zone)
+        items = [msgspec.convert(row, ObservationRow) for row in rows]
+        return cls(items, next_cursor, zone_name(zone))
 
 
 # -- jobs: entsoe status --json, entsoe jobs --json, /backfills -----------------------------

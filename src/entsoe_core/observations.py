@@ -11,8 +11,9 @@ of these may ever land on the same key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import NamedTuple
 
 import attrs
@@ -30,6 +31,7 @@ __all__ = [
     "SeriesStats",
     "dataset_for",
     "filing_area",
+    "points_of",
 ]
 
 
@@ -38,6 +40,18 @@ class Point(NamedTuple):
 
     timestamp: datetime
     value: float
+
+
+def points_of(stamps: Iterable[datetime], values: Iterable[float]) -> tuple[Point, ...]:
+    """A Point for each instant and value, pairwise.
+
+    Built as ``Point._make`` would, by ``tuple.__new__`` on each pair, but without a Python
+    call per point: a year of quarter-hours is 35,040 points a series.
+    """
+    return tuple(map(_new_tuple, repeat(Point), zip(stamps, values, strict=True)))
+
+
+_new_tuple = tuple.__new__
 
 
 @attrs.frozen(order=True)

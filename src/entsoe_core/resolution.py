@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from itertools import accumulate, repeat
+from operator import add
 from typing import Final
 
 import attrs
@@ -80,8 +82,11 @@ class Resolution:
         """The starts of steps ``first`` up to ``stop`` (0-based, ``stop`` excluded)."""
         if self.months:
             return [add_months(start, index * self.months) for index in range(first, stop)]
+        if stop <= first:
+            return []
+        # Each instant is the one before plus a step, added in C (datetime arithmetic is exact).
         step = self.step
-        return [start + step * index for index in range(first, stop)]
+        return list(accumulate(repeat(step, stop - first - 1), add, initial=start + step * first))
 
     def steps(self, start: datetime, end: datetime) -> int:
         """How many whole steps ``[start, end)`` holds: the highest position it may have.

@@ -87,14 +87,15 @@ def test_a_huge_position_is_refused_before_any_point_is_built() -> None:
 
 
 def test_positions_given_before_the_interval_are_still_bounded_at_the_period_end() -> None:
-    # The resolution after the points (out of schema order): bounded when the Period closes.
+    # The resolution after the points (out of schema order): bounded once the Period is read.
     moved = edited(PRICES_A03, "<resolution>PT60M</resolution>", "").decode()
     moved = moved.replace("</Period>", "<resolution>PT60M</resolution></Period>", 1)
     assert isinstance(parse_document(moved.encode()), tuple)
     message = str(
         fault_of(moved.replace("<position>24</position>", "<position>31</position>").encode())
     )
-    assert "Point position 31 lies past the Period's end" in message
+    assert "Point position 31 (line " in message
+    assert "lies past the Period's end: the Period holds 24 step(s) of PT60M" in message
 
 
 @pytest.mark.parametrize(
@@ -217,14 +218,39 @@ def test_a_position_of_thousands_of_digits_is_shown_cut_short() -> None:
     assert len(message) < 400
 
 
-def test_a_point_with_two_values_is_judged_by_the_last() -> None:
+def test_a_point_with_two_values_is_a_fault_naming_both() -> None:
+    # Neither value may be chosen over the other: which one the Point means is not known.
     body = edited(
         PRICES_A03,
         "<price.amount>113.2</price.amount>",
-        "<price.amount>113.2</price.amount><quantity>NaN</quantity>",
+        "<price.amount>113.2</price.amount><quantity>12</quantity>",
     )
-    assert "Point position 7 (line " in str(fault_of(body))
-    assert "has quantity 'NaN'; a value must be a finite number" in str(fault_of(body))
+    message = str(fault_of(body))
+    assert f"{NL_PERIOD}: a Point (line " in message
+    assert "holds quantity after price.amount; each is given once a Point" in message
+
+
+def test_a_point_with_two_positions_is_a_fault() -> None:
+    body = edited(
+        PRICES_A03, "<position>7</position>", "<position>7</position><position>8</position>"
+    )
+    assert "holds position after position; each is given once a Point" in str(fault_of(body))
+
+
+@pytest.mark.parametrize(
+    ("inside", "named"),
+    [
+        ("<!-- 1 -->", "a comment"),
+        ("<?pi 1?>", "a processing instruction"),
+        ("<b/>", "an element <b>"),
+    ],
+)
+def test_a_point_element_holding_more_than_its_text_is_a_fault(inside: str, named: str) -> None:
+    # Read whole, "1<!-- 1 -->3" would be position 1 (the text before the comment) or 13.
+    body = edited(PRICES_A03, "<position>13</position>", f"<position>1{inside}3</position>")
+    message = str(fault_of(body))
+    assert "a Point (line " in message
+    assert f"has position holding {named} beside its text" in message
 
 
 def test_a_quantity_that_is_not_finite_is_a_fault() -> None:

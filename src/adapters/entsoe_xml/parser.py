@@ -4,9 +4,12 @@ Reads ``GL_MarketDocument`` (load and generation), ``Publication_MarketDocument`
 flows, versions 7:0 and 7:3), ``Balancing_MarketDocument`` (imbalance prices and volumes) and
 ``Acknowledgement_MarketDocument`` (no data, or an error),
 matching elements by local name whatever the namespace version, and ZIP bodies holding
-several of them. The document is walked with ``lxml.etree.iterparse`` and every ``Point`` is
-dropped from the tree as soon as it is read, so memory holds the points of the series being
-built, not the document.
+several of them. The body is fed to a pull parser block by block. A ``Period``'s Points are
+read together when it closes: when each is plain (a position, then a value), by XPath in C;
+otherwise Point by Point, which names what is wrong. A Period spanning more of the body than
+a year of quarter-hours does is read in batches while it is still being parsed. Each Period
+is dropped from the tree once read, so memory holds the points of the series being built and
+at most one long Period of the document.
 
 Each ``Period`` of each ``TimeSeries`` becomes one :class:`~entsoe_core.observations.Series`,
 keyed by everything that tells series apart (see ``SeriesKey``); a Period whose points carry
@@ -28,9 +31,10 @@ positive duration; every position is a whole number from 1 up to the number of s
 Period holds, and appears once; every value is a finite number; a Point holds nothing but its
 position, its value, its further values and its price category (an element it holds that this
 parser does not read is a fault naming it, never skipped: it may be what tells two values
-apart). Positions
-are checked against the Period before any instant is computed, so no position, timestamp or
-resolution can make the parser overflow or expand a curve past its Period.
+apart), and each element of a Point holds its text alone, given once. A Point outside the
+points of a Period is a fault too: nothing would read it. Positions are checked against the
+Period before any instant is computed, so no position, timestamp or resolution can make the
+parser overflow or expand a curve past its Period.
 
 :func:`parse_document` is the entry for other code (the importer, the HTTP adapter);
 :func:`iter_parsed` yields the same results one by one, as they are read.
@@ -38,14 +42,17 @@ resolution can make the parser overflow or expand a curve past its Period.
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from itertools import pairwise
+from itertools import chain, islice, pairwise, repeat
+from operator import lt, sub
 from pathlib import Path
 from typing import Final
 
@@ -53,12 +60,12 @@ import attrs
 from lxml import etree
 
 from entsoe_core.errors import DocumentFault
-from entsoe_core.observations import Point, Series, SeriesKey
+from entsoe_core.observations import Point, Series, SeriesKey, points_of
 from entsoe_core.resolution import Resolution
 from entsoe_core.timeline import Interval
 
 from .errors import BodyTooLarge, MalformedDocument, UnsupportedDocument
-from .safe_xml import SAFE_OPTIONS, local_name, read_capped, root_name
+from .safe_xml import element_events, local_name, read_capped, root_name, safe_pull_parser
 
 __all__ = [
     "DEFAULT_MAX_MEMBER_BYTES",
@@ -118,13 +125,13 @@ _DOCUMENT_FIELDS: Final = frozenset(
         "controlArea_Domain.mRID",
     }
 )
+# Points are not watched: a Period's Points are read together (see _PlainPoints).
 _STRUCTURE: Final = (
     "TimeSeries",
     "mRID",
     "Period",
     "timeInterval",
     "resolution",
-    "Point",
     "Reason",
 )
 _WATCHED: Final = tuple(
@@ -137,7 +144,25 @@ _CATEGORY_NAME: Final = "imbalance_Price.category"
 # series of its own, keyed by the element's name.
 _FURTHER_VALUE_NAMES: Final = ("secondaryQuantity", "unavailable_Quantity.quantity")
 _CURVES: Final = frozenset({"A01", "A03", ""})
+_FEED_BLOCK: Final = 256 * 1024
+"""How much of a body the parser is given at a time."""
+_OPEN_PERIOD_BYTES: Final = 4 * 1024 * 1024
+"""How much of the body one Period may span before its finished Points are read and let go
+while it is still being parsed. A year of quarter-hours (about 2.5 MB) is read whole, at the
+Period's end; memory holds the points read and at most this much of the document's tree."""
 _isfinite = math.isfinite
+# Points that belong to no Period's list of points, once the Periods around them are read.
+_STRAY_IN_PERIOD: Final = etree.XPath(
+    "(*[local-name() != 'Point']/descendant::*[local-name() = 'Point'])[1]"
+)
+_STRAY_BEFORE: Final = etree.XPath(
+    "(preceding-sibling::*/descendant-or-self::*[local-name() = 'Point'])[1]"
+)
+_STRAY_IN_SERIES: Final = etree.XPath(
+    "(preceding-sibling::*/descendant-or-self::*[local-name() = 'Point']"
+    " | descendant::*[local-name() = 'Point'])[1]"
+)
+_STRAY_IN_DOCUMENT: Final = etree.XPath("(descendant-or-self::*[local-name() = 'Point'])[1]")
 
 
 @attrs.frozen
@@ -248,18 +273,29 @@ def _read_xml(
             f"not one of {', '.join(SUPPORTED_ROOTS)}"
         )
     reader = _DocumentReader(label, root == _ACKNOWLEDGEMENT, budget)
-    events: Iterator[tuple[str, etree._Element]] = etree.iterparse(
-        io.BytesIO(source) if isinstance(source, bytes) else str(source),
-        events=("end",),
-        tag=_WATCHED,
-        **SAFE_OPTIONS,
-    )
+    parser = safe_pull_parser(("start", "end"), _WATCHED)
     try:
-        yield from reader.walk(events)
+        for block in _blocks(source):
+            parser.feed(block)
+            yield from reader.walk(element_events(parser))
+            reader.read_open_period(len(block))
+        document = parser.close()
+        yield from reader.walk(element_events(parser))
     except etree.XMLSyntaxError as error:
         raise MalformedDocument(f"{label} is not well-formed XML: {error}") from None
+    reader.refuse_stray_points(document, _STRAY_IN_DOCUMENT)
     if reader.acknowledgement is not None:
         yield reader.acknowledgement
+
+
+def _blocks(source: bytes | Path) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        for start in range(0, len(source), _FEED_BLOCK):
+            yield source[start : start + _FEED_BLOCK]
+        return
+    with source.open("rb") as stream:
+        while block := stream.read(_FEED_BLOCK):
+            yield block
 
 
 class _FillBudget:
@@ -284,6 +320,74 @@ class _FillBudget:
         self._left -= count
 
 
+class _PlainPoints:
+    """Reads a Period's Points at once, in C, when each is plain: a position and one value.
+
+    Two XPath walks read every position and every value of the Points asked for, after one
+    that makes sure each Point holds a position and then a value, each with its text and
+    nothing else, and that no Point stands elsewhere in the Period. Points that are anything
+    else (a price category, further values, another element, a comment, an element without
+    text) are not plain: they are read Point by Point instead, which names what is wrong. One
+    reader serves every Period in one namespace.
+    """
+
+    def __init__(self, period_tag: str) -> None:
+        namespace = period_tag[1:].rpartition("}")[0]
+        self.point_tag = f"{{{namespace}}}Point" if namespace else "Point"
+        self._value_tags = {
+            f"{{{namespace}}}{name}" if namespace else name: name for name in _VALUE_NAMES
+        }
+        p = "p:" if namespace else ""
+        spaces = {"p": namespace} if namespace else None
+        self._paths: dict[tuple[bool, str], tuple[etree.XPath, ...]] = {}
+        for every in (True, False):
+            # All Points, or all but the last (which may still be being parsed).
+            points = f"{p}Point" if every else f"{p}Point[position() < last()]"
+            count = etree.XPath(f"count({points})", namespaces=spaces)
+            # Given $n Points: nothing but Points beside the interval and resolution, no
+            # Point within those, no third element in a Point, one node in each element.
+            shaped = etree.XPath(
+                f"count(*) = count({p}Point) + count({p}timeInterval) + count({p}resolution)"
+                f" and not(({p}timeInterval | {p}resolution)//*[local-name() = 'Point'])"
+                f" and not({points}/*[3])"
+                f" and count({points}/*/node()) = 2 * $n",
+                namespaces=spaces,
+            )
+            # The first element's text if it is the position, the second's if it is the
+            # value: $n texts each means every Point holds the two, and each node is a text.
+            positions = etree.XPath(
+                f"{points}/*[1][self::{p}position]/text()", namespaces=spaces, smart_strings=False
+            )
+            for name in _VALUE_NAMES:
+                values = etree.XPath(
+                    f"{points}/*[2][self::{p}{name}]/text()",
+                    namespaces=spaces,
+                    smart_strings=False,
+                )
+                self._paths[every, name] = (count, shaped, positions, values)
+
+    def read(self, period: etree._Element, *, every: bool) -> tuple[list[int], list[float]] | None:
+        """The positions and values of the Period's Points (``every`` one, or all but the
+        last), or None if they are not all plain."""
+        first = period.find(self.point_tag)
+        value = self._value_tags.get(first[1].tag) if first is not None and len(first) > 1 else None
+        if value is None:
+            return None
+        count, shaped, position_texts, value_texts = self._paths[every, value]
+        n = count(period)
+        if not n or shaped(period, n=n) is not True:
+            return None
+        positions, values = position_texts(period), value_texts(period)
+        if not (isinstance(positions, list) and isinstance(values, list)):
+            return None
+        if len(positions) != n or len(values) != n:
+            return None
+        try:
+            return list(map(int, positions)), list(map(float, values))  # type: ignore[arg-type]
+        except ValueError:
+            return None
+
+
 class _DocumentReader:
     """The state of one document walk: the document's fields, the series', the period's."""
 
@@ -301,12 +405,15 @@ class _DocumentReader:
         # The highest position the open Period holds; 0 until its interval and resolution
         # are read (schema order puts them first), which sends every Point the careful way.
         self._limit = 0
-        self._given: list[tuple[int, float]] = []
+        # The Period being parsed, and the positions and values of its plain Points so far.
+        self._open: etree._Element | None = None
+        self._open_bytes = 0
+        self._positions: list[int] = []
+        self._values: list[float] = []
+        self._plain: dict[str, _PlainPoints] = {}
         # The open Period's values that are not a plain Point's one value: by price category
         # and quantity kind (see SeriesKey).
         self._grouped: dict[tuple[str, str], list[tuple[int, float]]] = {}
-        self._position_tag = ""
-        self._value_tags: set[str] = set()
         self.acknowledgement: Acknowledgement | None = None
 
     def _name(self, tag: str) -> str:
@@ -316,28 +423,46 @@ class _DocumentReader:
         return name
 
     def walk(self, events: Iterator[tuple[str, etree._Element]]) -> Iterator[Series]:
-        """Read the watched elements' end events; yield the series of each Period as it
-        closes."""
-        names = self._names
-        given = self._given
-        for _, element in events:
-            tag = element.tag
-            # Points are nearly every event: handle them here, on the shortest path.
-            if (names.get(tag) or self._name(tag)) == "Point":
-                point = self._point(element)
-                if point is not None:
-                    given.append(point)
-                _drop(element)
+        """Read the watched elements' events; yield the series of each Period as it closes."""
+        for event, element in events:
+            if event == "start":
+                if self._name(element.tag) == "Period":
+                    self._open, self._open_bytes = element, 0
                 continue
             yield from self._on_end(element)
+
+    def read_open_period(self, fed: int) -> None:
+        """Read the finished Points of the Period being parsed, once it spans more of the
+        body than a long Period does, and let them go."""
+        if self._open is None:
+            return
+        self._open_bytes += fed
+        if self._open_bytes > _OPEN_PERIOD_BYTES:
+            self._open_bytes = 0
+            with _collector_paused():
+                self._read_points(self._open, closed=False)
+
+    def refuse_stray_points(self, element: etree._Element, stray: etree.XPath) -> None:
+        """Refuse a Point outside a Period's list of points: it would be read by none."""
+        found = stray(element)
+        if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+            raise DocumentFault(
+                f"{self._label}: a Point (line {found[0].sourceline}) stands outside the "
+                "points of a Period; a Point belongs to a Period, in a TimeSeries"
+            )
 
     def _on_end(self, element: etree._Element) -> tuple[Series, ...]:
         name = self._name(element.tag)
         if name == "Period":
-            series = self._finish_period()
+            with _collector_paused():
+                self._read_points(element, closed=True)
+                self._open = None
+                series = self._finish_period()
+            self.refuse_stray_points(element, _STRAY_BEFORE)
             _drop(element)
             return series
         if name == "TimeSeries":
+            self.refuse_stray_points(element, _STRAY_IN_SERIES)
             self._series = {}
             self._series_number += 1
             self._series_mrid = ""
@@ -375,39 +500,65 @@ class _DocumentReader:
                 "an A03 curve would repeat its last value over all of them"
             )
 
+    def _read_points(self, period: etree._Element, *, closed: bool) -> None:
+        """Read the Period's finished Points; while it is still being parsed, let them go."""
+        if not closed and len(period) < 2:
+            return
+        plain = self._plain.get(period.tag)
+        if plain is None:
+            plain = self._plain[period.tag] = _PlainPoints(period.tag)
+        # The last child of a Period still being parsed may be a Point not yet whole.
+        every = closed or period[-1].tag != plain.point_tag
+        read = plain.read(period, every=every) if self._limit else None
+        if read is not None and self._fits(*read):
+            self._positions += read[0]
+            self._values += read[1]
+        else:
+            self._read_carefully(period if closed else list(period)[:-1])
+            self.refuse_stray_points(period, _STRAY_IN_PERIOD)
+        if not closed:
+            del period[:-1]
+
+    def _fits(self, positions: list[int], values: list[float]) -> bool:
+        """Whether plainly read Points need no closer look: their positions rise within the
+        Period, their values are finite."""
+        return not positions or (
+            positions[0] > 0
+            and positions[-1] <= self._limit
+            and all(map(lt, positions, islice(positions, 1, None)))
+            and all(map(_isfinite, values))
+        )
+
+    def _read_carefully(self, children: Iterable[etree._Element]) -> None:
+        """Read Point by Point, saying what is wrong with the first Point at fault."""
+        positions, values = self._positions, self._values
+        for element in children:
+            if isinstance(element.tag, str) and self._name(element.tag) == "Point":
+                point = self._point(element)
+                if point is not None:
+                    positions.append(point[0])
+                    values.append(point[1])
+
     def _point(self, element: etree._Element) -> tuple[int, float] | None:
         """A Point's position and value; None for a Point with a price category, which is
         kept with its category's points. The further values of a Point (see
         ``_FURTHER_VALUE_NAMES``) are kept with their kind's points."""
-        if len(element) == 2:
-            first, second = element[0], element[1]
-            if first.tag == self._position_tag and second.tag in self._value_tags:
-                try:
-                    position, value = int(first.text or ""), float(second.text or "")
-                except ValueError:
-                    pass  # the careful path below says what is wrong
-                else:
-                    if 0 < position <= self._limit and _isfinite(value):
-                        return position, value
-        return self._point_carefully(element)
-
-    def _point_carefully(self, element: etree._Element) -> tuple[int, float] | None:
         position: int | None = None
         value: float | None = None
         value_text = ""
         category: str | None = None
         further: list[tuple[str, float, str]] = []
+        seen: set[str] = set()
         for child in element:
             if not isinstance(child.tag, str):
                 continue
             child_name = self._name(child.tag)
+            self._refuse_unplain_child(element, child, child_name, seen)
             text = _text(child)
             try:
                 if child_name == "position":
-                    self._position_tag = child.tag
                     position = int(text)
                 elif child_name in _VALUE_NAMES:
-                    self._value_tags.add(child.tag)
                     value = float(text)
                     value_text = f"{child_name} {text[:40]!r}"
                 elif child_name == _CATEGORY_NAME:
@@ -437,11 +588,6 @@ class _DocumentReader:
                     f"Point position {position} (line {element.sourceline}) has {text}; "
                     "a value must be a finite number"
                 )
-        if len({kind for kind, _, _ in further}) < len(further):
-            raise self._fault(
-                f"Point position {position} (line {element.sourceline}) holds "
-                f"{', '.join(kind for kind, _, _ in further)}: each value of a Point is given once"
-            )
         if self._period is not None and self._resolution is not None and position > self._limit:
             raise self._past_end(
                 position, self._limit, self._resolution, f" (line {element.sourceline})"
@@ -457,6 +603,23 @@ class _DocumentReader:
             self._grouped.setdefault((category, ""), []).append((position, value))
             return None
         return position, value
+
+    def _refuse_unplain_child(
+        self, point: etree._Element, child: etree._Element, name: str, seen: set[str]
+    ) -> None:
+        """A Point's element holds its text alone, and no element of a Point is given twice."""
+        if len(child):
+            raise self._fault(
+                f"a Point (line {point.sourceline}) has {name} holding "
+                f"{_describe(child[0])} beside its text; it holds a text and nothing else"
+            )
+        earlier = {name} & seen or (seen & _VALUE_NAMES if name in _VALUE_NAMES else set())
+        if earlier:
+            raise self._fault(
+                f"a Point (line {point.sourceline}) holds {name} after "
+                f"{', '.join(sorted(earlier))}; each is given once a Point"
+            )
+        seen.add(name)
 
     def _past_end(
         self, position: int, limit: int, resolution: Resolution, where: str = ""
@@ -511,20 +674,25 @@ class _DocumentReader:
         )
 
     def _finish_period(self) -> tuple[Series, ...]:
-        groups = [(("", ""), self._given[:]), *sorted(self._grouped.items())]
-        self._given.clear()
+        groups = [
+            (("", ""), (self._positions, self._values)),
+            *((key, _unzipped(given)) for key, given in sorted(self._grouped.items())),
+        ]
+        self._positions, self._values = [], []
         self._grouped = {}
         try:
             return tuple(
-                self._series_of(given, category, kind)
-                for (category, kind), given in groups
-                if given
+                self._series_of(positions, values, category, kind)
+                for (category, kind), (positions, values) in groups
+                if positions
             )
         finally:
             self._period = self._resolution = None
             self._limit = 0
 
-    def _series_of(self, given: list[tuple[int, float]], category: str, kind: str) -> Series:
+    def _series_of(
+        self, positions: list[int], values: list[float], category: str, kind: str
+    ) -> Series:
         period, resolution = self._period, self._resolution
         if period is None or resolution is None:
             raise self._fault("a Period with points lacks its timeInterval or resolution")
@@ -535,12 +703,12 @@ class _DocumentReader:
                 f"{self._label}: curve type {curve!r} is not supported; this parser reads "
                 "A01 (every position given) and A03 (omitted positions repeat the last value)"
             )
-        ordered = self._ordered(given)
+        positions, values = self._ordered(positions, values)
         start, end = period
         steps = resolution.steps(start, end)
         # Positions that came before the interval or resolution were not bounded on arrival.
-        if ordered[-1][0] > steps:
-            raise self._past_end(ordered[-1][0], steps, resolution)
+        if positions[-1] > steps:
+            raise self._past_end(positions[-1], steps, resolution)
         document = self._document
         key = SeriesKey(
             document_type=document.get("type", ""),
@@ -567,10 +735,10 @@ class _DocumentReader:
             registered_resource=fields.get("registeredResource.mRID", ""),
         )
         if curve == "A03":
-            self._budget.take(steps - ordered[0][0] + 1 - len(ordered), self._where())
-            points = _repeat_omitted(ordered, start, resolution, steps)
+            self._budget.take(steps - positions[0] + 1 - len(positions), self._where())
+            points = _repeat_omitted(positions, values, start, resolution, steps)
         else:
-            points = _as_given(ordered, start, resolution)
+            points = _as_given(positions, values, start, resolution)
         return Series(
             key=key,
             points=points,
@@ -582,16 +750,17 @@ class _DocumentReader:
             contract_type=fields.get("contract_MarketAgreement.type", ""),
         )
 
-    def _ordered(self, given: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        if any(before[0] >= after[0] for before, after in pairwise(given)):
-            given = sorted(given)
-            for before, after in pairwise(given):
-                if before[0] == after[0]:
-                    raise self._fault(
-                        f"Point position {before[0]} appears twice in one Period "
-                        f"(values {before[1]!r} and {after[1]!r}); each position is given once"
-                    )
-        return given
+    def _ordered(self, positions: list[int], values: list[float]) -> tuple[list[int], list[float]]:
+        if all(map(lt, positions, islice(positions, 1, None))):
+            return positions, values
+        given = sorted(zip(positions, values, strict=True))
+        for before, after in pairwise(given):
+            if before[0] == after[0]:
+                raise self._fault(
+                    f"Point position {before[0]} appears twice in one Period "
+                    f"(values {before[1]!r} and {after[1]!r}); each position is given once"
+                )
+        return _unzipped(given)
 
     def _revision(self) -> int:
         text = self._document.get("revisionNumber", "1")
@@ -613,22 +782,44 @@ class _DocumentReader:
 
 
 def _as_given(
-    ordered: list[tuple[int, float]], start: datetime, resolution: Resolution
+    positions: list[int], values: list[float], start: datetime, resolution: Resolution
 ) -> tuple[Point, ...]:
-    stamps = [resolution.instant(start, position - 1) for position, _ in ordered]
-    return tuple(map(Point, stamps, [value for _, value in ordered]))
+    """The points of rising positions, each at its own step."""
+    first, last = positions[0], positions[-1]
+    if last - first + 1 == len(positions):  # no position left out
+        return points_of(resolution.instants(start, first - 1, last), values)
+    return points_of([resolution.instant(start, position - 1) for position in positions], values)
 
 
 def _repeat_omitted(
-    ordered: list[tuple[int, float]], start: datetime, resolution: Resolution, steps: int
+    positions: list[int], values: list[float], start: datetime, resolution: Resolution, steps: int
 ) -> tuple[Point, ...]:
-    first = ordered[0][0]
-    stop = steps + 1
-    values = [0.0] * (stop - first)
-    # A value holds until the next given position, the last one until the period ends.
-    for (position, value), (until, _) in pairwise([*ordered, (stop, 0.0)]):
-        values[position - first : until - first] = [value] * (until - position)
-    return tuple(map(Point, resolution.instants(start, first - 1, stop - 1), values))
+    """The points of rising positions, each value repeated until the next given position, the
+    last one until the period ends."""
+    held = map(sub, chain(islice(positions, 1, None), (steps + 1,)), positions)
+    filled = chain.from_iterable(map(repeat, values, held))
+    return points_of(resolution.instants(start, positions[0] - 1, steps), filled)
+
+
+def _unzipped(pairs: list[tuple[int, float]]) -> tuple[list[int], list[float]]:
+    return [position for position, _ in pairs], [value for _, value in pairs]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (if it runs) while a Period is read.
+
+    Reading a year of quarter-hours allocates hundreds of thousands of objects, none of them
+    in a cycle, and the collections those allocations set off would cost more than reading.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _unit(fields: dict[str, str]) -> str:
@@ -637,6 +828,12 @@ def _unit(fields: dict[str, str]) -> str:
     currency = fields.get("currency_Unit.name", "")
     measure = fields.get("price_Measure_Unit.name", "")
     return f"{currency}/{measure}" if currency and measure else currency or measure
+
+
+def _describe(node: etree._Element) -> str:
+    if isinstance(node.tag, str):
+        return f"an element <{local_name(node.tag)}>"
+    return "a comment" if isinstance(node, etree._Comment) else "a processing instruction"
 
 
 def _text(element: etree._Element) -> str:

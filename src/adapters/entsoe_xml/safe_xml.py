@@ -10,14 +10,22 @@ second line of defence.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, Literal
 
 from lxml import etree
 
 from .errors import BodyTooLarge, MalformedDocument, UnsafeDocument
 
-__all__ = ["SAFE_OPTIONS", "local_name", "read_capped", "root_name"]
+__all__ = [
+    "SAFE_OPTIONS",
+    "element_events",
+    "local_name",
+    "read_capped",
+    "root_name",
+    "safe_pull_parser",
+]
 
 SAFE_OPTIONS: Final[dict[str, bool]] = {
     "resolve_entities": False,
@@ -35,19 +43,34 @@ def local_name(tag: str) -> str:
     return tag[tag.rfind("}") + 1 :]
 
 
-def root_name(source: bytes | Path, label: str) -> str:
-    """The local name of the root element, after refusing any DTD in the prolog.
-
-    Parses only as far as the root's start tag.
-    """
-    parser = etree.XMLPullParser(
-        events=("start",),
+def safe_pull_parser(
+    events: tuple[Literal["start", "end"], ...], tag: Sequence[str] | None = None
+) -> etree.XMLPullParser:
+    """A parser to feed a body block by block, with the options of :data:`SAFE_OPTIONS`."""
+    return etree.XMLPullParser(
+        events=events,
+        tag=tag,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
         huge_tree=False,
     )
+
+
+def element_events(parser: etree.XMLPullParser) -> Iterator[tuple[str, etree._Element]]:
+    """The parser's events so far that are about an element (start and end)."""
+    for event, element in parser.read_events():
+        if isinstance(element, etree._Element):
+            yield event, element
+
+
+def root_name(source: bytes | Path, label: str) -> str:
+    """The local name of the root element, after refusing any DTD in the prolog.
+
+    Parses only as far as the root's start tag.
+    """
+    parser = safe_pull_parser(("start",))
     stream: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
     head = b""
     with stream:
@@ -55,10 +78,9 @@ def root_name(source: bytes | Path, label: str) -> str:
             while chunk := stream.read(_SNIFF_CHUNK):
                 head += chunk
                 parser.feed(chunk)
-                for _, element in parser.read_events():
-                    if isinstance(element, etree._Element):
-                        _refuse_doctype(element, label)
-                        return local_name(element.tag)
+                for _, element in element_events(parser):
+                    _refuse_doctype(element, label)
+                    return local_name(element.tag)
             parser.close()
         except etree.XMLSyntaxError as error:
             # libxml2 may stop inside a hostile DTD (its entity amplification guard) before

@@ -198,3 +198,27 @@ def test_a_point_outside_the_points_of_a_period_is_a_fault(where: str, old: str,
     moved = body.replace(old.encode(), new.encode())
     with pytest.raises(DocumentFault, match=r"answer.xml: a Point \(line \d+\) stands outside"):
         series_of(moved)
+
+
+def test_a_long_period_repeating_its_points_is_refused_before_it_closes() -> None:
+    spec, steps = long_period(LONG_DAYS)
+    body = render(spec)
+    points = body[body.index(b"<Point>") : body.rindex(b"</Point>") + len(b"</Point>")]
+    # The same points again and again, many times what the Period holds.
+    repeated = body.replace(points, b"\n".join([points] * 6))
+    seen: list[int] = []
+    original = parser_module._DocumentReader._ordered
+
+    def ordered(
+        reader: parser_module._DocumentReader, positions: list[int], values: list[float]
+    ) -> tuple[list[int], list[float]]:
+        seen.append(len(positions))
+        return original(reader, positions, values)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parser_module._DocumentReader, "_ordered", ordered)
+        with pytest.raises(DocumentFault, match="Point position 1 appears twice in one Period"):
+            series_of(repeated)
+    # Refused with at most one batch of Points past what the Period holds.
+    assert seen
+    assert seen[-1] < steps * 2

@@ -518,6 +518,10 @@ class _DocumentReader:
             self.refuse_stray_points(period, _STRAY_IN_PERIOD)
         if not closed:
             del period[:-1]
+            if 0 < self._limit < len(self._positions):
+                # More Points than positions: some position is given twice. Said now, so
+                # that a long Period repeating its Points cannot fill memory before it closes.
+                self._ordered(self._positions, self._values)
 
     def _fits(self, positions: list[int], values: list[float]) -> bool:
         """Whether plainly read Points need no closer look: their positions rise within the

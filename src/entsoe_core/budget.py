@@ -14,7 +14,9 @@ is at most ``burst + r * (60 + d)``. The bucket therefore refills at
 ``per_minute - SLACK + r * d``: at most ``per_minute`` for a delay of up to ``SLACK`` token
 intervals (``1 / r`` s each), and, a count of requests being a whole number, for any delay
 under ``SLACK + 1`` of them when ``per_minute`` is whole: with ``SLACK = 1``, under 354 ms at
-the default 350 a minute with a burst of 10 (the bucket refills 339 a minute). The refill
+the default 350 a minute with a burst of 10 (the bucket refills 339 a minute). Each request of
+slack more would cover another interval of delay and cost a request a minute; one kept eight
+workers on two busy CPUs (benchmarks/bench_scale.py) at 349 in their busiest 60 s. The refill
 is also what a taker that never stops gets, so in every 60 s after the first it is admitted at
 least ``refill_per_minute - 1`` (one request may fall just outside the window's edge):
 ``(per_minute - burst - 2) / per_minute`` of the budget, 338/350 = 96.6% at the defaults, and

@@ -162,7 +162,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--areas", nargs="+", default=["FR", "ES", "PL", "CZ"])
     parser.add_argument(
-        "--rate", type=float, default=350.0, help="the request budget per minute (1-400)"
+        "--rate",
+        type=float,
+        default=350.0,
+        help="the most requests in any minute (12-400, the burst of 10 included)",
     )
     args = parser.parse_args()
 

@@ -16,8 +16,9 @@ One fresh database on the PostgreSQL of ``ENTSOE_TEST_POSTGRES_URL`` (or ``--dat
    job to the big one.
 3. **Request rate.** ``--workers`` (default 8) ``entsoe worker`` processes on the big job for
    ``--seconds`` (default 240); the emulator's record of arrivals gives the requests of every
-   60 s window, against the budget (``--rate`` a minute plus the burst of 10). Target: never
-   above it, and at least 95% of the rate once warmed up (every window but the first).
+   60 s window and the busiest sliding 60 s, against the budget (``--rate`` a minute, the
+   burst of 10 included). Target: never above it, and at least 95% of it once warmed up
+   (every window but the first).
 4. **Memory.** Each worker's resident set size, sampled every second: first full window
    against the last; and the share of one CPU each worker used over the run.
 5. **Reports.** ``entsoe status JOB --json`` (the whole command, next to ``entsoe --help``,
@@ -442,7 +443,7 @@ def report(
     ms = 1000.0
     print(
         f"python {sys.version.split()[0]}; {platform.platform()}; {os.cpu_count()} cores; "
-        f"{args.workers} workers x concurrency 4; budget {args.rate:g}/min + burst {BURST}; "
+        f"{args.workers} workers x concurrency 4; budget {args.rate:g}/min, burst {BURST} in it; "
         f"{args.seconds:g} s of workers; {figures['done']:,} chunks done meanwhile"
     )
     print()
@@ -464,17 +465,18 @@ def report(
             f"{one.claim.p99 / one.bare.p99:.2f} |"
         )
     print()
-    ceiling = args.rate + BURST
     counts = figures["windows"]
-    print(f"| 60 s window | requests | / budget {args.rate:g} | above {ceiling:g}? |")
+    print(f"| 60 s window | requests | / budget {args.rate:g} | above budget? |")
     print("|---:|---:|---:|---|")
     for index, count in enumerate(counts):
-        above = "yes" if count > ceiling else "no"
+        above = "yes" if count > args.rate else "no"
         print(f"| {index + 1} | {count} | {count / args.rate:.3f} | {above} |")
     warmed = counts[1:] or counts
+    busiest = figures["max_sliding"]
     print()
     print(
-        f"most in any sliding 60 s: {figures['max_sliding']} (ceiling {ceiling:g}); "
+        f"most in any sliding 60 s: {busiest} (budget {args.rate:g}; above budget? "
+        f"{'yes' if busiest > args.rate else 'no'}); "
         f"warmed-up windows at least {min(warmed) / args.rate:.3f} of the budget; "
         f"bans: {len(figures['bans'])}"
     )
@@ -508,7 +510,12 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000, help="chunks of the small job")
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=240.0, help="how long workers run")
-    parser.add_argument("--rate", type=float, default=350.0, help="request budget per minute")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=350.0,
+        help="request budget: the most requests in any minute, the burst included",
+    )
     parser.add_argument("--http-port", type=int, default=18_417)
     parser.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
     args = parser.parse_args()

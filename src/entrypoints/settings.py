@@ -19,6 +19,7 @@ import cattrs
 from adapters.cron import check_expression
 from entrypoints.zones import parse_zone
 from entsoe_core.breaker import BreakerPolicy
+from entsoe_core.budget import RequestBudget
 from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import ConfigurationError, InvalidRequest
@@ -85,7 +86,10 @@ class BackfillSettings:
     chunk_span: ChunkSpan | None = None
     """A cap on the chunk span; unset: every dataset's chunks as long as its limits allow."""
     rate_limit_per_minute: float = attrs.field(default=350, validator=_in_range(1, 400))
+    """The most requests that reach the API in any 60 s, the burst included; the shared bucket
+    refills ``rate_limit_per_minute - rate_limit_burst - 1`` a minute (see entsoe_core.budget)."""
     rate_limit_burst: int = attrs.field(default=10, validator=_in_range(1, 50))
+    """How many requests may go at once: within the minute's budget, not on top of it."""
     max_concurrent_areas: int = attrs.field(default=4, validator=_in_range(1, 1000))
     max_requests_in_flight: int = attrs.field(default=4, validator=_in_range(1, 64))
     retry_attempts: int = attrs.field(default=5, validator=_in_range(1, 100))
@@ -118,6 +122,14 @@ class BackfillSettings:
                 f"ENTSOE_OUTAGE_PROBE_MAX_SECONDS ({self.outage_probe_max_seconds}) must not be "
                 f"below ENTSOE_OUTAGE_PROBE_SECONDS ({self.outage_probe_seconds})"
             )
+        # The budget's own rule, with the names of the variables that set it.
+        try:
+            RequestBudget(self.rate_limit_per_minute, self.rate_limit_burst)
+        except ConfigurationError as error:
+            raise ValueError(
+                f"ENTSOE_RATE_LIMIT_PER_MINUTE ({self.rate_limit_per_minute:g}) and "
+                f"ENTSOE_RATE_LIMIT_BURST ({self.rate_limit_burst}): {error}"
+            ) from None
 
     @property
     def limits(self) -> RunLimits:

@@ -60,6 +60,11 @@ def test_the_areas_kept_fresh_may_be_the_scopes_all_and_all_borders() -> None:
             "expected one of day, month, quarter, year \\(or none\\), got 'week'",
         ),
         ({"ENTSOE_RATE_LIMIT_PER_MINUTE": "500"}, "between 1 and 400, got 500"),
+        (
+            {"ENTSOE_RATE_LIMIT_PER_MINUTE": "11"},
+            r"ENTSOE_RATE_LIMIT_PER_MINUTE \(11\) and ENTSOE_RATE_LIMIT_BURST \(10\): .* "
+            r"above burst \+ 1 \(11\)",
+        ),
         ({"ENTSOE_AREAS": "NL,XX"}, "unknown area 'XX'"),
         ({"ENTSOE_AREAS": "all,XX"}, "unknown area 'XX'"),
         ({"ENTSOE_DATASETS": "prices"}, "unknown dataset 'prices'"),

@@ -5,8 +5,8 @@ one-row table instead of in one process's memory (:class:`adapters.memory.Memory
 ``acquire`` is one short transaction that locks the row (``SELECT ... FOR UPDATE`` on
 PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), refills, takes a token if there is one, and
 commits; waiting happens outside the transaction, through the injected clock. So any number of
-processes together admit at most ``burst + per_minute * w / 60`` requests in any window of
-``w`` seconds, and none sends while the source bans us.
+processes together keep the budget's promise (at most ``per_minute`` requests reach the API in
+any 60 seconds, see :mod:`entsoe_core.budget`), and none sends while the source bans us.
 """
 
 from __future__ import annotations

@@ -163,8 +163,9 @@ async def job_chunks(
 @get(
     "/budget",
     summary="The request budget",
-    description="Requests per minute every process on this database shares "
-    "(ENTSOE_RATE_LIMIT_PER_MINUTE), and the burst above it.",
+    description="The most requests that reach the API in any 60 seconds, shared by every "
+    "process on this database (ENTSOE_RATE_LIMIT_PER_MINUTE), and how many of them may go at "
+    "once (ENTSOE_RATE_LIMIT_BURST).",
     tags=["dashboard"],
 )
 async def budget(runtime: NamedDependency[Runtime]) -> BudgetBody:

@@ -159,7 +159,8 @@ class ChunkBody(msgspec.Struct, frozen=True):
 
 
 class BudgetBody(msgspec.Struct, frozen=True):
-    """The request budget every process on this database shares."""
+    """The request budget every process on this database shares: at most
+    ``rate_limit_per_minute`` requests in any 60 seconds, ``burst`` of them at once."""
 
     rate_limit_per_minute: float
     burst: int

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from adapters.fakes import FakeClock
 from adapters.memory import MemoryRateLimiter
 from adapters.sqlalchemy import SqlRateLimiter
+from entsoe_core.budget import RequestBudget
 from entsoe_core.errors import ConfigurationError
 from tests.integration.contract.builders import NOW
 from tests.integration.databases import open_engine, sqlite_url
@@ -75,9 +76,9 @@ def make_limiter(new_budget: Callable[[], MakeLimiter]) -> MakeLimiter:
 
 
 def busiest_excess(admissions: list[datetime], per_minute: float, burst: int) -> float:
-    """How far the busiest window exceeds ``burst + rate * window`` (<= 0 when within)."""
+    """How far the busiest window exceeds ``burst + refill * window`` (<= 0 when within)."""
     times = sorted(admissions)
-    rate = per_minute / 60.0
+    rate = RequestBudget(per_minute, burst).refill_per_second
     worst = float("-inf")
     for i, first in enumerate(times):
         for j in range(i, len(times)):
@@ -88,7 +89,8 @@ def busiest_excess(admissions: list[datetime], per_minute: float, burst: int) ->
 
 async def test_a_burst_goes_at_once_and_the_rest_at_the_rate(make_limiter: MakeLimiter) -> None:
     clock = FakeClock(NOW)
-    limiter = make_limiter(clock, 60, 3)
+    # 64 a minute, 3 at once and 1 kept back: the bucket refills one a second.
+    limiter = make_limiter(clock, 64, 3)
     admitted = []
     for _ in range(6):
         await limiter.acquire()
@@ -102,7 +104,7 @@ async def test_a_burst_goes_at_once_and_the_rest_at_the_rate(make_limiter: MakeL
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    per_minute=st.integers(1, 400),
+    per_minute=st.integers(14, 400),
     burst=st.integers(1, 12),
     gaps=st.lists(st.floats(0, 5), min_size=1, max_size=30),
     lanes=st.integers(1, 4),
@@ -136,7 +138,7 @@ async def test_lanes_never_exceed_the_budget_in_any_window(
 
 async def test_a_ban_stops_every_request_until_it_ends(make_limiter: MakeLimiter) -> None:
     clock = FakeClock(NOW)
-    banned, other = make_limiter(clock, 60, 3), make_limiter(clock, 60, 3)
+    banned, other = make_limiter(clock, 64, 3), make_limiter(clock, 64, 3)
     await banned.acquire()
     until = NOW + timedelta(minutes=10)
 
@@ -149,7 +151,8 @@ async def test_a_ban_stops_every_request_until_it_ends(make_limiter: MakeLimiter
 
 
 @pytest.mark.parametrize(
-    ("per_minute", "burst", "named"), [(0, 10, "per_minute"), (60, 0, "burst")]
+    ("per_minute", "burst", "named"),
+    [(0, 10, "per_minute"), (60, 0, "burst"), (11, 10, r"above burst \+ 1 \(11\)")],
 )
 async def test_a_budget_needs_a_rate_and_a_burst(
     make_limiter: MakeLimiter, per_minute: float, burst: int, named: str

@@ -73,9 +73,8 @@ def backfill(
         request = backfill_request(settings, areas, datasets, start, end, span)
         async with application(fetching=not no_run, settings=settings) as app:
             plan = await app.backfill.plan(request)
-            rate = settings.backfill.rate_limit_per_minute
             # On stderr, beside the progress: stdout starts with `job ID`, for scripts.
-            summary = PlanSummary.of(request, plan, rate)
+            summary = PlanSummary.of(request, plan, settings.backfill.request_budget)
             click.echo(describe_plan(summary, by_area=False), err=True)
             try:
                 job = await app.backfill.create(request, plan=plan)

@@ -157,8 +157,7 @@ def plan(
         settings = load_settings(os.environ)
         request = backfill_request(settings, areas, datasets, start, end, span)
         async with application(settings=settings) as app:
-            rate = settings.backfill.rate_limit_per_minute
-            return await app.backfill.preview(request, rate_per_minute=rate)
+            return await app.backfill.preview(request, rate=settings.backfill.request_budget)
 
     summary = run(main())
     if as_json:

@@ -132,6 +132,10 @@ class BackfillSettings:
             ) from None
 
     @property
+    def request_budget(self) -> RequestBudget:
+        return RequestBudget(self.rate_limit_per_minute, self.rate_limit_burst)
+
+    @property
     def limits(self) -> RunLimits:
         return RunLimits(
             max_requests_in_flight=self.max_requests_in_flight,

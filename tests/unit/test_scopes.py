@@ -11,12 +11,12 @@ from adapters.fakes import FakeClock, ScriptedMarketDataSource
 from adapters.memory import MemoryUnitOfWorkFactory
 from entsoe_core._border_table import BORDER_ROWS
 from entsoe_core.areas import AREAS, AreaKey
+from entsoe_core.budget import RequestBudget
 from entsoe_core.datasets import DATASETS
 from entsoe_core.errors import InvalidRequest
 from entsoe_core.scopes import AreaScope
 from entsoe_core.services.backfill import BackfillService
 from entsoe_core.services.gapfill import GapFillService
-from entsoe_core.services.plan_summary import PlanSummary
 from entsoe_core.services.reads import ReadService
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.timeline import Interval, utc
@@ -204,7 +204,8 @@ async def test_a_summary_counts_chunks_by_dataset_and_area_and_the_budget_they_n
     service: BackfillService,
 ) -> None:
     request = parse("NL,DE_LU", LOAD, utc(2023, 1, 1), utc(2023, 7, 1))
-    summary = await service.preview(request, rate_per_minute=2)
+    # Four requests at once, the other eight at the refill of 7 - 4 - 1 = 2 a minute.
+    summary = await service.preview(request, rate=RequestBudget(per_minute=7, burst=4))
     assert [(g.area, g.chunks) for g in summary.groups] == [(NL, 6), (DE_LU, 6)]
     first = summary.groups[0]
     assert (first.first, first.last) == (
@@ -212,7 +213,7 @@ async def test_a_summary_counts_chunks_by_dataset_and_area_and_the_budget_they_n
         Interval(utc(2023, 6, 1), utc(2023, 7, 1)),
     )
     assert summary.requests == 12
-    assert summary.budget == timedelta(minutes=6)
+    assert summary.budget == timedelta(minutes=4)
     assert summary.complete == 0
 
 
@@ -224,10 +225,8 @@ async def test_a_summary_leaves_out_what_is_complete_and_writes_nothing(
     await service.start(done)
     async with uow(reading=True) as unit:
         jobs_before = await unit.progress.list_jobs()
-    summary = await service.preview(request, rate_per_minute=350)
+    summary = await service.preview(request, rate=RequestBudget())
     assert [g.dataset for g in summary.groups] == ["day_ahead_prices"]
     assert (summary.targets, summary.complete, summary.requests) == (2, 1, 1)
     async with uow(reading=True) as unit:
         assert await unit.progress.list_jobs() == jobs_before
-    with pytest.raises(InvalidRequest, match="rate budget is positive"):
-        PlanSummary.of(request, await service.plan(request), 0)

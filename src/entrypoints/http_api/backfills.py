@@ -84,9 +84,7 @@ async def start_backfill(
         max_years=tuning.history_years,
     )
     if dry_run:
-        summary = await app.backfill.preview(
-            backfill_request, rate_per_minute=tuning.rate_limit_per_minute
-        )
+        summary = await app.backfill.preview(backfill_request, rate=tuning.request_budget)
         # Typed as the job so that the 202 documents it; the 200 is documented above.
         plan: Response[Any] = Response(PlanBody.of(summary), status_code=200)
         return plan
@@ -95,9 +93,7 @@ async def start_backfill(
         job = await app.backfill.create(backfill_request)
     except NothingToFetch:
         # Nothing to do, so no job: the plan says why (every pair complete, no chunk).
-        summary = await app.backfill.preview(
-            backfill_request, rate_per_minute=tuning.rate_limit_per_minute
-        )
+        summary = await app.backfill.preview(backfill_request, rate=tuning.request_budget)
         nothing: Response[Any] = Response(PlanBody.of(summary), status_code=200)
         return nothing
     runtime.runs.start(job.id)

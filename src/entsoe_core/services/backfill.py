@@ -13,6 +13,7 @@ import random
 from collections.abc import Mapping
 
 from entsoe_core.areas import AreaKey
+from entsoe_core.budget import RequestBudget
 from entsoe_core.coverage import RecheckPolicy
 from entsoe_core.errors import NothingToFetch
 from entsoe_core.observer import RunObserverPort
@@ -89,9 +90,9 @@ class BackfillService:
             {(r.dataset, r.area): r.gaps for r in reports}, await self.policy(request.span)
         )
 
-    async def preview(self, request: BackfillRequest, *, rate_per_minute: float) -> PlanSummary:
+    async def preview(self, request: BackfillRequest, *, rate: RequestBudget) -> PlanSummary:
         """What a backfill of the request would do, read without writing anything."""
-        return PlanSummary.of(request, await self.plan(request), rate_per_minute)
+        return PlanSummary.of(request, await self.plan(request), rate)
 
     async def policy(self, span: ChunkSpan | None) -> ChunkPolicy:
         """How chunks are cut now: the cap, every limit the source has taught so far, and

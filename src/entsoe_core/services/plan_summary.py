@@ -8,7 +8,7 @@ from datetime import timedelta
 import attrs
 
 from entsoe_core.areas import AreaKey
-from entsoe_core.errors import InvalidRequest
+from entsoe_core.budget import RequestBudget
 from entsoe_core.plan import BackfillPlan, Chunk
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.timeline import Interval
@@ -30,19 +30,15 @@ class PlanGroup:
 @attrs.frozen
 class PlanSummary:
     """A plan in short: its chunks by dataset and area, the requests they make (one each, as
-    planned; refusals, splits and retries add to it) and how long the request budget needs
-    to send them at ``rate_per_minute``."""
+    planned; refusals, splits and retries add to it) and how long the request budget ``rate``
+    needs to send them."""
 
     request: BackfillRequest
     groups: tuple[PlanGroup, ...]
-    rate_per_minute: float
+    rate: RequestBudget
 
     @classmethod
-    def of(
-        cls, request: BackfillRequest, plan: BackfillPlan, rate_per_minute: float
-    ) -> PlanSummary:
-        if rate_per_minute <= 0:
-            raise InvalidRequest(f"a rate budget is positive, not {rate_per_minute} per minute")
+    def of(cls, request: BackfillRequest, plan: BackfillPlan, rate: RequestBudget) -> PlanSummary:
         by_target: dict[tuple[str, AreaKey], list[Chunk]] = {}
         for chunk in plan:
             by_target.setdefault((chunk.dataset, chunk.area), []).append(chunk)
@@ -53,7 +49,7 @@ class PlanSummary:
                 groups.append(
                     PlanGroup(*target, len(chunks), chunks[0].interval, chunks[-1].interval)
                 )
-        return cls(request, tuple(groups), rate_per_minute)
+        return cls(request, tuple(groups), rate)
 
     @property
     def requests(self) -> int:
@@ -71,6 +67,13 @@ class PlanSummary:
         return self.targets - len(self.groups)
 
     @property
+    def rate_per_minute(self) -> float:
+        """The most requests the budget lets reach the API in any minute."""
+        return self.rate.per_minute
+
+    @property
     def budget(self) -> timedelta:
-        """How long the request budget needs for every request planned."""
-        return timedelta(minutes=self.requests / self.rate_per_minute)
+        """How long the request budget needs for every request planned: the burst at once,
+        the rest at the rate it refills."""
+        after_burst = max(0, self.requests - self.rate.burst)
+        return timedelta(minutes=after_burst / self.rate.refill_per_minute)

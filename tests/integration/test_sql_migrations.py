@@ -10,11 +10,13 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade
-from adapters.sqlalchemy.migrate import MIGRATIONS, head_revision
+from adapters.sqlalchemy.migrate import MIGRATIONS, check_schema, head_revision
 from adapters.sqlalchemy.tables import SERIES_KEY_COLUMNS, chunks, jobs, observations, series
+from entsoe_core.errors import StorageError
 from entsoe_core.observations import Observation
 from entsoe_core.progress import ChunkStatus
 from entsoe_core.timeline import Interval, utc
@@ -263,3 +265,27 @@ async def test_after_0005_products_quantities_and_units_are_series_apart(empty_u
         ("", "unavailable_Quantity.quantity", "", DAY.start, 3.0),
         ("A01", "", "", DAY.start, 1.0),
     ]
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+async def test_a_database_one_revision_behind_is_refused_with_both_revisions(
+    empty_url: str,
+) -> None:
+    script = ScriptDirectory(str(MIGRATIONS))
+    head = script.get_current_head()
+    assert head is not None
+    behind = script.get_revision(head).down_revision
+    assert isinstance(behind, str)
+    await upgrade(empty_url, behind)
+    engine = create_engine(empty_url)
+    try:
+        with pytest.raises(StorageError, match=rf"revision {behind}, this version needs .*{head}"):
+            await check_schema(engine)
+    finally:
+        await engine.dispose()

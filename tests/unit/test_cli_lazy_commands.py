@@ -1,0 +1,39 @@
+"""The ``entsoe`` group lists its commands without importing them, and lists them as the
+commands themselves would."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from entrypoints.cli import COMMANDS, main
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_a_lazy_command_is_listed_with_its_own_short_help(name: str) -> None:
+    lazy = COMMANDS[name]
+    command = lazy.load()
+
+    assert command.name == name
+    for limit in (20, 45, 60, 80, 200):
+        assert lazy.listed(name).get_short_help_str(limit) == command.get_short_help_str(limit)
+
+
+def test_help_lists_every_command_and_a_command_runs_after_it() -> None:
+    runner = CliRunner()
+
+    listed = runner.invoke(main, ["--help"])
+    shown = runner.invoke(main, ["status", "--help"])
+
+    assert listed.exit_code == 0
+    names = [line.split()[0] for line in listed.output.split("Commands:")[1].splitlines()[1:]]
+    assert names == sorted(COMMANDS)
+    assert shown.exit_code == 0
+    assert "Status of JOB, or of every job that is not finished." in shown.output
+
+
+def test_an_unknown_command_is_refused_with_its_name() -> None:
+    refused = CliRunner().invoke(main, ["stauts"])
+
+    assert refused.exit_code == 2
+    assert "No such command 'stauts'" in refused.output

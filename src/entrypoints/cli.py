@@ -7,6 +7,9 @@ line on stderr and exit code 2; a job that ends failed is exit code 1.
 from __future__ import annotations
 
 import os
+import signal
+from types import FrameType
+from typing import NoReturn
 
 import click
 
@@ -137,8 +140,15 @@ def main(verbose: bool, log_format: str) -> None:
     configure_logging(verbose=verbose, log_format=log_format, secrets=secrets)
 
 
+def _interrupted(signum: int, frame: FrameType | None) -> NoReturn:
+    raise KeyboardInterrupt
+
+
 def run() -> None:
     """The console script: click's usage errors become one line on stderr and exit code 2."""
+    # SIGTERM is Ctrl-C from the start, not only once a command runs (a worker stopped while
+    # its modules load exits 130 too, not by the signal); commands that run install their own.
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         code = main.main(standalone_mode=False)
     except click.UsageError as error:

@@ -6,6 +6,8 @@ line on stderr and exit code 2; a job that ends failed is exit code 1.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import signal
 from types import FrameType
@@ -149,6 +151,9 @@ def run() -> None:
     # SIGTERM is Ctrl-C from the start, not only once a command runs (a worker stopped while
     # its modules load exits 130 too, not by the signal); commands that run install their own.
     signal.signal(signal.SIGTERM, _interrupted)
+    # On its way out the interpreter collects garbage over every object the imports made: a
+    # fifth of a command's time after sqlalchemy's. Frozen first, they are freed, not searched.
+    atexit.register(gc.freeze)
     try:
         code = main.main(standalone_mode=False)
     except click.UsageError as error:

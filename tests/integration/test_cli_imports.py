@@ -1,6 +1,7 @@
 """A command imports what it needs and no more: ``entsoe --help`` imports no command, and
 ``entsoe status`` on a current database imports neither alembic, nor the HTTP source, nor the
-HTTP server, nor pandas."""
+HTTP server, nor pandas; and the interpreter does not search what was imported for garbage on
+its way out."""
 
 from __future__ import annotations
 
@@ -61,3 +62,24 @@ def test_status_on_a_current_database_imports_no_migration_source_or_server(
     assert json.loads(out) == []
     assert "entrypoints.cli_jobs" in modules
     assert [name for name in HEAVY if name in modules] == []
+
+
+def test_the_console_script_leaves_its_objects_to_the_exit_uncollected(tmp_path: Path) -> None:
+    # atexit runs its handlers last in first: this one runs after the console script's.
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print(gc.get_freeze_count(), file=sys.stderr))\n"
+        "from entrypoints.cli import run\n"
+        "run()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "datasets"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"ENTSOE_DATABASE_URL": sqlite_url(tmp_path), "PATH": ""},
+        check=True,
+    )
+
+    assert "actual_total_load" in done.stdout
+    assert int(done.stderr.strip().splitlines()[-1]) > 10_000

@@ -1,12 +1,17 @@
 """The ``entsoe`` group lists its commands without importing them, and lists them as the
-commands themselves would."""
+commands themselves would; it imports a command with the garbage collector at rest."""
 
 from __future__ import annotations
+
+import gc
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from entrypoints.cli import COMMANDS, main
+from entrypoints.lazy_group import LazyCommand
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -37,3 +42,30 @@ def test_an_unknown_command_is_refused_with_its_name() -> None:
 
     assert refused.exit_code == 2
     assert "No such command 'stauts'" in refused.output
+
+
+def test_the_collector_rests_while_a_command_is_imported_and_runs_again_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lazy_probe.py").write_text(
+        "import gc\nimport click\ncollecting = gc.isenabled()\nprobe = click.Command('probe')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "lazy_probe", raising=False)
+
+    command = LazyCommand("lazy_probe", "probe", "Probe.").load()
+
+    assert command.name == "probe"
+    assert sys.modules["lazy_probe"].collecting is False
+    assert gc.isenabled()
+
+
+def test_a_name_that_is_no_command_is_refused_with_where_it_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lazy_wrong.py").write_text("probe = 'a string'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    with pytest.raises(TypeError, match=r"lazy_wrong\.probe is not a click command"):
+        LazyCommand("lazy_wrong", "probe", "Probe.").load()
+    assert gc.isenabled()

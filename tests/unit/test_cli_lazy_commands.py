@@ -7,11 +7,12 @@ import gc
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from entrypoints.cli import COMMANDS, main
-from entrypoints.lazy_group import LazyCommand
+from entrypoints.lazy_group import LazyCommand, LazyGroup
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -32,7 +33,8 @@ def test_help_lists_every_command_and_a_command_runs_after_it() -> None:
 
     assert listed.exit_code == 0
     names = [line.split()[0] for line in listed.output.split("Commands:")[1].splitlines()[1:]]
-    assert names == sorted(COMMANDS)
+    assert names == sorted(names)
+    assert set(COMMANDS) <= set(names)
     assert shown.exit_code == 0
     assert "Status of JOB, or of every job that is not finished." in shown.output
 
@@ -69,3 +71,26 @@ def test_a_name_that_is_no_command_is_refused_with_where_it_points(
     with pytest.raises(TypeError, match=r"lazy_wrong\.probe is not a click command"):
         LazyCommand("lazy_wrong", "probe", "Probe.").load()
     assert gc.isenabled()
+
+
+def test_a_command_added_as_click_adds_it_is_listed_beside_the_lazy_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lazy_said.py").write_text(
+        "import click\n"
+        "@click.command()\n"
+        "def said() -> None:\n"
+        "    '''Say it, lazily.'''\n"
+        "    click.echo('said lazily')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    group = LazyGroup("probe", lazy={"said": LazyCommand("lazy_said", "said", "Say it, lazily.")})
+    group.add_command(click.Command("eager", help="Run at once.", callback=lambda: None))
+    runner = CliRunner()
+
+    listed = runner.invoke(group, ["--help"])
+    said = runner.invoke(group, ["said"])
+
+    rows = listed.output.split("Commands:")[1].split()
+    assert rows == ["eager", "Run", "at", "once.", "said", "Say", "it,", "lazily."]
+    assert said.output == "said lazily\n"

@@ -27,8 +27,12 @@ if TYPE_CHECKING:
 __all__ = ["SchemaChange", "check_schema", "head_revision", "upgrade", "upgrade_engine"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# The module-level assignments alembic reads from each migration file.
-_REVISION_LINE = re.compile(r'^(down_revision|revision) = (?:"([^"]+)"|None)$', re.MULTILINE)
+# The module-level assignments alembic reads from each migration file, as its template or
+# a formatter writes them (quoted either way, with or without a type annotation).
+_REVISION_LINE = re.compile(
+    r"""^(down_revision|revision)\s*(?::[^=\n]+)?=\s*(?:["']([^"'\n]+)["']|None)\s*$""",
+    re.MULTILINE,
+)
 
 # Any constant will do: it only has to be the same in every process that migrates.
 _MIGRATION_LOCK = 0x656E74736F65
@@ -46,12 +50,18 @@ def head_revision() -> str:
     """The newest shipped revision: the one no other migration names as its down revision."""
     revisions: set[str] = set()
     downs: set[str] = set()
-    for script in (MIGRATIONS / "versions").glob("[0-9]*.py"):
+    for script in (MIGRATIONS / "versions").glob("*.py"):
         for kind, name in _REVISION_LINE.findall(script.read_text(encoding="utf-8")):
             (revisions if kind == "revision" else downs).add(name)
     heads = revisions - downs
-    assert len(heads) == 1, f"the shipped migrations have heads {sorted(heads)}, not one"
-    return heads.pop()
+    if len(heads) == 1:
+        return heads.pop()
+    # A history the plain lines do not tell (a merge names two down revisions): alembic's.
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None, "the package ships no migration"
+    return head
 
 
 def _current_revision(connection: Connection) -> str | None:

@@ -151,8 +151,8 @@ def run() -> None:
     # SIGTERM is Ctrl-C from the start, not only once a command runs (a worker stopped while
     # its modules load exits 130 too, not by the signal); commands that run install their own.
     signal.signal(signal.SIGTERM, _interrupted)
-    # On its way out the interpreter collects garbage over every object the imports made: a
-    # fifth of a command's time after sqlalchemy's. Frozen first, they are freed, not searched.
+    # On its way out the interpreter searches every object the imports made for garbage, a
+    # fifth of a short command's time once sqlalchemy is in; frozen, they are only freed.
     atexit.register(gc.freeze)
     try:
         code = main.main(standalone_mode=False)

@@ -22,9 +22,10 @@ One fresh database on the PostgreSQL of ``ENTSOE_TEST_POSTGRES_URL`` (or ``--dat
 4. **Memory.** Each worker's resident set size, sampled every second: first full window
    against the last; and the share of one CPU each worker used over the run.
 5. **Reports.** ``entsoe status JOB --json`` (the whole command, next to ``entsoe --help``,
-   which pays the same interpreter start and imports and reads nothing), the report alone
-   (``JobReports.status``, what the command and the route compute) and ``GET /backfills/JOB``
-   of ``entsoe serve`` on the big job while the workers run. Target: under a second.
+   which starts the interpreter and the CLI, imports no command and reads nothing), the
+   report alone (``JobReports.status``, what the command and the route compute) and ``GET
+   /backfills/JOB`` of ``entsoe serve`` on the big job while the workers run. Target: under a
+   second.
 
 The workers run long enough to measure rates and latencies, not to finish the job; they are
 stopped with SIGTERM (they hand their chunks back) and the database is dropped at the end.
@@ -417,7 +418,8 @@ async def status_command(env: dict[str, str], job_id: str) -> None:
 
 
 async def help_command(env: dict[str, str]) -> None:
-    """``entsoe --help``: the interpreter and the imports every command pays before it runs."""
+    """``entsoe --help``: the interpreter and the CLI every command starts (no command's own
+    imports: those come with the command)."""
     process = await asyncio.create_subprocess_exec(
         *CLI, "--help", env=env, stdout=asyncio.subprocess.DEVNULL
     )
@@ -496,7 +498,7 @@ def report(
     print("|---|---:|---:|")
     for label, key in (
         ("`entsoe status JOB --json` (the whole command)", "status_cli"),
-        ("`entsoe --help` (starting the interpreter and the CLI: the floor)", "cli_start"),
+        ("`entsoe --help` (starting the interpreter and the CLI)", "cli_start"),
         ("the status report alone (JobReports.status)", "status_report"),
         ("`GET /backfills/JOB` (entsoe serve)", "http_job"),
     ):

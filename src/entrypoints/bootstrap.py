@@ -4,21 +4,22 @@ Nothing is built at import time. :func:`application` is an async context manager
 the engine and (when asked for) the HTTP source inside it, registers them as instances in a
 punq container with the adapters and services built on them, and disposes of them on the way
 out. Units of work come from a factory, one per chunk; none is shared.
+
+The HTTP source and the XML reader (httpx, lxml) are imported by the commands that fetch or
+import, not by every command that builds an application.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
 import attrs
 import punq
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.cron import CronsimNextDue
-from adapters.entsoe_http import EntsoeHttpSource
-from adapters.entsoe_xml import read_saved
 from adapters.observability import LogObserver, PrometheusObserver
 from adapters.sqlalchemy import (
     SchemaGate,
@@ -32,9 +33,11 @@ from adapters.sqlalchemy.schedule import SqlScheduleStore
 from adapters.system import SystemClock
 from entrypoints.settings import Settings, load_settings
 from entsoe_core.errors import ConfigurationError
+from entsoe_core.observations import Series
 from entsoe_core.observer import ObserverGroup
 from entsoe_core.plan import Chunk
 from entsoe_core.ports import (
+    Acknowledged,
     ClockPort,
     MarketDataSourcePort,
     RateLimiterPort,
@@ -66,6 +69,13 @@ class SourceNotConfigured:
             "this command was started without a market data source; use a command that "
             "fetches (backfill, resume, fill-gaps, worker)"
         )
+
+
+def read_saved(name: str) -> Iterator[Series | Acknowledged]:
+    """The saved-document reader of :mod:`adapters.entsoe_xml`, imported when first used."""
+    from adapters.entsoe_xml import read_saved as read
+
+    return read(name)
 
 
 @attrs.frozen
@@ -234,6 +244,8 @@ async def application(
         stack.push_async_callback(engine.dispose)
 
         def http_source(limiter: RateLimiterPort) -> MarketDataSourcePort:
+            from adapters.entsoe_http import EntsoeHttpSource
+
             http = EntsoeHttpSource(settings.api_url, token, limiter=limiter, clock=clock)
             stack.push_async_callback(http.aclose)
             return http

@@ -6,27 +6,126 @@ line on stderr and exit code 2; a job that ends failed is exit code 1.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
+import signal
+from types import FrameType
+from typing import NoReturn
 
 import click
 
-from entrypoints.cli_areas import areas
-from entrypoints.cli_data import export, import_
-from entrypoints.cli_datasets import datasets
-from entrypoints.cli_db import db
-from entrypoints.cli_demo import demo
-from entrypoints.cli_emulator import emulator
-from entrypoints.cli_jobs import backfill, cancel, coverage, fill_gaps, jobs, resume, status, worker
-from entrypoints.cli_parse import parse
-from entrypoints.cli_plan import plan
-from entrypoints.cli_quality import quality
-from entrypoints.cli_run import run_command
-from entrypoints.cli_serve import serve
+from entrypoints.lazy_group import LazyCommand, LazyGroup
 from entrypoints.logs import LOG_FORMATS, configure_logging
 from entsoe_core import __version__
 
+# Each command is imported when it runs: `entsoe status` does not pay for the HTTP server,
+# the emulator or pandas. The summaries are what `entsoe --help` lists (a test keeps them
+# equal to the commands' own help).
+COMMANDS = {
+    "plan": LazyCommand(
+        "entrypoints.cli_plan",
+        "plan",
+        "Show what `entsoe backfill` would fetch with the same options, writing nothing.",
+    ),
+    "backfill": LazyCommand(
+        "entrypoints.cli_jobs",
+        "backfill",
+        "Plan, persist and run a backfill of areas x datasets over [START, END).",
+    ),
+    "resume": LazyCommand(
+        "entrypoints.cli_jobs",
+        "resume",
+        "Run every chunk of JOB that is not done, failed ones included.",
+    ),
+    "cancel": LazyCommand(
+        "entrypoints.cli_jobs",
+        "cancel",
+        "Cancel JOB: its waiting chunks are cancelled, data already stored stays.",
+    ),
+    "status": LazyCommand(
+        "entrypoints.cli_jobs", "status", "Status of JOB, or of every job that is not finished."
+    ),
+    "jobs": LazyCommand("entrypoints.cli_jobs", "jobs", "List every job, newest first."),
+    "coverage": LazyCommand(
+        "entrypoints.cli_jobs",
+        "coverage",
+        "Covered, no data, provisional and missing intervals of areas x datasets: one "
+        "partition of each window, with a legend.",
+    ),
+    "fill-gaps": LazyCommand(
+        "entrypoints.cli_jobs",
+        "fill_gaps",
+        "Keep ENTSOE_AREAS x ENTSOE_DATASETS fresh: fetch every gap up to now (and ahead, "
+        'for forecasts), asking again for recent "no data" answers.',
+    ),
+    "worker": LazyCommand(
+        "entrypoints.cli_jobs",
+        "worker",
+        "Claim and run chunks of every active job in the shared database.",
+    ),
+    "import": LazyCommand(
+        "entrypoints.cli_data",
+        "import_",
+        "Load saved ENTSO-E documents (XML or ZIP) into the store.",
+    ),
+    "export": LazyCommand(
+        "entrypoints.cli_data",
+        "export",
+        "Stored observations in [START, END): timestamp, value and unit first, then dataset, "
+        "area and the series' key fields, each code beside its name (docs/cli.md lists the "
+        "columns).",
+    ),
+    "quality": LazyCommand(
+        "entrypoints.cli_quality",
+        "quality",
+        "Per stored series of areas x datasets in [START, END): points expected from its "
+        "resolution, points stored, holes (the first ten and a count), last fetch, revision.",
+    ),
+    "demo": LazyCommand(
+        "entrypoints.cli_demo",
+        "demo",
+        "Start the emulator on loopback and backfill a year of several areas and datasets.",
+    ),
+    "emulator": LazyCommand(
+        "entrypoints.cli_emulator",
+        "emulator",
+        "Answer like the ENTSO-E API with deterministic synthetic data.",
+    ),
+    "parse": LazyCommand(
+        "entrypoints.cli_parse",
+        "parse",
+        "Parse saved ENTSO-E documents (XML or ZIP) and print one observation per line.",
+    ),
+    "serve": LazyCommand(
+        "entrypoints.cli_serve",
+        "serve",
+        "Serve the HTTP API and the dashboard at /: start and watch backfills, read coverage "
+        "and observations.",
+    ),
+    "db": LazyCommand("entrypoints.cli_db", "db", "The database schema."),
+    "datasets": LazyCommand(
+        "entrypoints.cli_datasets",
+        "datasets",
+        "The datasets that can be fetched, and the longest period one request may ask for.",
+    ),
+    "run": LazyCommand(
+        "entrypoints.cli_run",
+        "run_command",
+        "Keep ENTSOE_AREAS x ENTSOE_DATASETS fresh, without cron: each dataset on a schedule "
+        "that follows its publication (ENTSOE_SCHEDULES sets cron expressions per dataset), "
+        "and the chunks of every active job run between rounds, like `entsoe worker`.",
+    ),
+    "areas": LazyCommand(
+        "entrypoints.cli_areas",
+        "areas",
+        "The areas data can be asked for: alias, EIC code, kinds (bidding zone, control area "
+        "…), time zone, the window it existed in, and its name.",
+    ),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="entsoe")
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens (requests, retries).")
 @click.option(
@@ -43,23 +142,18 @@ def main(verbose: bool, log_format: str) -> None:
     configure_logging(verbose=verbose, log_format=log_format, secrets=secrets)
 
 
-for command in (plan, backfill, resume, cancel, status, jobs, coverage, fill_gaps, worker):
-    main.add_command(command)
-main.add_command(import_)
-main.add_command(export)
-main.add_command(quality)
-main.add_command(demo)
-main.add_command(emulator)
-main.add_command(parse)
-main.add_command(serve)
-main.add_command(db)
-main.add_command(datasets)
-main.add_command(run_command)
-main.add_command(areas)
+def _interrupted(signum: int, frame: FrameType | None) -> NoReturn:
+    raise KeyboardInterrupt
 
 
 def run() -> None:
     """The console script: click's usage errors become one line on stderr and exit code 2."""
+    # SIGTERM is Ctrl-C from the start, not only once a command runs (a worker stopped while
+    # its modules load exits 130 too, not by the signal); commands that run install their own.
+    signal.signal(signal.SIGTERM, _interrupted)
+    # On its way out the interpreter searches every object the imports made for garbage, a
+    # fifth of a short command's time once sqlalchemy is in; frozen, they are only freed.
+    atexit.register(gc.freeze)
     try:
         code = main.main(standalone_mode=False)
     except click.UsageError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import click
 
@@ -72,6 +73,9 @@ def serve(host: str, port: int, log_level: str) -> None:
         f"{server.url}/schema)",
         err=True,
     )
+    # uvicorn ends by the signal it was sent once shut down, as a server should: not by the
+    # console script's interruption (exit 130) that stands in until a command takes SIGTERM.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         if not server.run():
             fail("the HTTP API failed to start; the lines above say why", 1)

@@ -132,6 +132,7 @@ def run(main: Coroutine[Any, Any, T]) -> T:
 async def _with_signals(main: Coroutine[Any, Any, T]) -> T:
     task = asyncio.ensure_future(main)
     loop = asyncio.get_running_loop()
+    previous = signal.getsignal(signal.SIGTERM)
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
     try:
@@ -141,6 +142,8 @@ async def _with_signals(main: Coroutine[Any, Any, T]) -> T:
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGTERM)
+            # asyncio leaves the default (death by the signal); the console script's stays.
+            signal.signal(signal.SIGTERM, previous)
 
 
 def describe(report: JobReport) -> str:

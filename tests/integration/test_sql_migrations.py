@@ -10,11 +10,13 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade
-from adapters.sqlalchemy.migrate import MIGRATIONS, head_revision
+from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, migrate, upgrade
+from adapters.sqlalchemy.migrate import MIGRATIONS, check_schema, head_revision
 from adapters.sqlalchemy.tables import SERIES_KEY_COLUMNS, chunks, jobs, observations, series
+from entsoe_core.errors import StorageError
 from entsoe_core.observations import Observation
 from entsoe_core.progress import ChunkStatus
 from entsoe_core.timeline import Interval, utc
@@ -263,3 +265,77 @@ async def test_after_0005_products_quantities_and_units_are_series_apart(empty_u
         ("", "unavailable_Quantity.quantity", "", DAY.start, 3.0),
         ("A01", "", "", DAY.start, 1.0),
     ]
+
+
+def _alembic_head(folder: Path) -> str | None:
+    config = Config()
+    config.set_main_option("script_location", str(folder))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    assert head_revision() == _alembic_head(MIGRATIONS)
+
+
+MIGRATION = """
+from typing import Union
+
+revision{annotation} = {revision}
+down_revision{down_annotation} = {down}
+
+
+def upgrade() -> None:
+    pass
+"""
+
+
+def _write_migration(folder: Path, name: str, revision: str, down: str, quote: str = '"') -> None:
+    (folder / "versions").mkdir(parents=True, exist_ok=True)
+    (folder / "versions" / f"{name}.py").write_text(
+        MIGRATION.format(
+            annotation=": str" if quote == "'" else "",
+            revision=f"{quote}{revision}{quote}",
+            down_annotation=": Union[str, None]" if quote == "'" else "",
+            down=down if down.startswith(("(", "None")) else f"{quote}{down}{quote}",
+        )
+    )
+
+
+def test_the_head_is_read_from_migrations_as_alembics_template_writes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_migration(tmp_path, "0001_first", "0001", "None")
+    _write_migration(tmp_path, "0002_second", "0002", "0001")
+    _write_migration(tmp_path, "3f2a9c_third", "3f2a9c", "0002", quote="'")
+    monkeypatch.setattr(migrate, "MIGRATIONS", tmp_path)
+
+    assert head_revision() == "3f2a9c" == _alembic_head(tmp_path)
+
+
+def test_a_merged_history_has_its_head_from_alembic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_migration(tmp_path, "0001_first", "0001", "None")
+    _write_migration(tmp_path, "0002_left", "0002a", "0001")
+    _write_migration(tmp_path, "0002_right", "0002b", "0001")
+    _write_migration(tmp_path, "0003_merge", "0003", '("0002a", "0002b")')
+    monkeypatch.setattr(migrate, "MIGRATIONS", tmp_path)
+
+    assert head_revision() == "0003" == _alembic_head(tmp_path)
+
+
+async def test_a_database_one_revision_behind_is_refused_with_both_revisions(
+    empty_url: str,
+) -> None:
+    script = ScriptDirectory(str(MIGRATIONS))
+    head = script.get_current_head()
+    assert head is not None
+    behind = script.get_revision(head).down_revision
+    assert isinstance(behind, str)
+    await upgrade(empty_url, behind)
+    engine = create_engine(empty_url)
+    try:
+        with pytest.raises(StorageError, match=rf"revision {behind}, this version needs .*{head}"):
+            await check_schema(engine)
+    finally:
+        await engine.dispose()

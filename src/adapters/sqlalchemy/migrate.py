@@ -8,14 +8,12 @@ revision already, or the error says to run ``entsoe db upgrade``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -23,27 +21,52 @@ from adapters.sqlalchemy.engine import READING, create_engine, display_url
 from adapters.sqlalchemy.errors import storage_errors
 from entsoe_core.errors import StorageError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 __all__ = ["SchemaChange", "check_schema", "head_revision", "upgrade", "upgrade_engine"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The module-level assignments alembic reads from each migration file, as its template or
+# a formatter writes them (quoted either way, with or without a type annotation).
+_REVISION_LINE = re.compile(
+    r"""^(down_revision|revision)\s*(?::[^=\n]+)?=\s*(?:["']([^"'\n]+)["']|None)\s*$""",
+    re.MULTILINE,
+)
 
 # Any constant will do: it only has to be the same in every process that migrates.
 _MIGRATION_LOCK = 0x656E74736F65
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str:
+    """The newest shipped revision: the one no other migration names as its down revision."""
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        for kind, name in _REVISION_LINE.findall(script.read_text(encoding="utf-8")):
+            (revisions if kind == "revision" else downs).add(name)
+    heads = revisions - downs
+    if len(heads) == 1:
+        return heads.pop()
+    # A history the plain lines do not tell (a merge names two down revisions): alembic's.
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None, "the package ships no migration"
     return head
 
 
 def _current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -61,6 +84,8 @@ class SchemaChange:
 
 def _upgrade(connection: Connection, revision: str) -> SchemaChange:
     before = _current_revision(connection)
+    from alembic import command
+
     config = _config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
@@ -94,8 +119,12 @@ async def upgrade(url: str | URL, revision: str = "head") -> SchemaChange:
 
 
 def _inspect(connection: Connection) -> tuple[bool, str | None]:
-    fresh = not sa.inspect(connection).get_table_names()
-    return fresh, _current_revision(connection)
+    tables = sa.inspect(connection).get_table_names()
+    if "alembic_version" not in tables:
+        return not tables, None
+    # Alembic's own table of one row (a linear history has one head).
+    stored = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
+    return False, next(iter(stored), None)
 
 
 async def check_schema(engine: AsyncEngine) -> None:

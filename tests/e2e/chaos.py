@@ -242,8 +242,8 @@ def _chaos(
             crew.killed.append(victim)
             crew.start()
         elif event == "term":
-            # A worker still loading its modules has not installed its handler yet, and
-            # SIGTERM ends it as it ends any process: a started one is chosen.
+            # In its first milliseconds, before the console script installs its handler, a
+            # worker ends by SIGTERM as any process does (143): a started one is chosen.
             started = [w for w in crew.live if "started" in w.stderr]
             if not started:
                 continue

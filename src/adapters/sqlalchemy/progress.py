@@ -226,22 +226,23 @@ class SqlBackfillProgress:
         active = sa.select(jobs.c.id).where(jobs.c.status == JobStatus.IN_PROGRESS.value)
         if job_id is not None:
             active = active.where(jobs.c.id == job_id)
+        active = active.order_by(jobs.c.seq)
+        claimed = _claim_values(owner, now, lease)
         conn = self._connection()
         with storage_errors(f"claim a chunk for {owner}"):
-            row = None
-            # Job by job, in the order they were added: each query then walks one job's open
-            # chunks by position (ix_backfill_chunks_open) and stops at the first it may take,
-            # where one query over every job would sort all their open chunks first.
-            for one in (await conn.scalars(active.order_by(jobs.c.seq))).all():
-                row = (await conn.execute(_claimable(one, now, areas))).one_or_none()
-                if row is not None:
-                    break
-        if row is None:
-            return None
-        found = _chunk_from_row(row)
-        if found.status is ChunkStatus.IN_FLIGHT:
-            found = found.expire(now)
-        return await self.save_chunk(found.claim(owner, now, lease))
+            # Job by job, in the order they were added: each statement walks one job's open
+            # chunks by position (ix_backfill_chunks_open) and takes the first it may, where
+            # one over every job would sort all their open chunks first. The first job is
+            # named inside the statement, so that a claim is one round trip to the database
+            # while the first job has chunks to give.
+            first = active.limit(1).scalar_subquery()
+            row = (await conn.execute(_claim(first, now, areas, claimed))).one_or_none()
+            if row is None:
+                for one in (await conn.scalars(active.offset(1))).all():
+                    row = (await conn.execute(_claim(one, now, areas, claimed))).one_or_none()
+                    if row is not None:
+                        break
+        return None if row is None else _chunk_from_row(row)
 
     async def save_chunk(self, chunk: ChunkProgress) -> ChunkProgress:
         conn = self._connection()
@@ -295,8 +296,32 @@ class SqlBackfillProgress:
         return saved
 
 
+def _claim_values(owner: str, now: datetime, lease: timedelta) -> dict[str, Any]:
+    """What a claim writes (``ChunkProgress.claim``), whether the chunk was pending or in
+    flight with its lease run out (``expire``, then ``claim``): the same columns either way."""
+    return {
+        "status": ChunkStatus.IN_FLIGHT.value,
+        "lease_owner": owner,
+        "lease_expires_at": now + lease,
+        "updated_at": now,
+        "version": chunks.c.version + 1,
+    }
+
+
+def _claim(
+    job_id: str | sa.ScalarSelect[Any],
+    now: datetime,
+    areas: Collection[AreaKey] | None,
+    claimed: dict[str, Any],
+) -> sa.Update:
+    """Claim the first chunk of ``job_id`` a claim may take, in one statement: the chunk as
+    it is once claimed, or no row."""
+    first = _claimable(job_id, now, areas).with_only_columns(chunks.c.id).scalar_subquery()
+    return chunks.update().where(chunks.c.id == first).values(**claimed).returning(*chunks.c)
+
+
 def _claimable(
-    job_id: str, now: datetime, areas: Collection[AreaKey] | None
+    job_id: str | sa.ScalarSelect[Any], now: datetime, areas: Collection[AreaKey] | None
 ) -> sa.Select[tuple[Any, ...]]:
     """The first chunk of ``job_id`` a claim may take: pending, or in flight with its lease
     run out; locked for the claim, skipping those another claim holds."""

@@ -14,6 +14,7 @@ chunks by their position in the job's plan.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
@@ -223,23 +224,32 @@ class SqlBackfillProgress:
         job_id: str | None = None,
         areas: Collection[AreaKey] | None = None,
     ) -> ChunkProgress | None:
-        active = sa.select(jobs.c.id).where(jobs.c.status == JobStatus.IN_PROGRESS.value)
-        if job_id is not None:
-            active = active.where(jobs.c.id == job_id)
-        active = active.order_by(jobs.c.seq)
-        claimed = _claim_values(owner, now, lease)
+        values: dict[str, Any] = {
+            "claim_owner": owner,
+            "claim_now": now,
+            "claim_expires": now + lease,
+        }
+        if areas is not None:
+            values["claim_areas"] = [str(area) for area in areas]
         conn = self._connection()
         with storage_errors(f"claim a chunk for {owner}"):
             # Job by job, in the order they were added: each statement walks one job's open
             # chunks by position (ix_backfill_chunks_open) and takes the first it may, where
             # one over every job would sort all their open chunks first. The first job is
-            # named inside the statement, so that a claim is one round trip to the database
+            # found inside the statement, so that a claim is one round trip to the database
             # while the first job has chunks to give.
-            first = active.limit(1).scalar_subquery()
-            row = (await conn.execute(_claim(first, now, areas, claimed))).one_or_none()
-            if row is None:
-                for one in (await conn.scalars(active.offset(1))).all():
-                    row = (await conn.execute(_claim(one, now, areas, claimed))).one_or_none()
+            first = _claim_statement(named_job=job_id is not None, areas=areas is not None)
+            row = (await conn.execute(first, {**values, "claim_job": job_id})).one_or_none()
+            if row is None and job_id is None:
+                others = (
+                    sa.select(jobs.c.id)
+                    .where(jobs.c.status == JobStatus.IN_PROGRESS.value)
+                    .order_by(jobs.c.seq)
+                    .offset(1)
+                )
+                named = _claim_statement(named_job=True, areas=areas is not None)
+                for one in (await conn.scalars(others)).all():
+                    row = (await conn.execute(named, {**values, "claim_job": one})).one_or_none()
                     if row is not None:
                         break
         return None if row is None else _chunk_from_row(row)
@@ -296,36 +306,25 @@ class SqlBackfillProgress:
         return saved
 
 
-def _claim_values(owner: str, now: datetime, lease: timedelta) -> dict[str, Any]:
-    """What a claim writes (``ChunkProgress.claim``), whether the chunk was pending or in
-    flight with its lease run out (``expire``, then ``claim``): the same columns either way."""
-    return {
-        "status": ChunkStatus.IN_FLIGHT.value,
-        "lease_owner": owner,
-        "lease_expires_at": now + lease,
-        "updated_at": now,
-        "version": chunks.c.version + 1,
-    }
+@functools.cache
+def _claim_statement(*, named_job: bool, areas: bool) -> sa.Update:
+    """Claim the first chunk a claim may take, in one statement: the chunk as it is once
+    claimed, or no row. Built once for each shape and sent with its values (named apart from
+    every column, which an UPDATE would otherwise set): ``claim_job`` (the job named, else the
+    first in progress), ``claim_now``, ``claim_owner``, ``claim_expires`` and ``claim_areas``.
 
-
-def _claim(
-    job_id: str | sa.ScalarSelect[Any],
-    now: datetime,
-    areas: Collection[AreaKey] | None,
-    claimed: dict[str, Any],
-) -> sa.Update:
-    """Claim the first chunk of ``job_id`` a claim may take, in one statement: the chunk as
-    it is once claimed, or no row."""
-    first = _claimable(job_id, now, areas).with_only_columns(chunks.c.id).scalar_subquery()
-    return chunks.update().where(chunks.c.id == first).values(**claimed).returning(*chunks.c)
-
-
-def _claimable(
-    job_id: str | sa.ScalarSelect[Any], now: datetime, areas: Collection[AreaKey] | None
-) -> sa.Select[tuple[Any, ...]]:
-    """The first chunk of ``job_id`` a claim may take: pending, or in flight with its lease
-    run out; locked for the claim, skipping those another claim holds."""
+    The first chunk of the job that is pending, or in flight with its lease run out, locked
+    for the claim and skipping those another claim holds, is written as ``ChunkProgress.claim``
+    writes it (after ``expire``, for one in flight: the same columns either way).
+    """
     c = chunks.c
+    now = sa.bindparam("claim_now", type_=c.updated_at.type)
+    in_progress = jobs.c.status == JobStatus.IN_PROGRESS.value
+    job = sa.select(jobs.c.id).where(in_progress)
+    if named_job:
+        job = job.where(jobs.c.id == sa.bindparam("claim_job"))
+    else:
+        job = job.order_by(jobs.c.seq)
     claimable = sa.or_(
         c.status == ChunkStatus.PENDING.value,
         sa.and_(
@@ -335,16 +334,27 @@ def _claimable(
     )
     # OPEN_CHUNK is the index's own predicate, written out, so that the planner uses the
     # index even in a generic plan of a prepared statement (its parameters unknown).
-    query = (
-        sa.select(chunks)
-        .where(c.job_id == job_id, OPEN_CHUNK, claimable)
+    first = (
+        sa.select(c.id)
+        .where(c.job_id == job.limit(1).scalar_subquery(), OPEN_CHUNK, claimable)
         .order_by(c.position)
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    if areas is not None:
-        query = query.where(c.area.in_([str(area) for area in areas]))
-    return query
+    if areas:
+        first = first.where(c.area.in_(sa.bindparam("claim_areas", expanding=True)))
+    return (
+        chunks.update()
+        .where(c.id == first.scalar_subquery())
+        .values(
+            status=ChunkStatus.IN_FLIGHT.value,
+            lease_owner=sa.bindparam("claim_owner", type_=c.lease_owner.type),
+            lease_expires_at=sa.bindparam("claim_expires", type_=c.lease_expires_at.type),
+            updated_at=now,
+            version=c.version + 1,
+        )
+        .returning(*c)
+    )
 
 
 async def _fenced_update(

@@ -47,15 +47,8 @@ def safe_pull_parser(
     events: tuple[Literal["start", "end"], ...], tag: Sequence[str] | None = None
 ) -> etree.XMLPullParser:
     """A parser to feed a body block by block, with the options of :data:`SAFE_OPTIONS`."""
-    return etree.XMLPullParser(
-        events=events,
-        tag=tag,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-    )
+    # The stubs type each option apart; SAFE_OPTIONS holds booleans for boolean options only.
+    return etree.XMLPullParser(events=events, tag=tag, **SAFE_OPTIONS)  # type: ignore[arg-type]
 
 
 def element_events(parser: etree.XMLPullParser) -> Iterator[tuple[str, etree._Element]]:

@@ -327,6 +327,38 @@ async def test_a_run_cancelled_while_claiming_hands_the_chunk_back(
     assert source.requests == []
 
 
+async def test_a_chunk_handed_back_after_its_answer_keeps_its_request_counted(
+    clock: FakeClock, source: ScriptedMarketDataSource
+) -> None:
+    database = MemoryDatabase()
+    reached, gate = asyncio.Event(), asyncio.Event()
+
+    class GatedCommits(MemoryUnitOfWork):
+        async def commit(self) -> None:
+            if source.requests and not gate.is_set():  # the answer's commit, held
+                reached.set()
+                await gate.wait()
+            await super().commit()
+
+    def factory(*, reading: bool = False) -> MemoryUnitOfWork:
+        return GatedCommits(database, reading=reading)
+
+    service = make_service(factory, source, clock, max_requests_in_flight=1)
+    job = await service.create(request(months=1))
+    await service.activate(job.id)
+    worker = asyncio.create_task(service.work())
+    await reached.wait()  # answered, not yet stored
+    worker.cancel()
+    gate.set()
+    with pytest.raises(asyncio.CancelledError):
+        await worker
+    async with factory() as uow:
+        chunks = await uow.progress.get_chunks(job.id)
+    assert [(c.status, c.requests) for c in chunks] == [(ChunkStatus.PENDING, 1)]
+    assert await stored_points(MemoryUnitOfWorkFactory(database)) == 0
+    assert len(source.requests) == 1
+
+
 async def test_a_plan_up_to_now_fetches_the_days_that_may_still_change_apart(
     service: BackfillService, clock: FakeClock
 ) -> None:

@@ -328,8 +328,9 @@ class ChunkRunner:
         except (asyncio.CancelledError, Exception):
             # Cancelled, the database out of reach for too long, or the failure could not be
             # recorded: the chunk goes back at once rather than staying in flight until its
-            # lease expires.
-            await asyncio.shield(self._give_back(tally.chunk))
+            # lease expires. The requests answered for it are counted; one cut off before its
+            # answer may never have reached the source.
+            await asyncio.shield(self._give_back(tally.chunk, requests=tally.answered))
             raise
 
     async def _fetch_and_commit(self, tally: _Tally) -> ChunkProgress | None:
@@ -405,6 +406,7 @@ class ChunkRunner:
                 return await self.persist(self._fail_tally, tally, f"cannot store: {error}")
 
     def _observed(self, tally: _Tally, outcome: RequestOutcome) -> None:
+        tally.answered += 1
         self._observer.requested(tally.chunk.job_id, tally.chunk.chunk, outcome)
 
     def _lease_aging(self, chunk: ChunkProgress) -> bool:
@@ -419,8 +421,9 @@ class ChunkRunner:
             await uow.commit()
         return renewed
 
-    async def _give_back(self, chunk: ChunkProgress) -> None:
-        """Return an interrupted chunk to the pending pool at once (it keeps no lease).
+    async def _give_back(self, chunk: ChunkProgress, *, requests: int = 0) -> None:
+        """Return an interrupted chunk to the pending pool at once (it keeps no lease), with
+        the ``requests`` spent on it counted.
 
         The stored row is read again: the interruption may have struck after a lease renewal
         committed, so the version in hand may be stale. Only a chunk still leased to this
@@ -432,7 +435,8 @@ class ChunkRunner:
                     chunk.job_id, (ChunkStatus.IN_FLIGHT,)
                 ):
                     if current.id == chunk.id and current.lease_owner == self.owner:
-                        await uow.progress.save_chunk(current.release(self._clock.now()))
+                        released = current.release(self._clock.now(), requests=requests)
+                        await uow.progress.save_chunk(released)
                 await uow.commit()
 
     async def _hold(self, tally: _Tally) -> None:
@@ -497,6 +501,7 @@ class _Tally:
     chunk: ChunkProgress
     probe: bool = False
     requests: int = 0
+    answered: int = 0
     attempts: int = 0
     rate_waits: int = 0
 

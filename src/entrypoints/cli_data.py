@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import click
@@ -24,7 +24,6 @@ from entrypoints.export_files import (
 from entrypoints.parquet_rows import ParquetRows, require_pyarrow
 from entrypoints.reshaped import reshaped_read
 from entrypoints.wire import row_writer
-from entrypoints.zones import TZ_FIELD, local_text, zone_name
 from entsoe_core.errors import ConfigurationError, InvalidRequest
 from entsoe_core.resolution_rules import NATIVE, ResolutionRule
 from entsoe_core.services.importing import ImportReport
@@ -182,17 +181,7 @@ async def _reshaped(
         )
     if export_format not in ("csv", "jsonl"):
         raise InvalidRequest(f"--wide and --resolution write csv or jsonl, not {export_format}")
-    fields, rows = await reshaped_read(app.reads, request, rule, wide=wide)
-    if zone is not UTC:
-        fields = (*fields, TZ_FIELD)
-        rows = [
-            {
-                **one,
-                "timestamp": local_text(datetime.fromisoformat(str(one["timestamp"])), zone),
-                TZ_FIELD: zone_name(zone),
-            }
-            for one in rows
-        ]
+    fields, rows = await reshaped_read(app.reads, request, rule, wide=wide, zone=zone)
     if output is None:
         row_writer(sys.stdout, export_format, fields)(rows)
     else:

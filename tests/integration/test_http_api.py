@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import re
 import signal
@@ -312,6 +313,35 @@ def test_a_wide_read_has_a_field_per_series_and_a_row_per_instant(
     assert len(lines) == len(rows)
 
 
+def test_a_shaped_read_in_a_zone_carries_its_offset_and_names_it(
+    loaded: httpx.Client, prices_job: dict[str, Any]
+) -> None:
+    # The period in UTC, so that the zone changes how instants are written, not which.
+    shape = {**PRICES, "start": "2024-03-04T00:00:00Z", "end": "2024-03-06T00:00:00Z"}
+    in_utc = loaded.get("/observations", params={**shape, "wide": "true"}).json()
+    local = loaded.get(
+        "/observations", params={**shape, "wide": "true", "tz": "Europe/Berlin"}
+    ).json()
+    lines = loaded.get(
+        "/observations",
+        params={**shape, "wide": "true", "tz": "Europe/Berlin", "format": "jsonl"},
+    )
+
+    assert local["fields"] == [*in_utc["fields"], "tz"]
+    assert len(local["items"]) == len(in_utc["items"]) > 0
+    for there, here in zip(in_utc["items"], local["items"], strict=True):
+        assert here["tz"] == "Europe/Berlin"
+        assert here["timestamp"].endswith("+01:00")
+        assert datetime.fromisoformat(here["timestamp"]) == datetime.fromisoformat(
+            there["timestamp"]
+        )
+        assert {k: v for k, v in here.items() if k not in ("timestamp", "tz")} == {
+            k: v for k, v in there.items() if k != "timestamp"
+        }
+    assert lines.headers["content-type"].startswith("application/x-ndjson")
+    assert [json.loads(line) for line in lines.text.splitlines()] == local["items"]
+
+
 def test_a_resolution_rule_gives_one_series_at_that_resolution(
     loaded: httpx.Client, prices_job: dict[str, Any]
 ) -> None:
@@ -511,6 +541,7 @@ def test_a_body_that_cannot_be_a_backfill_is_a_problem_and_starts_nothing(
         ({"start": "2013-06-01"}, "start 2013-06-01T00:00:00+00:00 is outside the range"),
         ({"resolution": "hourly"}, "unknown resolution 'hourly'; accepted: native, finest"),
         ({"wide": "true", "cursor": "abc"}, "leave the cursor out"),
+        ({"wide": "true", "format": "parquet"}, "answers json, csv, jsonl, not parquet"),
         ({"resolution": "PT30M:mean"}, "series at PT60M are coarser than PT30M"),
     ],
 )

@@ -166,7 +166,7 @@ async def observations(
     rule = ResolutionRule.parse(resolution)
     if wide or rule != NATIVE:
         shaped = await shaped_observations(
-            runtime, request, rule, wide=wide, output=output, cursor=cursor
+            runtime, request, rule, wide=wide, output=output, cursor=cursor, zone=zone or UTC
         )
         return shaped
     if output == "parquet":

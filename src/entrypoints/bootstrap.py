@@ -49,8 +49,7 @@ from entsoe_core.services.backfill import BackfillService
 from entsoe_core.services.chunk_lookup import ChunkLookup
 from entsoe_core.services.coverage_grid import CoverageGridService
 from entsoe_core.services.datasets import DatasetReports
-from entsoe_core.services.freshness import FreshnessReports
-from entsoe_core.services.freshness_view import FreshnessService
+from entsoe_core.services.freshness import FreshnessReports, FreshnessService
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.importing import ImportService
 from entsoe_core.services.quality import QualityService
@@ -195,7 +194,9 @@ def build_container(
     )
     container.register(
         FreshnessReports,
-        factory=lambda: FreshnessReports(uow, clock, container.resolve(GapFillService)),
+        factory=lambda: FreshnessReports(
+            uow, clock, container.resolve(GapFillService), container.resolve(FreshnessService)
+        ),
         scope=punq.Scope.singleton,
     )
     container.register(

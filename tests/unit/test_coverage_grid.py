@@ -22,7 +22,7 @@ from entsoe_core.services.coverage_grid import (
     month_cell,
     months_of,
 )
-from entsoe_core.services.freshness_view import FreshnessService, FreshnessState
+from entsoe_core.services.freshness import FreshnessService, FreshnessState
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.timeline import Interval, IntervalSet, utc
 

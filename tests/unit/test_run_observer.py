@@ -9,12 +9,18 @@ from datetime import datetime, timedelta
 from adapters.fakes import Failure, FakeClock, ScriptedMarketDataSource
 from adapters.memory import MemoryRateLimiter, MemoryUnitOfWorkFactory
 from entsoe_core.areas import AreaKey
+from entsoe_core.observations import Point, Series, SeriesKey
 from entsoe_core.observer import RequestOutcome
 from entsoe_core.plan import Chunk
 from entsoe_core.progress import ChunkProgress, ChunkStatus, JobKind, JobStatus
 from entsoe_core.scheduling import ScheduledRound
 from entsoe_core.services.backfill import BackfillService, RunLimits
-from entsoe_core.services.freshness import WINDOW, FreshnessReports
+from entsoe_core.services.freshness import (
+    RECENT,
+    FreshnessReports,
+    FreshnessService,
+    FreshnessState,
+)
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.services.retry import RetryPolicy
@@ -154,10 +160,10 @@ async def test_freshness_is_the_horizon_minus_the_newest_instant_stored(
     source = ScriptedMarketDataSource(clock, published_until=published)
     backfill = service(uow, source, clock, Observed())
     filler = gap_fill(uow, clock, backfill)
-    reports = FreshnessReports(uow, clock, filler)
+    reports = FreshnessReports(uow, clock, filler, FreshnessService(uow, clock))
 
     empty = await reports.snapshot()
-    assert [f.lag for f in empty.freshness] == [WINDOW, WINDOW]
+    assert [(f.newest, f.lag) for f in empty.freshness] == [(None, None), (None, None)]
     assert empty.last_fetch is None
 
     await filler.run()
@@ -172,3 +178,22 @@ async def test_freshness_is_the_horizon_minus_the_newest_instant_stored(
     assert prices.lag == prices.horizon - (published - timedelta(hours=1))
     assert snapshot.last_fetch == clock.now()
     assert snapshot.jobs[JobStatus.COMPLETED] == 1
+
+
+async def test_freshness_reads_the_true_lag_of_data_older_than_the_recent_stretch(
+    uow: MemoryUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    source = ScriptedMarketDataSource(clock)
+    filler = gap_fill(uow, clock, service(uow, source, clock, Observed()))
+    last = clock.now() - RECENT - timedelta(days=100)
+    key = SeriesKey("A65", "A16", "A01", out_domain=NL.code, resolution="PT60M")
+    async with uow() as unit:
+        await unit.store.upsert("actual_total_load", NL, [Series(key, (Point(last, 1.0),))])
+        await unit.commit()
+
+    snapshot = await FreshnessReports(uow, clock, filler, FreshnessService(uow, clock)).snapshot()
+
+    load = {f.dataset: f for f in snapshot.freshness}["actual_total_load"]
+    assert load.newest == last
+    assert load.lag == clock.now() - last
+    assert load.state is FreshnessState.BEHIND

@@ -10,6 +10,7 @@ token.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -67,7 +68,7 @@ class PrometheusObserver:
         self._lag = Gauge(
             "entsoe_freshness_lag_seconds",
             "The publication horizon minus the newest instant stored, per configured dataset "
-            "and area.",
+            "and area (+Inf with nothing stored).",
             ["dataset", "area"],
             registry=r,
         )
@@ -107,8 +108,10 @@ class PrometheusObserver:
         for status, count in snapshot.jobs.items():
             self._jobs.labels(status.value).set(count)
         for freshness in snapshot.freshness:
+            # With nothing stored, a (dataset, area) is behind without end: +Inf.
+            lag = freshness.lag
             self._lag.labels(freshness.dataset, str(freshness.area)).set(
-                freshness.lag.total_seconds()
+                math.inf if lag is None else lag.total_seconds()
             )
         if snapshot.last_fetch is not None:
             self._last_fetch.set(snapshot.last_fetch.timestamp())

@@ -10,7 +10,7 @@ import msgspec
 from entsoe_core.areas import AREAS
 from entsoe_core.progress import ChunkProgress
 from entsoe_core.services.coverage_grid import CellState, GridCell, GridRow
-from entsoe_core.services.freshness_view import Freshness
+from entsoe_core.services.freshness import Freshness
 from entsoe_core.timeline import Interval
 
 __all__ = ["BudgetBody", "ChunkBody", "CoverageGridBody", "FreshnessBody"]

@@ -212,6 +212,16 @@ class EnergyStorePort(Protocol):
         points longer than a step of its resolution. Computed by the store."""
         ...
 
+    async def newest(self, dataset: str, area: AreaKey) -> datetime | None:
+        """The newest instant stored for any series of (dataset, area), however far back;
+        None with nothing stored. A lookup per series, not a scan of its points."""
+        ...
+
+    async def last_fetched(self, dataset: str, area: AreaKey) -> datetime | None:
+        """When the newest entry of the coverage ledger of (dataset, area) was fetched; None
+        with none recorded."""
+        ...
+
 
 class BackfillProgressPort(Protocol):
     """Jobs and chunks. Hands out frozen values only, never objects bound to a session."""
@@ -232,6 +242,11 @@ class BackfillProgressPort(Protocol):
 
     async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[BackfillJob]:
         """Jobs, newest first, optionally only those in ``statuses``."""
+        ...
+
+    async def job_counts(self) -> dict[JobStatus, int]:
+        """How many jobs are stored in each status (every status, 0 where none), counted by
+        the store."""
         ...
 
     async def get_chunks(

@@ -15,12 +15,7 @@ from entsoe_core.plan import Chunk
 from entsoe_core.progress import ChunkProgress, ChunkStatus, JobKind, JobStatus
 from entsoe_core.scheduling import ScheduledRound
 from entsoe_core.services.backfill import BackfillService, RunLimits
-from entsoe_core.services.freshness import (
-    RECENT,
-    FreshnessReports,
-    FreshnessService,
-    FreshnessState,
-)
+from entsoe_core.services.freshness import FreshnessReports, FreshnessService, FreshnessState
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.requests import BackfillRequest
 from entsoe_core.services.retry import RetryPolicy
@@ -165,6 +160,7 @@ async def test_freshness_is_the_horizon_minus_the_newest_instant_stored(
     empty = await reports.snapshot()
     assert [(f.newest, f.lag) for f in empty.freshness] == [(None, None), (None, None)]
     assert empty.last_fetch is None
+    assert await reports.last_fetch() is None
 
     await filler.run()
     snapshot = await reports.snapshot()
@@ -177,15 +173,16 @@ async def test_freshness_is_the_horizon_minus_the_newest_instant_stored(
     prices = by_dataset["day_ahead_prices"]
     assert prices.lag == prices.horizon - (published - timedelta(hours=1))
     assert snapshot.last_fetch == clock.now()
+    assert await reports.last_fetch() == clock.now()
     assert snapshot.jobs[JobStatus.COMPLETED] == 1
 
 
-async def test_freshness_reads_the_true_lag_of_data_older_than_the_recent_stretch(
+async def test_freshness_reads_the_true_lag_of_data_that_stopped_long_ago(
     uow: MemoryUnitOfWorkFactory, clock: FakeClock
 ) -> None:
     source = ScriptedMarketDataSource(clock)
     filler = gap_fill(uow, clock, service(uow, source, clock, Observed()))
-    last = clock.now() - RECENT - timedelta(days=100)
+    last = clock.now() - timedelta(days=400)
     key = SeriesKey("A65", "A16", "A01", out_domain=NL.code, resolution="PT60M")
     async with uow() as unit:
         await unit.store.upsert("actual_total_load", NL, [Series(key, (Point(last, 1.0),))])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
@@ -50,6 +51,10 @@ class MemoryBackfillProgress:
     async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[BackfillJob]:
         jobs = [j for j in self._jobs.values() if statuses is None or j.status in statuses]
         return sorted(jobs, key=lambda j: (j.created_at, j.id), reverse=True)
+
+    async def job_counts(self) -> dict[JobStatus, int]:
+        counted = Counter(job.status for job in self._jobs.values())
+        return {status: counted[status] for status in JobStatus}
 
     async def get_chunks(
         self, job_id: str, statuses: Collection[ChunkStatus] | None = None

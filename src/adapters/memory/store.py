@@ -99,6 +99,18 @@ class MemoryEnergyStore:
     ) -> IntervalSet:
         return (await self.coverage(dataset, area, requested)).gaps(requested, policy)
 
+    async def newest(self, dataset: str, area: AreaKey) -> datetime | None:
+        return max(
+            (t for (d, a, _, t), _ in self._observations.items() if d == dataset and a == area),
+            default=None,
+        )
+
+    async def last_fetched(self, dataset: str, area: AreaKey) -> datetime | None:
+        return max(
+            (e.fetched_at for d, a, e in self._coverage.values() if d == dataset and a == area),
+            default=None,
+        )
+
     async def series_stats(
         self, dataset: str, area: AreaKey, interval: Interval
     ) -> list[SeriesStats]:

@@ -101,6 +101,13 @@ class SqlBackfillProgress:
             rows = (await conn.execute(query)).all()
         return [_job_from_row(row) for row in rows]
 
+    async def job_counts(self) -> dict[JobStatus, int]:
+        query = sa.select(jobs.c.status, sa.func.count()).group_by(jobs.c.status)
+        with storage_errors("count the jobs"):
+            rows = (await self._connection().execute(query)).all()
+        counted = {JobStatus(status): int(count) for status, count in rows}
+        return {status: counted.get(status, 0) for status in JobStatus}
+
     async def get_chunks(
         self, job_id: str, statuses: Collection[ChunkStatus] | None = None
     ) -> list[ChunkProgress]:

@@ -223,6 +223,26 @@ class SqlEnergyStore:
             rows = (await self._connection().execute(query)).all()
         return IntervalSet(tuple(Interval(row.gap_start, row.gap_end) for row in rows))
 
+    async def newest(self, dataset: str, area: AreaKey) -> datetime | None:
+        o, s = observations.c, series.c
+        # Per series, the last entry of the primary key (series_id, ts): an index lookup.
+        last = sa.select(sa.func.max(o.ts)).where(o.series_id == s.id).scalar_subquery()
+        query = sa.select(sa.type_coerce(sa.func.max(last), UtcDateTime())).where(
+            s.dataset == dataset, s.area == str(area)
+        )
+        with storage_errors(f"read the newest instant of {dataset} {area}"):
+            newest: datetime | None = (await self._connection().execute(query)).scalar_one()
+        return newest
+
+    async def last_fetched(self, dataset: str, area: AreaKey) -> datetime | None:
+        c = coverage.c
+        query = sa.select(sa.type_coerce(sa.func.max(c.fetched_at), UtcDateTime())).where(
+            c.dataset == dataset, c.area == str(area)
+        )
+        with storage_errors(f"read the last fetch of {dataset} {area}"):
+            fetched: datetime | None = (await self._connection().execute(query)).scalar_one()
+        return fetched
+
     async def series_stats(
         self, dataset: str, area: AreaKey, interval: Interval
     ) -> list[SeriesStats]:

@@ -153,6 +153,7 @@ coverage = sa.Table(
     sa.Column("hole_count", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("holes_accepted", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Index("ix_coverage_lookup", "dataset", "area", "interval_start"),
+    sa.Index("ix_coverage_last_fetch", "dataset", "area", "fetched_at"),
 )
 
 jobs = sa.Table(

@@ -40,7 +40,6 @@ async def health(runtime: NamedDependency[Runtime]) -> Response[HealthBody]:
         source = "not configured"
     elif outage is not None:
         source, problem = "unavailable", describe_outage(outage)
-    snapshot = await app.freshness.snapshot()
     overdue = await app.scheduler.overdue() if app.gap_fill.configured else []
     behind = bool(overdue) and overdue[0].late > app.scheduler.policy.margin
     body = HealthBody(
@@ -51,7 +50,7 @@ async def health(runtime: NamedDependency[Runtime]) -> Response[HealthBody]:
         source_detail=problem,
         running_jobs=len(runtime.runs),
         source_outage=SourceOutageBody.of(outage),
-        last_fetch=snapshot.last_fetch,
+        last_fetch=await app.freshness.last_fetch(),
         banned_until=await app.limiter.ban_in_force(),
         overdue=OverdueBody(overdue[0].dataset, overdue[0].due_at, overdue[0].late.total_seconds())
         if overdue

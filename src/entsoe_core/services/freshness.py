@@ -8,8 +8,7 @@ area) is ``fresh`` while its newest instant is no older than the time answers ta
 nothing stored.
 
 The newest instant comes from the stored observations, not from the coverage ledger, so
-imported documents count too. The store is asked about a recent stretch before the horizon
-first, and about the whole history only when that holds nothing, so that the answer stays
+imported documents count too; the store finds it with a lookup per series, so that it stays
 cheap on a large database and is right however far behind a (dataset, area) is.
 
 One reading serves the dashboard (:class:`FreshnessService`, any request) and the metrics and
@@ -19,31 +18,26 @@ health check (:class:`FreshnessReports`, the configured scope with the jobs and 
 from __future__ import annotations
 
 import enum
-from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import attrs
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import RecheckPolicy
-from entsoe_core.datasets import DATASETS
+from entsoe_core.datasets import DATASETS, Dataset
 from entsoe_core.ports import AbstractUnitOfWork, ClockPort, UnitOfWorkFactory
 from entsoe_core.progress import JobStatus
 from entsoe_core.services.gapfill import GapFillService
-from entsoe_core.services.requests import EARLIEST, LATEST, BackfillRequest
-from entsoe_core.timeline import Interval
+from entsoe_core.services.requests import BackfillRequest
 
 __all__ = [
-    "RECENT",
     "Freshness",
     "FreshnessReports",
     "FreshnessService",
     "FreshnessState",
     "OperationsSnapshot",
 ]
-
-RECENT = timedelta(days=62)
-"""The stretch before the horizon asked about first (and where the last fetch is looked for)."""
 
 
 class FreshnessState(enum.Enum):
@@ -78,7 +72,7 @@ class OperationsSnapshot:
     jobs: dict[JobStatus, int]
     freshness: tuple[Freshness, ...]
     last_fetch: datetime | None
-    """The latest fetch recorded for any configured (dataset, area), over its recent stretch."""
+    """The latest fetch recorded for any configured (dataset, area)."""
 
 
 class FreshnessService:
@@ -101,7 +95,7 @@ class FreshnessService:
     ) -> Freshness:
         """The freshness of one (dataset, area) at ``now``, read in ``uow``."""
         horizon = DATASETS.get(dataset).horizon_end(now)
-        newest = await _newest(uow, dataset, area, horizon)
+        newest = await uow.store.newest(dataset, area)
         if newest is None:
             state = FreshnessState.EMPTY
         elif newest + self._recheck.data_settle >= now:
@@ -127,33 +121,29 @@ class FreshnessReports:
         self._freshness = freshness
 
     async def snapshot(self) -> OperationsSnapshot:
+        """Jobs by status, the freshness of each configured (dataset, area), the last fetch."""
         now = self._clock.now()
-        # An unconfigured scope has no freshness to report; the jobs are still counted.
-        targets = self._gap_fill.targets(now) if self._gap_fill.configured else []
-        found = []
-        fetched: list[datetime] = []
+        targets = self._targets(now)
         async with self._uow(reading=True) as uow:
-            jobs = Counter(job.status for job in await uow.progress.list_jobs())
-            for dataset, area in targets:
-                one = await self._freshness.read(uow, dataset.key, area, now)
-                found.append(one)
-                recent = Interval(one.horizon - RECENT, one.horizon + timedelta(days=1))
-                coverage = await uow.store.coverage(dataset.key, area, recent)
-                fetched.extend(entry.fetched_at for entry in coverage.entries)
-        return OperationsSnapshot(
-            now,
-            {status: jobs[status] for status in JobStatus},
-            tuple(found),
-            max(fetched, default=None),
-        )
+            jobs = await uow.progress.job_counts()
+            found = [await self._freshness.read(uow, d.key, area, now) for d, area in targets]
+            last_fetch = await _last_fetch(uow, targets)
+        return OperationsSnapshot(now, jobs, tuple(found), last_fetch)
+
+    async def last_fetch(self) -> datetime | None:
+        """The latest fetch recorded for any configured (dataset, area): what the health check
+        reads, a probe of an index per (dataset, area)."""
+        targets = self._targets(self._clock.now())
+        async with self._uow(reading=True) as uow:
+            return await _last_fetch(uow, targets)
+
+    def _targets(self, now: datetime) -> list[tuple[Dataset, AreaKey]]:
+        # An unconfigured scope has no freshness to report; the jobs are still counted.
+        return self._gap_fill.targets(now) if self._gap_fill.configured else []
 
 
-async def _newest(
-    uow: AbstractUnitOfWork, dataset: str, area: AreaKey, horizon: datetime
+async def _last_fetch(
+    uow: AbstractUnitOfWork, targets: Sequence[tuple[Dataset, AreaKey]]
 ) -> datetime | None:
-    # Up to the latest date accepted: a point past the horizon is stored data all the same.
-    for start in (max(EARLIEST, horizon - RECENT), EARLIEST):
-        stats = await uow.store.series_stats(dataset, area, Interval(start, LATEST))
-        if stats:
-            return max(one.last for one in stats)
-    return None
+    fetched = [await uow.store.last_fetched(dataset.key, area) for dataset, area in targets]
+    return max((one for one in fetched if one is not None), default=None)

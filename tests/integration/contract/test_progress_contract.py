@@ -119,6 +119,24 @@ async def test_list_jobs_newest_first_and_by_status(uow_factory: UnitOfWorkFacto
         assert await uow.progress.list_jobs(()) == []
 
 
+async def test_jobs_are_counted_by_status_every_status_named(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        assert await uow.progress.job_counts() == dict.fromkeys(JobStatus, 0)
+    await add(uow_factory, "a", at=NOW - timedelta(days=2))
+    await add(uow_factory, "b", status=JobStatus.PENDING, at=NOW)
+    await add(uow_factory, "c", at=NOW - timedelta(days=1))
+
+    async with uow_factory() as uow:
+        counted = await uow.progress.job_counts()
+    assert counted == {
+        **dict.fromkeys(JobStatus, 0),
+        JobStatus.IN_PROGRESS: 2,
+        JobStatus.PENDING: 1,
+    }
+
+
 # -- claiming -------------------------------------------------------------------------------
 
 

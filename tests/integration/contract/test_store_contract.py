@@ -694,6 +694,42 @@ async def test_series_stats_count_each_series_and_find_its_gaps_in_the_database(
         assert await uow.store.series_stats(PRICES, NL, YEAR) == []
 
 
+async def test_the_newest_instant_and_last_fetch_are_found_however_far_back(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    hourly = SeriesKey("A65", "A16", "A04", out_domain=NL.code, resolution="PT60M")
+    quarterly = attrs.evolve(hourly, resolution="PT15M")
+    await upsert(
+        uow_factory,
+        LOAD,
+        NL,
+        [
+            _at(hourly, _hours(utc(2016, 5, 1), 30)),
+            _at(quarterly, [utc(2015, 1, 1, 0, 15 * q) for q in range(4)]),
+        ],
+    )
+    await upsert(uow_factory, LOAD, DE_LU, [_at(hourly, _hours(utc(2024, 1, 1), 2))])
+    fetched = [datetime(2016, 6, 1, 12, tzinfo=UTC), datetime(2016, 5, 3, tzinfo=UTC)]
+    async with uow_factory() as uow:
+        for when in fetched:
+            entry = CoverageEntry(Interval(utc(2016, 5, 1), utc(2016, 5, 2)), Outcome.DATA, when)
+            await uow.store.record_coverage(LOAD, NL, entry)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        newest = await uow.store.newest(LOAD, NL)
+        assert newest == utc(2016, 5, 2, 5)
+        assert newest is not None
+        assert newest.utcoffset() == timedelta(0)
+        last = await uow.store.last_fetched(LOAD, NL)
+        assert last == fetched[0]
+        assert last is not None
+        assert last.utcoffset() == timedelta(0)
+        assert await uow.store.newest(PRICES, NL) is None
+        assert await uow.store.newest(LOAD, BE) is None
+        assert await uow.store.last_fetched(LOAD, DE_LU) is None
+
+
 @settings(
     max_examples=25,
     deadline=None,

@@ -255,6 +255,14 @@ class BackfillProgressPort(Protocol):
         """The chunks of a job in plan order, optionally only those in ``statuses``."""
         ...
 
+    async def chunks_touching(
+        self, dataset: str, area: AreaKey, period: Interval
+    ) -> list[ChunkProgress]:
+        """Every chunk of any job that fetches ``dataset`` for ``area`` over an interval
+        overlapping ``period``: newest job first (as :meth:`list_jobs`), each job's in plan
+        order. Selected by the store, not by reading the jobs' chunks."""
+        ...
+
     async def counts(self, job_id: str, now: datetime) -> ChunkCounts:
         """The job's counters, aggregated by the store."""
         ...

@@ -12,6 +12,7 @@ from adapters.memory.database import OverlayTable
 from entsoe_core.areas import AreaKey
 from entsoe_core.errors import InvalidRequest, LeaseLost, UnknownJob
 from entsoe_core.progress import BackfillJob, ChunkCounts, ChunkProgress, ChunkStatus, JobStatus
+from entsoe_core.timeline import Interval
 
 _OPEN = frozenset({ChunkStatus.PENDING, ChunkStatus.IN_FLIGHT})
 
@@ -64,6 +65,20 @@ class MemoryBackfillProgress:
             for c in self._chunks.values()
             if c.job_id == job_id and (statuses is None or c.status in statuses)
         ]
+
+    async def chunks_touching(
+        self, dataset: str, area: AreaKey, period: Interval
+    ) -> list[ChunkProgress]:
+        found: list[ChunkProgress] = []
+        for job in await self.list_jobs():
+            found.extend(
+                chunk
+                for chunk in await self.get_chunks(job.id)
+                if chunk.chunk.dataset == dataset
+                and chunk.chunk.area == area
+                and chunk.chunk.interval.overlaps(period)
+            )
+        return found
 
     async def counts(self, job_id: str, now: datetime) -> ChunkCounts:
         return ChunkCounts.of(await self.get_chunks(job_id), now)

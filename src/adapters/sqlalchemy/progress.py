@@ -118,6 +118,30 @@ class SqlBackfillProgress:
             rows = (await self._connection().execute(query)).all()
         return [_chunk_from_row(row) for row in rows]
 
+    async def chunks_touching(
+        self, dataset: str, area: AreaKey, period: Interval
+    ) -> list[ChunkProgress]:
+        conn = self._connection()
+        c = chunks.c
+        query = (
+            sa.select(chunks)
+            .join(jobs, jobs.c.id == c.job_id)
+            .where(
+                c.dataset == dataset,
+                c.area == str(area),
+                c.interval_start < period.end,
+                c.interval_end > period.start,
+            )
+            .order_by(
+                jobs.c.created_at.desc(),
+                _binary(conn.dialect.name, jobs.c.id).desc(),
+                c.position,
+            )
+        )
+        with storage_errors(f"look up the chunks of {dataset} {area}"):
+            rows = (await conn.execute(query)).all()
+        return [_chunk_from_row(row) for row in rows]
+
     async def counts(self, job_id: str, now: datetime) -> ChunkCounts:
         c = chunks.c
         live = sa.case(

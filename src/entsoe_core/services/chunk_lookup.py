@@ -33,16 +33,5 @@ class ChunkLookup:
 
     async def touching(self, dataset: str, area: AreaKey, period: Interval) -> list[ChunkProgress]:
         """Every chunk of ``dataset`` and ``area`` that overlaps ``period``, newest job first."""
-        found: list[ChunkProgress] = []
         async with self._uow(reading=True) as uow:
-            for job in await uow.progress.list_jobs():
-                if dataset not in job.datasets or not job.period.overlaps(period):
-                    continue
-                found.extend(
-                    chunk
-                    for chunk in await uow.progress.get_chunks(job.id)
-                    if chunk.chunk.dataset == dataset
-                    and chunk.chunk.area == area
-                    and chunk.chunk.interval.overlaps(period)
-                )
-        return found
+            return await uow.progress.chunks_touching(dataset, area, period)

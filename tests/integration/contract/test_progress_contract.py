@@ -20,8 +20,8 @@ from entsoe_core.progress import (
     JobStatus,
     split_children,
 )
-from entsoe_core.timeline import Interval
-from tests.integration.contract.builders import BE, NL, NOW, chunks_of, job
+from entsoe_core.timeline import Interval, utc
+from tests.integration.contract.builders import BE, LOAD, NL, NOW, PRICES, chunks_of, job
 
 LEASE = timedelta(minutes=2)
 
@@ -135,6 +135,27 @@ async def test_jobs_are_counted_by_status_every_status_named(
         JobStatus.IN_PROGRESS: 2,
         JobStatus.PENDING: 1,
     }
+
+
+async def test_chunks_touching_a_period_come_newest_job_first_in_plan_order(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    old = await add(uow_factory, "old", at=NOW - timedelta(days=2))
+    new = await add(uow_factory, "new", at=NOW)
+    # January to March, NL and BE, a month a chunk; the period ends where March starts and
+    # starts inside January: January and February touch it, March does not.
+    period = Interval(utc(2024, 1, 20), utc(2024, 3, 1))
+
+    async with uow_factory() as uow:
+        found = await uow.progress.chunks_touching(LOAD, NL, period)
+        assert await uow.progress.chunks_touching(LOAD, NL, Interval(NOW, NOW + LEASE)) == []
+        assert await uow.progress.chunks_touching(PRICES, NL, period) == []
+
+    def expected(chunks: list[ChunkProgress]) -> list[ChunkProgress]:
+        return [c for c in chunks if c.chunk.area == NL and c.chunk.interval.start < period.end]
+
+    assert found == expected(new) + expected(old)
+    assert [c.chunk.interval.start.month for c in found] == [1, 2, 1, 2]
 
 
 # -- claiming -------------------------------------------------------------------------------

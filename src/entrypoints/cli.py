@@ -46,7 +46,7 @@ COMMANDS = {
     "status": LazyCommand(
         "entrypoints.cli_jobs", "status", "Status of JOB, or of every job that is not finished."
     ),
-    "jobs": LazyCommand("entrypoints.cli_jobs", "jobs", "List every job, newest first."),
+    "jobs": LazyCommand("entrypoints.cli_jobs", "jobs", "List the jobs, newest first."),
     "coverage": LazyCommand(
         "entrypoints.cli_jobs",
         "coverage",

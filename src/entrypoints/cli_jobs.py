@@ -26,6 +26,7 @@ from entsoe_core.areas import AREAS
 from entsoe_core.errors import NothingToFetch
 from entsoe_core.progress import ChunkStatus, JobStatus
 from entsoe_core.services.plan_summary import PlanSummary
+from entsoe_core.services.reports import JOBS_LISTED, JobListing
 from entsoe_core.services.requests import JobReport
 
 
@@ -136,7 +137,7 @@ def status(job_id: str | None, as_json: bool) -> None:
             if unfinished:
                 return unfinished, None
             # Newest first: the job that finished last, for "what happened to my backfill?".
-            return [], next(iter(await app.reports.list_jobs()), None)
+            return [], next(iter(await app.reports.list_jobs(limit=1)), None)
 
     reports, latest = run(main())
     if as_json:
@@ -153,20 +154,48 @@ def status(job_id: str | None, as_json: bool) -> None:
 
 
 @click.command()
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice([s.value for s in JobStatus]),
+    help="Only jobs in this state; repeat for several.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=JOBS_LISTED,
+    show_default=True,
+    help="How many of the newest jobs to list.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def jobs(as_json: bool) -> None:
-    """List every job, newest first."""
+def jobs(statuses: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """List the jobs, newest first.
 
-    async def main() -> list[JobReport]:
+    The newest 100 unless --limit names another number; when older ones are left out, a line on
+    stderr says how many.
+    """
+
+    async def main() -> JobListing:
         async with application() as app:
-            return await app.reports.list_jobs()
+            chosen = [JobStatus(s) for s in statuses] if statuses else None
+            return await app.reports.listing(chosen, limit)
 
-    reports = run(main())
+    listing = run(main())
+    reports = listing.jobs
+    if listing.more:
+        click.echo(
+            f"the newest {len(reports)} of {listing.total} jobs; --limit {listing.total} "
+            "lists them all",
+            err=True,
+        )
     if as_json:
         click.echo(json_text([JobBody.of(r) for r in reports]))
         return
     if not reports:
-        click.echo("no jobs yet; start one with `entsoe backfill`")
+        click.echo(
+            "no jobs in that state" if statuses else "no jobs yet; start one with `entsoe backfill`"
+        )
     for r in reports:
         areas = ",".join(AREAS.label(AREAS.key(a)) for a in r.job.areas)
         click.echo(

@@ -240,8 +240,11 @@ class BackfillProgressPort(Protocol):
         """
         ...
 
-    async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[BackfillJob]:
-        """Jobs, newest first, optionally only those in ``statuses``."""
+    async def list_jobs(
+        self, statuses: Collection[JobStatus] | None = None, *, limit: int | None = None
+    ) -> list[BackfillJob]:
+        """Jobs, newest first, optionally only those in ``statuses``; with ``limit``, only
+        the newest ``limit`` of them."""
         ...
 
     async def job_counts(self) -> dict[JobStatus, int]:

@@ -395,6 +395,26 @@ def test_a_job_made_with_no_run_waits_and_can_be_cancelled(cli: Cli) -> None:
     assert snapshot(cli.env["ENTSOE_DATABASE_URL"]) == before
 
 
+def test_jobs_lists_the_newest_as_asked_and_says_how_many_it_leaves_out(cli: Cli) -> None:
+    made = [cli(*backfill_args("--span", "month", "--no-run")).ok().job_id() for _ in range(3)]
+    cancelled = made[0]
+    cli("cancel", cancelled).ok()
+
+    every = cli("jobs", "--json").ok()
+    newest = cli("jobs", "--limit", "2").ok()
+    only = cli("jobs", "--status", "cancelled", "--json").ok()
+    refused = cli("jobs", "--limit", "0")
+
+    assert [job["id"] for job in every.json()] == made[::-1]
+    assert every.stderr == ""
+    assert [line.split()[0] for line in newest.stdout.splitlines()] == made[:0:-1]
+    assert newest.stderr.strip() == "the newest 2 of 3 jobs; --limit 3 lists them all"
+    assert [job["id"] for job in only.json()] == [cancelled]
+    assert refused.code == 2, refused.explain()
+    assert "--limit" in refused.stderr
+    assert "0 is not in the range x>=1" in refused.stderr
+
+
 def test_a_rejected_token_fails_the_job_and_never_shows(cli: Cli, tmp_path: Path) -> None:
     secret = "not-the-right-token-3f9a1c"
     with running_emulator(tmp_path, "--token", "the-right-token") as api:

@@ -214,6 +214,22 @@ def test_jobs_are_listed_and_filtered_by_status(
     assert loaded.get(f"/backfills/{prices_job['id']}").json() == prices_job
 
 
+def test_a_job_list_holds_the_newest_as_asked_and_counts_them_all(
+    loaded: httpx.Client, prices_job: dict[str, Any]
+) -> None:
+    every = loaded.get("/backfills")
+    newest = loaded.get("/backfills", params={"limit": 1})
+    completed = loaded.get("/backfills", params={"status": "completed", "limit": 1})
+
+    assert every.headers["x-total-count"] == str(len(every.json())) != "0"
+    assert newest.json() == every.json()[:1]
+    assert newest.headers["x-total-count"] == every.headers["x-total-count"]
+    done = [j for j in every.json() if j["status"] == "completed"]
+    assert completed.json() == done[:1]
+    assert completed.headers["x-total-count"] == str(len(done))
+    assert_problem(loaded.get("/backfills", params={"limit": 0}), 422, detail="limit")
+
+
 def test_coverage_shows_what_the_backfill_covered(
     loaded: httpx.Client, prices_job: dict[str, Any]
 ) -> None:

@@ -49,9 +49,11 @@ class MemoryBackfillProgress:
         self._jobs[job.id] = saved
         return saved
 
-    async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[BackfillJob]:
+    async def list_jobs(
+        self, statuses: Collection[JobStatus] | None = None, *, limit: int | None = None
+    ) -> list[BackfillJob]:
         jobs = [j for j in self._jobs.values() if statuses is None or j.status in statuses]
-        return sorted(jobs, key=lambda j: (j.created_at, j.id), reverse=True)
+        return sorted(jobs, key=lambda j: (j.created_at, j.id), reverse=True)[:limit]
 
     async def job_counts(self) -> dict[JobStatus, int]:
         counted = Counter(job.status for job in self._jobs.values())

@@ -90,13 +90,17 @@ class SqlBackfillProgress:
             raise LeaseLost(f"job {job.id} was changed by another process; read it again")
         return attrs.evolve(job, version=job.version + 1)
 
-    async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[BackfillJob]:
+    async def list_jobs(
+        self, statuses: Collection[JobStatus] | None = None, *, limit: int | None = None
+    ) -> list[BackfillJob]:
         conn = self._connection()
         query = sa.select(jobs).order_by(
             jobs.c.created_at.desc(), _binary(conn.dialect.name, jobs.c.id).desc()
         )
         if statuses is not None:
             query = query.where(jobs.c.status.in_([s.value for s in statuses]))
+        if limit is not None:
+            query = query.limit(limit)
         with storage_errors("list jobs"):
             rows = (await conn.execute(query)).all()
         return [_job_from_row(row) for row in rows]

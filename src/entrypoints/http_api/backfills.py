@@ -25,9 +25,13 @@ from entrypoints.wire import JobBody, PlanBody
 from entsoe_core.errors import NothingToFetch
 from entsoe_core.plan import ChunkSpan
 from entsoe_core.progress import JobStatus
+from entsoe_core.services.reports import JOBS_LISTED
 from entsoe_core.services.requests import BackfillRequest, JobReport
 
-__all__ = ["ROUTES"]
+__all__ = ["MAX_JOBS_LISTED", "ROUTES", "TOTAL_COUNT_HEADER"]
+
+MAX_JOBS_LISTED = 10_000
+TOTAL_COUNT_HEADER = "X-Total-Count"
 
 StatusName = Literal["pending", "in_progress", "completed", "failed", "cancelled"]
 JobId = Annotated[str, PathParameter(description="The job id, as POST /backfills answered it.")]
@@ -103,8 +107,16 @@ async def start_backfill(
 @get(
     "/backfills",
     summary="List jobs",
-    description="Every job, newest first; `status` (repeatable) keeps only those states.",
+    description=f"The newest jobs first, {JOBS_LISTED} unless `limit` says otherwise; `status` "
+    f"(repeatable) keeps only those states. The {TOTAL_COUNT_HEADER} header counts them all.",
     responses=problem_responses(422, 503),
+    response_headers=[
+        ResponseHeader(
+            name=TOTAL_COUNT_HEADER,
+            description="How many jobs there are in those states, listed or not.",
+            documentation_only=True,
+        )
+    ],
     tags=["backfills"],
 )
 async def list_backfills(
@@ -112,9 +124,16 @@ async def list_backfills(
     status: Annotated[
         list[StatusName] | None, QueryParameter(description="Only jobs in these states.")
     ] = None,
-) -> list[JobBody]:
+    limit: Annotated[
+        int, QueryParameter(ge=1, le=MAX_JOBS_LISTED, description="How many of the newest jobs.")
+    ] = JOBS_LISTED,
+) -> Response[list[JobBody]]:
     statuses = [JobStatus(s) for s in status] if status else None
-    return [JobBody.of(r) for r in await runtime.application.reports.list_jobs(statuses)]
+    listing = await runtime.application.reports.listing(statuses, limit)
+    return Response(
+        [JobBody.of(r) for r in listing.jobs],
+        headers={TOTAL_COUNT_HEADER: str(listing.total)},
+    )
 
 
 @get(

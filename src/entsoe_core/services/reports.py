@@ -9,13 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import attrs
+
 from entsoe_core.breaker import SourceState
 from entsoe_core.ports import AbstractUnitOfWork, ClockPort, SourceBreakerPort, UnitOfWorkFactory
 from entsoe_core.progress import BackfillJob, JobStatus
 from entsoe_core.services.outage import OutageGuard
 from entsoe_core.services.requests import JobReport
 
-__all__ = ["JobReports"]
+__all__ = ["JOBS_LISTED", "JobListing", "JobReports"]
+
+JOBS_LISTED = 100
+"""How many jobs a listing holds unless asked for another number: a scheduler adds thousands a
+year, and each listed job is a report of its own."""
+
+
+@attrs.frozen
+class JobListing:
+    """The newest jobs, as many as were asked for, and how many there are in all."""
+
+    jobs: list[JobReport]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """How many older jobs the listing leaves out."""
+        return self.total - len(self.jobs)
 
 
 class JobReports:
@@ -37,14 +56,26 @@ class JobReports:
         async with self._uow(reading=True) as uow:
             return await self._report(uow, await uow.progress.get_job(job_id), outage)
 
-    async def list_jobs(self, statuses: Collection[JobStatus] | None = None) -> list[JobReport]:
-        """Jobs newest first, with stored status among ``statuses`` (every job without)."""
+    async def list_jobs(
+        self, statuses: Collection[JobStatus] | None = None, *, limit: int | None = None
+    ) -> list[JobReport]:
+        """Jobs newest first, with stored status among ``statuses`` (every job without); with
+        ``limit``, the newest ``limit`` of them."""
         outage = await self.outage()
         async with self._uow(reading=True) as uow:
             return [
                 await self._report(uow, job, outage)
-                for job in await uow.progress.list_jobs(statuses)
+                for job in await uow.progress.list_jobs(statuses, limit=limit)
             ]
+
+    async def listing(self, statuses: Collection[JobStatus] | None, limit: int) -> JobListing:
+        """The newest ``limit`` jobs (of those with stored status among ``statuses``), and
+        how many there are in all."""
+        jobs = await self.list_jobs(statuses, limit=limit)
+        async with self._uow(reading=True) as uow:
+            counted = await uow.progress.job_counts()
+        chosen = counted.keys() if statuses is None else statuses
+        return JobListing(jobs, sum(counted[status] for status in chosen))
 
     async def list_active(self) -> list[JobReport]:
         return await self.list_jobs((JobStatus.IN_PROGRESS,))

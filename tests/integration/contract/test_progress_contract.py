@@ -117,6 +117,9 @@ async def test_list_jobs_newest_first_and_by_status(uow_factory: UnitOfWorkFacto
         running = await uow.progress.list_jobs((JobStatus.IN_PROGRESS,))
         assert [j.id for j in running] == ["mid", "old"]
         assert await uow.progress.list_jobs(()) == []
+        assert [j.id for j in await uow.progress.list_jobs(limit=2)] == ["new", "mid"]
+        newest_running = await uow.progress.list_jobs((JobStatus.IN_PROGRESS,), limit=1)
+        assert [j.id for j in newest_running] == ["mid"]
 
 
 async def test_jobs_are_counted_by_status_every_status_named(

@@ -112,7 +112,7 @@
     return `${title}: ${detail}`;
   }
 
-  async function api(method, path, body) {
+  async function api(method, path, body, onHeaders) {
     const headers = { Accept: "application/json" };
     if (method !== "GET" && token()) headers.Authorization = `Bearer ${token()}`;
     const init = { method, headers, cache: "no-store" };
@@ -131,6 +131,7 @@
       }
     }
     if (!response.ok) throw new ApiError(response.status, found);
+    if (onHeaders) onHeaders(response.headers);
     return found;
   }
 
@@ -350,7 +351,10 @@
   }
 
   async function refreshJobs() {
-    const jobs = await api("GET", "/backfills");
+    let total = null;
+    const jobs = await api("GET", "/backfills", undefined, (headers) => {
+      total = Number(headers.get("X-Total-Count"));
+    });
     const list = $("job-list");
     const order = [];
     for (const job of jobs) {
@@ -366,7 +370,21 @@
     order.forEach((node, index) => {
       if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
     });
+    // A job that fell out of the newest listed leaves with its card.
+    const listed = new Set(jobs.map((job) => job.id));
+    for (const [id, entry] of cards) {
+      if (!listed.has(id)) {
+        entry.node.remove();
+        cards.delete(id);
+      }
+    }
     $("jobs-empty").hidden = jobs.length > 0;
+    const more = $("jobs-more");
+    more.hidden = !(total > jobs.length);
+    more.textContent = more.hidden
+      ? ""
+      : `The newest ${jobs.length} of ${total} jobs; \`entsoe jobs --limit N\` or ` +
+        "GET /backfills?limit=N lists more.";
     const progress = jobs.map((job) => `${job.id}:${job.chunks.done}:${job.status}`).join(",");
     if (progress !== gridProgress) {
       gridProgress = progress;

@@ -32,6 +32,7 @@ __all__ = [
     "BackfillProgressPort",
     "ChunkData",
     "ClockPort",
+    "DatasetArea",
     "DatasetLimitsPort",
     "DocumentReaderPort",
     "EnergyStorePort",
@@ -148,6 +149,9 @@ class SourceBreakerPort(Protocol):
 ObservationCursor = tuple[datetime, SeriesKey]
 """The position after which a paginated read continues: (timestamp, series key)."""
 
+DatasetArea = tuple[str, AreaKey]
+"""A dataset key and an area: what the store holds series and a coverage ledger of."""
+
 
 class EnergyStorePort(Protocol):
     """Observations and the coverage ledger. Stores flush; only the unit of work commits."""
@@ -212,14 +216,17 @@ class EnergyStorePort(Protocol):
         points longer than a step of its resolution. Computed by the store."""
         ...
 
-    async def newest(self, dataset: str, area: AreaKey) -> datetime | None:
-        """The newest instant stored for any series of (dataset, area), however far back;
-        None with nothing stored. A lookup per series, not a scan of its points."""
+    async def newest(self, pairs: Sequence[DatasetArea]) -> dict[DatasetArea, datetime | None]:
+        """Per (dataset, area) of ``pairs``, the newest instant stored for any of its series,
+        however far back; None with nothing stored. A probe per series, not a scan of its
+        points, and a statement for many pairs at once."""
         ...
 
-    async def last_fetched(self, dataset: str, area: AreaKey) -> datetime | None:
-        """When the newest entry of the coverage ledger of (dataset, area) was fetched; None
-        with none recorded."""
+    async def last_fetched(
+        self, pairs: Sequence[DatasetArea]
+    ) -> dict[DatasetArea, datetime | None]:
+        """Per (dataset, area) of ``pairs``, when the newest entry of its coverage ledger was
+        fetched; None with none recorded. A probe per pair, a statement for many at once."""
         ...
 
 

@@ -12,7 +12,7 @@ from entsoe_core.areas import AreaKey
 from entsoe_core.columns import ObservationColumns
 from entsoe_core.coverage import Coverage, CoverageEntry, RecheckPolicy
 from entsoe_core.observations import Observation, Series, SeriesKey, SeriesStats
-from entsoe_core.ports import ObservationCursor
+from entsoe_core.ports import DatasetArea, ObservationCursor
 from entsoe_core.resolution import Resolution
 from entsoe_core.timeline import Interval, IntervalSet
 from entsoe_core.versions import UpsertResult, Version
@@ -99,17 +99,24 @@ class MemoryEnergyStore:
     ) -> IntervalSet:
         return (await self.coverage(dataset, area, requested)).gaps(requested, policy)
 
-    async def newest(self, dataset: str, area: AreaKey) -> datetime | None:
-        return max(
-            (t for (d, a, _, t), _ in self._observations.items() if d == dataset and a == area),
-            default=None,
-        )
+    async def newest(self, pairs: Sequence[DatasetArea]) -> dict[DatasetArea, datetime | None]:
+        found: dict[DatasetArea, datetime | None] = dict.fromkeys(pairs)
+        for (dataset, area, _, timestamp), _ in self._observations.items():
+            if (dataset, area) in found:
+                known = found[dataset, area]
+                found[dataset, area] = timestamp if known is None else max(known, timestamp)
+        return found
 
-    async def last_fetched(self, dataset: str, area: AreaKey) -> datetime | None:
-        return max(
-            (e.fetched_at for d, a, e in self._coverage.values() if d == dataset and a == area),
-            default=None,
-        )
+    async def last_fetched(
+        self, pairs: Sequence[DatasetArea]
+    ) -> dict[DatasetArea, datetime | None]:
+        found: dict[DatasetArea, datetime | None] = dict.fromkeys(pairs)
+        for dataset, area, entry in self._coverage.values():
+            if (dataset, area) in found:
+                known = found[dataset, area]
+                fetched = entry.fetched_at
+                found[dataset, area] = fetched if known is None else max(known, fetched)
+        return found
 
     async def series_stats(
         self, dataset: str, area: AreaKey, interval: Interval

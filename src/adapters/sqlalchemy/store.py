@@ -18,6 +18,7 @@ Coverage answers and gaps are computed by the database; nothing loads every row 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -52,11 +53,15 @@ from entsoe_core.columns import ObservationColumns
 from entsoe_core.coverage import Coverage, CoverageEntry, Outcome, RecheckPolicy
 from entsoe_core.errors import StorageError
 from entsoe_core.observations import Observation, Series, SeriesKey, SeriesStats, count_points
-from entsoe_core.ports import ObservationCursor
+from entsoe_core.ports import DatasetArea, ObservationCursor
 from entsoe_core.timeline import Interval, IntervalSet
 from entsoe_core.versions import UpsertResult
 
 __all__ = ["AnyRow", "ConnectionSource", "SqlEnergyStore"]
+
+_PAIRS_A_STATEMENT = 1000
+"""Pairs asked about in one statement: two parameters each, far below what SQLite (32,766) and
+PostgreSQL (32,767) accept."""
 
 AnyRow = sa.Row[*tuple[Any, ...]]
 
@@ -223,25 +228,36 @@ class SqlEnergyStore:
             rows = (await self._connection().execute(query)).all()
         return IntervalSet(tuple(Interval(row.gap_start, row.gap_end) for row in rows))
 
-    async def newest(self, dataset: str, area: AreaKey) -> datetime | None:
-        o, s = observations.c, series.c
-        # Per series, the last entry of the primary key (series_id, ts): an index lookup.
-        last = sa.select(sa.func.max(o.ts)).where(o.series_id == s.id).scalar_subquery()
-        query = sa.select(sa.type_coerce(sa.func.max(last), UtcDateTime())).where(
-            s.dataset == dataset, s.area == str(area)
-        )
-        with storage_errors(f"read the newest instant of {dataset} {area}"):
-            newest: datetime | None = (await self._connection().execute(query)).scalar_one()
-        return newest
+    async def newest(self, pairs: Sequence[DatasetArea]) -> dict[DatasetArea, datetime | None]:
+        return await self._per_pair(pairs, _newest_statement, "read the newest instants stored")
 
-    async def last_fetched(self, dataset: str, area: AreaKey) -> datetime | None:
-        c = coverage.c
-        query = sa.select(sa.type_coerce(sa.func.max(c.fetched_at), UtcDateTime())).where(
-            c.dataset == dataset, c.area == str(area)
-        )
-        with storage_errors(f"read the last fetch of {dataset} {area}"):
-            fetched: datetime | None = (await self._connection().execute(query)).scalar_one()
-        return fetched
+    async def last_fetched(
+        self, pairs: Sequence[DatasetArea]
+    ) -> dict[DatasetArea, datetime | None]:
+        return await self._per_pair(pairs, _last_fetch_statement, "read the last fetches")
+
+    async def _per_pair(
+        self,
+        pairs: Sequence[DatasetArea],
+        statement: Callable[[int], sa.TextualSelect],
+        doing: str,
+    ) -> dict[DatasetArea, datetime | None]:
+        """The ``statement`` for as many pairs as a batch holds, run over the pairs a batch at
+        a time; per pair its one value."""
+        found: dict[DatasetArea, datetime | None] = dict.fromkeys(pairs)
+        by_text = {(dataset, str(area)): (dataset, area) for dataset, area in pairs}
+        texts = list(by_text)
+        conn = self._connection()
+        for start in range(0, len(texts), _PAIRS_A_STATEMENT):
+            batch = texts[start : start + _PAIRS_A_STATEMENT]
+            values = {}
+            for n, (dataset, area) in enumerate(batch):
+                values[f"dataset_{n}"], values[f"area_{n}"] = dataset, area
+            with storage_errors(doing):
+                rows = (await conn.execute(statement(len(batch)), values)).all()
+            for dataset, area, value in rows:
+                found[by_text[dataset, area]] = value
+        return found
 
     async def series_stats(
         self, dataset: str, area: AreaKey, interval: Interval
@@ -269,6 +285,49 @@ class SqlEnergyStore:
             )
             for row in totals
         ]
+
+
+# -- reads per (dataset, area) ------------------------------------------------------------
+
+# The pairs asked about are a CTE of VALUES: SQLite takes no column names on VALUES in FROM.
+# Written as text, made once per number of pairs: SQLAlchemy does not cache a statement that
+# holds a VALUES construct, and compiling one with a thousand rows costs more than running it.
+_NEWEST = """
+WITH asked(dataset, area) AS (VALUES {values})
+SELECT asked.dataset, asked.area,
+       (SELECT max((SELECT max(o.ts) FROM observations o WHERE o.series_id = s.id))
+          FROM series s WHERE s.dataset = asked.dataset AND s.area = asked.area)
+  FROM asked"""
+"""Per pair, the newest instant of any of its series: per series the last entry of the
+primary key (series_id, ts), an index probe."""
+
+_LAST_FETCH = """
+WITH asked(dataset, area) AS (VALUES {values})
+SELECT asked.dataset, asked.area,
+       (SELECT max(c.fetched_at) FROM coverage c
+         WHERE c.dataset = asked.dataset AND c.area = asked.area)
+  FROM asked"""
+"""Per pair, when its newest coverage entry was fetched: a probe of ix_coverage_last_fetch."""
+
+
+def _per_pair_statement(sql: str, count: int) -> sa.TextualSelect:
+    """``sql`` for ``count`` pairs, bound as ``dataset_N`` and ``area_N``."""
+    values = ", ".join(f"(:dataset_{n}, :area_{n})" for n in range(count))
+    return sa.text(sql.format(values=values)).columns(
+        sa.column("dataset", sa.Text()),
+        sa.column("area", sa.Text()),
+        sa.column("found", UtcDateTime()),
+    )
+
+
+@functools.cache
+def _newest_statement(count: int) -> sa.TextualSelect:
+    return _per_pair_statement(_NEWEST, count)
+
+
+@functools.cache
+def _last_fetch_statement(count: int) -> sa.TextualSelect:
+    return _per_pair_statement(_LAST_FETCH, count)
 
 
 # -- series ids -------------------------------------------------------------------------

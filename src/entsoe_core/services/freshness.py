@@ -25,8 +25,8 @@ import attrs
 
 from entsoe_core.areas import AreaKey
 from entsoe_core.coverage import RecheckPolicy
-from entsoe_core.datasets import DATASETS, Dataset
-from entsoe_core.ports import AbstractUnitOfWork, ClockPort, UnitOfWorkFactory
+from entsoe_core.datasets import DATASETS
+from entsoe_core.ports import AbstractUnitOfWork, ClockPort, DatasetArea, UnitOfWorkFactory
 from entsoe_core.progress import JobStatus
 from entsoe_core.services.gapfill import GapFillService
 from entsoe_core.services.requests import BackfillRequest
@@ -88,14 +88,17 @@ class FreshnessService:
     async def freshness(self, request: BackfillRequest) -> list[Freshness]:
         now = self._clock.now()
         async with self._uow(reading=True) as uow:
-            return [await self.read(uow, dataset, area, now) for dataset, area in request.targets()]
+            return await self.read(uow, request.targets(), now)
 
     async def read(
-        self, uow: AbstractUnitOfWork, dataset: str, area: AreaKey, now: datetime
-    ) -> Freshness:
-        """The freshness of one (dataset, area) at ``now``, read in ``uow``."""
+        self, uow: AbstractUnitOfWork, pairs: Sequence[DatasetArea], now: datetime
+    ) -> list[Freshness]:
+        """The freshness of each (dataset, area) of ``pairs`` at ``now``, read in ``uow``."""
+        newest = await uow.store.newest(pairs)
+        return [self._of(dataset, area, newest[dataset, area], now) for dataset, area in pairs]
+
+    def _of(self, dataset: str, area: AreaKey, newest: datetime | None, now: datetime) -> Freshness:
         horizon = DATASETS.get(dataset).horizon_end(now)
-        newest = await uow.store.newest(dataset, area)
         if newest is None:
             state = FreshnessState.EMPTY
         elif newest + self._recheck.data_settle >= now:
@@ -126,24 +129,24 @@ class FreshnessReports:
         targets = self._targets(now)
         async with self._uow(reading=True) as uow:
             jobs = await uow.progress.job_counts()
-            found = [await self._freshness.read(uow, d.key, area, now) for d, area in targets]
+            found = await self._freshness.read(uow, targets, now)
             last_fetch = await _last_fetch(uow, targets)
         return OperationsSnapshot(now, jobs, tuple(found), last_fetch)
 
     async def last_fetch(self) -> datetime | None:
         """The latest fetch recorded for any configured (dataset, area): what the health check
-        reads, a probe of an index per (dataset, area)."""
+        reads, a probe of an index per (dataset, area), in one statement for a thousand."""
         targets = self._targets(self._clock.now())
         async with self._uow(reading=True) as uow:
             return await _last_fetch(uow, targets)
 
-    def _targets(self, now: datetime) -> list[tuple[Dataset, AreaKey]]:
+    def _targets(self, now: datetime) -> list[DatasetArea]:
         # An unconfigured scope has no freshness to report; the jobs are still counted.
-        return self._gap_fill.targets(now) if self._gap_fill.configured else []
+        if not self._gap_fill.configured:
+            return []
+        return [(dataset.key, area) for dataset, area in self._gap_fill.targets(now)]
 
 
-async def _last_fetch(
-    uow: AbstractUnitOfWork, targets: Sequence[tuple[Dataset, AreaKey]]
-) -> datetime | None:
-    fetched = [await uow.store.last_fetched(dataset.key, area) for dataset, area in targets]
-    return max((one for one in fetched if one is not None), default=None)
+async def _last_fetch(uow: AbstractUnitOfWork, pairs: Sequence[DatasetArea]) -> datetime | None:
+    fetched = await uow.store.last_fetched(pairs)
+    return max((one for one in fetched.values() if one is not None), default=None)

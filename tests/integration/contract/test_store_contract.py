@@ -716,18 +716,48 @@ async def test_the_newest_instant_and_last_fetch_are_found_however_far_back(
             await uow.store.record_coverage(LOAD, NL, entry)
         await uow.commit()
 
+    pairs = [(LOAD, NL), (LOAD, DE_LU), (PRICES, NL), (LOAD, BE)]
     async with uow_factory() as uow:
-        newest = await uow.store.newest(LOAD, NL)
-        assert newest == utc(2016, 5, 2, 5)
-        assert newest is not None
-        assert newest.utcoffset() == timedelta(0)
-        last = await uow.store.last_fetched(LOAD, NL)
-        assert last == fetched[0]
-        assert last is not None
-        assert last.utcoffset() == timedelta(0)
-        assert await uow.store.newest(PRICES, NL) is None
-        assert await uow.store.newest(LOAD, BE) is None
-        assert await uow.store.last_fetched(LOAD, DE_LU) is None
+        newest = await uow.store.newest(pairs)
+        last = await uow.store.last_fetched(pairs)
+        assert await uow.store.newest([]) == {}
+
+    assert newest == {
+        (LOAD, NL): utc(2016, 5, 2, 5),
+        (LOAD, DE_LU): utc(2024, 1, 1, 1),
+        (PRICES, NL): None,
+        (LOAD, BE): None,
+    }
+    assert last == {
+        (LOAD, NL): fetched[0],
+        (LOAD, DE_LU): None,
+        (PRICES, NL): None,
+        (LOAD, BE): None,
+    }
+    for found in (*newest.values(), *last.values()):
+        assert found is None or found.utcoffset() == timedelta(0)
+
+
+async def test_the_newest_instants_of_more_pairs_than_one_statement_asks_about(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    hourly = SeriesKey("A65", "A16", "A04", out_domain=NL.code, resolution="PT60M")
+    stored = {AreaKey(f"AREA-{n:04d}"): utc(2024, 1, 1, n % 24) for n in range(0, 2500, 7)}
+    async with uow_factory() as uow:
+        for area, at in stored.items():
+            await uow.store.upsert(LOAD, area, [_at(hourly, [at - timedelta(hours=1), at])])
+            entry = CoverageEntry(Interval(utc(2024, 1, 1), utc(2024, 1, 2)), Outcome.DATA, at)
+            await uow.store.record_coverage(LOAD, area, entry)
+        await uow.commit()
+    pairs = [(LOAD, AreaKey(f"AREA-{n:04d}")) for n in range(2500)]
+
+    async with uow_factory() as uow:
+        newest = await uow.store.newest(pairs)
+        last = await uow.store.last_fetched(pairs)
+
+    expected = {(dataset, area): stored.get(area) for dataset, area in pairs}
+    assert newest == expected
+    assert last == expected
 
 
 @settings(

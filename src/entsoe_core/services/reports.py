@@ -63,19 +63,29 @@ class JobReports:
         ``limit``, the newest ``limit`` of them."""
         outage = await self.outage()
         async with self._uow(reading=True) as uow:
-            return [
-                await self._report(uow, job, outage)
-                for job in await uow.progress.list_jobs(statuses, limit=limit)
-            ]
+            return await self._reports(uow, statuses, limit, outage)
 
     async def listing(self, statuses: Collection[JobStatus] | None, limit: int) -> JobListing:
         """The newest ``limit`` jobs (of those with stored status among ``statuses``), and
-        how many there are in all."""
-        jobs = await self.list_jobs(statuses, limit=limit)
+        how many there are in all, read together."""
+        outage = await self.outage()
         async with self._uow(reading=True) as uow:
+            jobs = await self._reports(uow, statuses, limit, outage)
             counted = await uow.progress.job_counts()
         chosen = counted.keys() if statuses is None else statuses
         return JobListing(jobs, sum(counted[status] for status in chosen))
+
+    async def _reports(
+        self,
+        uow: AbstractUnitOfWork,
+        statuses: Collection[JobStatus] | None,
+        limit: int | None,
+        outage: SourceState | None,
+    ) -> list[JobReport]:
+        return [
+            await self._report(uow, job, outage)
+            for job in await uow.progress.list_jobs(statuses, limit=limit)
+        ]
 
     async def list_active(self) -> list[JobReport]:
         return await self.list_jobs((JobStatus.IN_PROGRESS,))

@@ -40,6 +40,7 @@ import random
 import re
 import signal
 import socket
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -52,6 +53,7 @@ from typing import Any
 import asyncpg
 import attrs
 import httpx
+import sqlalchemy.exc
 
 from tests.e2e.harness import (
     Cli,
@@ -385,7 +387,13 @@ class LeaseWatch:
     def _watch(self) -> None:
         while not self._stop.wait(2.0):
             now = datetime.now(UTC)
-            for chunk_id, expires in _in_flight(self._url):
+            try:
+                in_flight = _in_flight(self._url)
+            except (sqlalchemy.exc.DBAPIError, sqlite3.OperationalError):
+                # The soak terminates every connection of the database, this one's too (or
+                # SQLite is busy): the sample is lost, the watch goes on.
+                continue
+            for chunk_id, expires in in_flight:
                 if expires is None:
                     continue
                 late = (now - expires).total_seconds()
